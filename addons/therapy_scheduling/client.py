@@ -1,0 +1,308 @@
+import datetime as dt
+
+from dateutil.relativedelta import relativedelta
+
+from trytond.i18n import gettext
+from trytond.model import (
+    ModelSQL, ModelView, Unique, Workflow, fields, sequence_ordered)
+from trytond.pool import Pool
+from trytond.pyson import Date, Eval, If
+from trytond.transaction import Transaction, without_check_access
+
+from .tools import rec_name_domain
+from .exceptions import ClientNumberError, ClientValidationError
+
+ADULT_AGE = 18
+
+STATUSES = [
+    ('inquiry', "Inquiry"),
+    ('waitlist', "Waitlist"),
+    ('active', "Active"),
+    ('discharged', "Discharged"),
+    ]
+
+# X12 DMG03 administrative sex, as the payer has it on file.
+SEXES = [
+    (None, ""),
+    ('F', "Female"),
+    ('M', "Male"),
+    ('U', "Unknown"),
+    ]
+
+GENDER_IDENTITIES = [
+    (None, ""),
+    ('woman', "Woman"),
+    ('man', "Man"),
+    ('nonbinary', "Non-binary"),
+    ('transgender_woman', "Transgender woman"),
+    ('transgender_man', "Transgender man"),
+    ('other', "Another identity"),
+    ('declined', "Prefers not to say"),
+    ]
+
+REFERRAL_SOURCES = [
+    (None, ""),
+    ('self', "Self / family"),
+    ('physician', "Physician"),
+    ('school', "School"),
+    ('payer', "Insurance plan"),
+    ('client', "Another client"),
+    ('directory', "Online directory"),
+    ('agency', "Agency / court"),
+    ('other', "Other"),
+    ]
+
+
+class Client(Workflow, ModelSQL, ModelView):
+    "Therapy client: the clinical side of one party"
+    __name__ = 'therapy.client'
+    _history = True
+    _transition_state = 'status'
+
+    company = fields.Many2One(
+        'company.company', "Company", required=True,
+        states={'readonly': Eval('id', -1) >= 0})
+    party = fields.Many2One(
+        'party.party', "Party", required=True, ondelete='RESTRICT',
+        context={'company': Eval('company', -1)}, depends={'company'},
+        help="Name, addresses and contact details live on the party, "
+        "shared with accounting and the client portal.")
+    number = fields.Char(
+        "Number", readonly=True,
+        help="Assigned from the client sequence when the client is created.")
+    preferred_name = fields.Char(
+        "Preferred Name", help="What the client likes to be called.")
+    pronouns = fields.Char("Pronouns", help="For example she/her, they/them.")
+    birth_date = fields.Date(
+        "Date of Birth",
+        domain=[If(Eval('birth_date'),
+                ('birth_date', '<=', Date()), ())])
+    age = fields.Function(fields.Integer("Age"), 'get_age')
+    minor = fields.Function(fields.Boolean("Minor"), 'get_minor')
+    sex = fields.Selection(
+        SEXES, "Sex", sort=False,
+        help="Administrative sex as recorded by the client's insurance.")
+    gender_identity = fields.Selection(
+        GENDER_IDENTITIES, "Gender Identity", sort=False)
+    guardians = fields.One2Many(
+        'therapy.client.guardian', 'client', "Guardians",
+        help="Parents or legal guardians who consent for a minor client.")
+    emergency_contact = fields.Many2One(
+        'party.party', "Emergency Contact", ondelete='RESTRICT',
+        context={'company': Eval('company', -1)}, depends={'company'})
+    emergency_contact_relationship = fields.Char(
+        "Emergency Contact Relationship",
+        states={'invisible': ~Eval('emergency_contact')})
+    primary_clinician = fields.Many2One(
+        'company.employee', "Primary Clinician",
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ('discipline', '!=', None),
+            ])
+    location = fields.Many2One(
+        'therapy.location', "Location",
+        domain=[('company', '=', Eval('company', -1))])
+    status = fields.Selection(
+        STATUSES, "Status", readonly=True, required=True, sort=False)
+    admission_date = fields.Date("Admission Date", readonly=True)
+    discharge_date = fields.Date("Discharge Date", readonly=True)
+    referral_source = fields.Selection(
+        REFERRAL_SOURCES, "Referral Source", sort=False)
+    referred_by = fields.Many2One(
+        'party.party', "Referred By",
+        context={'company': Eval('company', -1)}, depends={'company'},
+        help="The referring provider or person, when there is one.")
+    phone = fields.Function(fields.Char("Phone"), 'get_party_mechanism')
+    email = fields.Function(fields.Char("Email"), 'get_party_mechanism')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('party_unique', Unique(t, t.company, t.party),
+                'therapy_scheduling.msg_client_party_unique'),
+            ('number_unique', Unique(t, t.company, t.number),
+                'therapy_scheduling.msg_client_number_unique'),
+            ]
+        cls._order = [('number', 'DESC'), ('id', 'DESC')]
+        cls._transitions |= {
+            ('inquiry', 'waitlist'),
+            ('inquiry', 'active'),
+            ('waitlist', 'active'),
+            ('inquiry', 'discharged'),
+            ('waitlist', 'discharged'),
+            ('active', 'discharged'),
+            ('discharged', 'active'),
+            }
+        cls._buttons.update({
+                'waitlist': {
+                    'invisible': Eval('status') != 'inquiry',
+                    'depends': ['status'],
+                    },
+                'activate': {
+                    'invisible': Eval('status') == 'active',
+                    'icon': If(Eval('status') == 'discharged',
+                        'tryton-refresh', 'tryton-forward'),
+                    'depends': ['status'],
+                    },
+                'discharge': {
+                    'invisible': Eval('status') == 'discharged',
+                    'depends': ['status'],
+                    },
+                })
+
+    @staticmethod
+    def default_company():
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_status(cls):
+        return 'inquiry'
+
+    def get_rec_name(self, name):
+        name = self.party.rec_name if self.party else ''
+        if self.preferred_name and self.preferred_name != name:
+            name = f'{name} ({self.preferred_name})'
+        return f'{name} [{self.number}]' if self.number else name
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        return rec_name_domain(
+            clause, ['party.rec_name', 'number', 'preferred_name'])
+
+    def age_on(self, date):
+        if not self.birth_date:
+            return None
+        return relativedelta(date, self.birth_date).years
+
+    def get_age(self, name):
+        return self.age_on(dt.date.today())
+
+    def get_minor(self, name):
+        age = self.age
+        return age is not None and age < ADULT_AGE
+
+    def get_party_mechanism(self, name):
+        return getattr(self.party, name, None) if self.party else None
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if mode == 'create' and not values.get('number'):
+            values['number'] = cls._new_number(values.get('company'))
+        return values
+
+    @classmethod
+    @without_check_access
+    def _new_number(cls, company_id):
+        pool = Pool()
+        Configuration = pool.get('therapy.configuration')
+        sequence = Configuration(1).get_multivalue(
+            'client_sequence', company=company_id)
+        if not sequence:
+            raise ClientNumberError(gettext(
+                    'therapy_scheduling.msg_client_no_sequence'))
+        return sequence.get()
+
+    @classmethod
+    def copy(cls, clients, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('number', None)
+        default.setdefault('status', None)
+        default.setdefault('admission_date', None)
+        default.setdefault('discharge_date', None)
+        return super().copy(clients, default=default)
+
+    @classmethod
+    def validate_fields(cls, clients, field_names):
+        super().validate_fields(clients, field_names)
+        cls.check_guardians(clients, field_names)
+
+    @classmethod
+    def check_guardians(cls, clients, field_names=None):
+        "An active minor must have someone who can consent for them"
+        if field_names and not (
+                field_names & {'status', 'birth_date', 'guardians'}):
+            return
+        for client in clients:
+            if (client.status == 'active' and client.minor
+                    and not any(g.legal_guardian for g in client.guardians)):
+                raise ClientValidationError(gettext(
+                        'therapy_scheduling.msg_client_minor_guardian',
+                        client=client.rec_name, age=client.age))
+            for guardian in client.guardians:
+                if guardian.party == client.party:
+                    raise ClientValidationError(gettext(
+                            'therapy_scheduling.msg_client_own_guardian',
+                            client=client.rec_name))
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('waitlist')
+    def waitlist(cls, clients):
+        pass
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('active')
+    def activate(cls, clients):
+        today = dt.date.today()
+        for client in clients:
+            if not client.admission_date or client.discharge_date:
+                client.admission_date = today
+            client.discharge_date = None
+        cls.save(clients)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('discharged')
+    def discharge(cls, clients):
+        cls.write(clients, {'discharge_date': dt.date.today()})
+
+
+class Guardian(sequence_ordered(), ModelSQL, ModelView):
+    "Parent or guardian of a client"
+    __name__ = 'therapy.client.guardian'
+    _history = True
+
+    client = fields.Many2One(
+        'therapy.client', "Client", required=True, ondelete='CASCADE')
+    party = fields.Many2One(
+        'party.party', "Party", required=True, ondelete='RESTRICT')
+    relationship = fields.Selection([
+            ('parent', "Parent"),
+            ('legal_guardian', "Legal guardian"),
+            ('grandparent', "Grandparent"),
+            ('foster_parent', "Foster parent"),
+            ('spouse', "Spouse / partner"),
+            ('other', "Other"),
+            ], "Relationship", required=True)
+    legal_guardian = fields.Boolean(
+        "Can Consent",
+        help="Holds legal authority to consent to treatment and sign "
+        "documents for the client.")
+    guarantor = fields.Boolean(
+        "Guarantor", help="Financially responsible for the client's balance.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('client')
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('party_unique', Unique(t, t.client, t.party),
+                'therapy_scheduling.msg_guardian_party_unique'),
+            ]
+
+    @classmethod
+    def default_relationship(cls):
+        return 'parent'
+
+    @classmethod
+    def default_legal_guardian(cls):
+        return True
+
+    @classmethod
+    def default_guarantor(cls):
+        return False

@@ -1,0 +1,47 @@
+from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
+from trytond.modules.company.model import (
+    CompanyMultiValueMixin, CompanyValueMixin)
+from trytond.pool import Pool
+from trytond.pyson import Eval, Id
+
+client_sequence = fields.Many2One(
+    'ir.sequence', "Client Sequence", required=True,
+    domain=[
+        ('sequence_type', '=',
+            Id('therapy_scheduling', 'sequence_type_client')),
+        ('company', 'in', [Eval('context', {}).get('company', -1), None]),
+        ],
+    help="Numbers new clients (the client number on statements and claims).")
+
+
+class Configuration(ModelSingleton, ModelSQL, ModelView, CompanyMultiValueMixin):
+    __name__ = 'therapy.configuration'
+
+    client_sequence = fields.MultiValue(client_sequence)
+
+    @classmethod
+    def multivalue_model(cls, field):
+        pool = Pool()
+        if field == 'client_sequence':
+            return pool.get('therapy.configuration.sequence')
+        return super().multivalue_model(field)
+
+    @classmethod
+    def default_client_sequence(cls, **pattern):
+        return cls.multivalue_model(
+            'client_sequence').default_client_sequence()
+
+
+class ConfigurationSequence(ModelSQL, CompanyValueMixin):
+    __name__ = 'therapy.configuration.sequence'
+
+    client_sequence = client_sequence
+
+    @classmethod
+    def default_client_sequence(cls):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        try:
+            return ModelData.get_id('therapy_scheduling', 'sequence_client')
+        except KeyError:
+            return None

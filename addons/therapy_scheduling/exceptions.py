@@ -1,0 +1,22 @@
+from trytond.exceptions import UserError
+from trytond.model.exceptions import ValidationError
+
+
+class ClinicianValidationError(ValidationError):
+    pass
+
+
+class ClientValidationError(ValidationError):
+    pass
+
+
+class ServiceValidationError(ValidationError):
+    pass
+
+
+class LocationValidationError(ValidationError):
+    pass
+
+
+class ClientNumberError(UserError):
+    pass
