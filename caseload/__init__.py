@@ -1,0 +1,1 @@
+"Caseload operator tool: create databases, load the demo practice, serve."

@@ -1,0 +1,134 @@
+"""Create, check and set up Tryton databases for Caseload.
+
+SQLite databases are files ``<path>/<name>.sqlite`` that trytond-admin will
+not create itself; PostgreSQL databases must exist before trytond-admin runs
+(else a 30 s pool timeout with no clear message), so both are created here.
+"""
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+MODULES = [
+    'therapy_scheduling', 'therapy_clinical', 'therapy_billing',
+    'therapy_portal']
+ADDONS = Path(__file__).resolve().parent.parent / 'addons'
+
+
+class DatabaseError(Exception):
+    pass
+
+
+def _sqlite_file(settings, name):
+    if not settings.database_path:
+        raise DatabaseError(
+            f"{settings.path} sets no [database] path for SQLite files.")
+    return Path(settings.database_path) / f'{name}.sqlite'
+
+
+def _pg_connect(settings, dbname='postgres'):
+    import psycopg
+    parts = urlsplit(settings.uri)
+    uri = urlunsplit(('postgresql', parts.netloc, f'/{dbname}', '', ''))
+    try:
+        return psycopg.connect(uri, autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError as error:
+        raise DatabaseError(
+            f"Cannot reach PostgreSQL at {parts.hostname or 'localhost'}:"
+            f"{parts.port or 5432}: {str(error).strip()}. Is the server "
+            "running and the [database] uri right?")
+
+
+def exists(settings, name):
+    if settings.backend == 'sqlite':
+        return _sqlite_file(settings, name).exists()
+    with _pg_connect(settings) as conn:
+        return bool(conn.execute(
+                'SELECT 1 FROM pg_database WHERE datname = %s',
+                (name,)).fetchone())
+
+
+def create(settings, name):
+    if settings.backend == 'sqlite':
+        path = _sqlite_file(settings, name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+        return
+    from psycopg import sql
+    with _pg_connect(settings) as conn:
+        conn.execute(sql.SQL(
+                "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'"
+                ).format(sql.Identifier(name)))
+
+
+def drop(settings, name):
+    if settings.backend == 'sqlite':
+        path = _sqlite_file(settings, name)
+        for suffix in ['', '-wal', '-shm', '-journal']:
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+        return
+    from psycopg import sql
+    with _pg_connect(settings) as conn:
+        conn.execute(sql.SQL('DROP DATABASE IF EXISTS {} WITH (FORCE)').format(
+                sql.Identifier(name)))
+
+
+def initialised(settings, name):
+    "True when the database holds Tryton with our modules activated"
+    if settings.backend == 'sqlite':
+        import sqlite3
+        conn = sqlite3.connect(_sqlite_file(settings, name))
+        query = "SELECT count(*) FROM ir_module WHERE name IN (%s) " \
+            "AND state = 'activated'" % ','.join('?' * len(MODULES))
+        try:
+            count, = conn.execute(query, MODULES).fetchone()
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            conn.close()
+        return count == len(MODULES)
+    import psycopg
+    with _pg_connect(settings, name) as conn:
+        try:
+            count, = conn.execute(
+                "SELECT count(*) FROM ir_module WHERE name = ANY(%s) "
+                "AND state = 'activated'", (MODULES,)).fetchone()
+        except psycopg.errors.UndefinedTable:
+            return False
+    return count == len(MODULES)
+
+
+def code_fingerprint():
+    "Hash of our modules' code and data: when it changes, update the DB"
+    digest = hashlib.sha256()
+    for path in sorted(ADDONS.rglob('*')):
+        if path.suffix in {'.py', '.xml', '.cfg'} and 'tests' not in path.parts:
+            digest.update(str(path.relative_to(ADDONS)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def trytond_admin(settings, name, args, password_file=None):
+    env = dict(os.environ)
+    if password_file:
+        env['TRYTONPASSFILE'] = password_file
+    with settings.resolved() as config_files:
+        command = [os.path.join(os.path.dirname(sys.executable),
+                'trytond-admin'), '-c', *config_files, '-d', name, *args]
+        result = subprocess.run(command, env=env, stdin=subprocess.DEVNULL)
+    if result.returncode:
+        raise DatabaseError(
+            f"trytond-admin failed on database {name!r} "
+            f"(exit {result.returncode}); its messages are above.")
+
+
+def install(settings, name, password_file, email):
+    args = ['--all', '-u', *MODULES, '--activate-dependencies',
+        '--email', email]
+    trytond_admin(settings, name, args, password_file=password_file)
+
+
+def update(settings, name):
+    trytond_admin(settings, name, ['-u', *MODULES, '--activate-dependencies'])
