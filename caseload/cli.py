@@ -8,6 +8,7 @@
 import argparse
 import getpass
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -209,6 +210,12 @@ def print_users(config):
         print(f"  {login.ljust(width)}  {roles}")
     print(f"  {'admin'.ljust(width)}  Administrator "
         "(the password given to init)")
+    WebUser = Model.get('web.user', config=config)
+    portal = WebUser.find([('email', 'in', demo.PORTAL_LOGINS)])
+    if portal:
+        print(f"Client portal logins (password: {demo.DEMO_PASSWORD}):")
+        for user in portal:
+            print(f"  {user.email}  ({user.party.name})")
 
 
 def cmd_users(args):
@@ -256,10 +263,13 @@ def cmd_serve(args):
         # login would otherwise register an empty pool (trytond 8.0.12).
         command = [os.path.join(os.path.dirname(sys.executable), 'trytond'),
             '-c', *config_files, '-d', name]
-        try:
-            return subprocess.call(command)
-        except KeyboardInterrupt:
-            return 0
+        server = subprocess.Popen(command)
+
+        def forward(signum, frame):
+            server.send_signal(signum)
+        signal.signal(signal.SIGTERM, forward)
+        signal.signal(signal.SIGINT, forward)
+        return server.wait()
 
 
 if __name__ == '__main__':

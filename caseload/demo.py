@@ -87,6 +87,8 @@ CLINICIANS = [
     ]
 
 CLIENT_COUNT = 120
+# client portal logins: a parent of a minor client, an adult client
+PORTAL_LOGINS = ['parent@harborview.example', 'client@harborview.example']
 
 
 class DemoPractice:
@@ -117,6 +119,7 @@ class DemoPractice:
         self.clinicians = self.create_clinicians()
         self.create_users()
         self.clients = self.create_clients()
+        self.create_portal_logins()
         return True
 
     def close_config_wizard(self):
@@ -428,6 +431,17 @@ class DemoPractice:
                         'waitlist': 'waitlist', 'active': 'activate',
                         'discharged': 'discharge'}[status])
         return clients
+
+    def create_portal_logins(self):
+        "A parent of a minor client and an adult client can log in"
+        WebUser = self.get('web.user')
+        parent = next(c.guardians[0].party for c in self.clients
+            if c.guardians and c.status == 'active')
+        adult = next(c.party for c in self.clients
+            if not c.guardians and c.status == 'active')
+        WebUser.save([
+                WebUser(email=email, party=party, password=DEMO_PASSWORD)
+                for email, party in zip(PORTAL_LOGINS, [parent, adult])])
 
 
 def load(config):

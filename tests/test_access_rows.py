@@ -1,0 +1,62 @@
+"""Every model our modules define ships a deny-all access row plus grants.
+
+Tryton allows everything on a model with no ir.model.access row, so a model
+added without one would be open to every user, PHI included. This walks the
+models of the four therapy modules after activating them all.
+"""
+import unittest
+
+from trytond.model import ModelSQL
+from trytond.pool import Pool
+from trytond.tests.test_tryton import activate_module, with_transaction
+
+MODULES = ['therapy_scheduling', 'therapy_clinical', 'therapy_billing',
+    'therapy_portal']
+PERMS = ['perm_read', 'perm_write', 'perm_create', 'perm_delete']
+
+
+class AccessRowsTestCase(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        activate_module(MODULES)
+
+    @with_transaction()
+    def test_every_model_denies_by_default_and_grants_explicitly(self):
+        pool = Pool()
+        IrModel = pool.get('ir.model')
+        Access = pool.get('ir.model.access')
+        models = IrModel.search([('module', 'in', MODULES)])
+        self.assertTrue(models, "no model found for our modules")
+        checked = []
+        for ir_model in models:
+            Model = pool.get(ir_model.name)
+            if (not issubclass(Model, ModelSQL)
+                    or callable(getattr(Model, 'table_query', None))):
+                continue  # no table, nothing stored
+            rows = Access.search([('model', '=', ir_model.name)])
+            defaults = [r for r in rows if not r.group]
+            with self.subTest(model=ir_model.name):
+                self.assertEqual(
+                    len(defaults), 1,
+                    f"{ir_model.name} needs exactly one group-less "
+                    "(default) ir.model.access row")
+                self.assertFalse(
+                    any(getattr(defaults[0], p) for p in PERMS),
+                    f"the default access row of {ir_model.name} must "
+                    "deny everything")
+                grants = [r for r in rows if r.group
+                    and any(getattr(r, p) for p in PERMS)]
+                parents = [getattr(Model, f).get_target().__name__
+                    for f in Model.__access__]
+                parent_grants = Access.search([
+                        ('model', 'in', parents),
+                        ('group', '!=', None),
+                        ]) if parents else []
+                self.assertTrue(
+                    grants or parent_grants,
+                    f"{ir_model.name} grants no group any access, directly "
+                    "or through its __access__ parent")
+            checked.append(ir_model.name)
+        self.assertIn('therapy.client', checked)
+        self.assertIn('therapy.client.guardian', checked)
