@@ -5,6 +5,7 @@ not create itself; PostgreSQL databases must exist before trytond-admin runs
 (else a 30 s pool timeout with no clear message), so both are created here.
 """
 import hashlib
+import importlib.util
 import os
 import subprocess
 import sys
@@ -14,7 +15,6 @@ from urllib.parse import urlsplit, urlunsplit
 MODULES = [
     'therapy_scheduling', 'therapy_clinical', 'therapy_billing',
     'therapy_portal']
-ADDONS = Path(__file__).resolve().parent.parent / 'addons'
 
 
 class DatabaseError(Exception):
@@ -103,10 +103,13 @@ def initialised(settings, name):
 def code_fingerprint():
     "Hash of our modules' code and data: when it changes, update the DB"
     digest = hashlib.sha256()
-    for path in sorted(ADDONS.rglob('*')):
-        if path.suffix in {'.py', '.xml', '.cfg'} and 'tests' not in path.parts:
-            digest.update(str(path.relative_to(ADDONS)).encode())
-            digest.update(path.read_bytes())
+    for module in MODULES:
+        folder = Path(importlib.util.find_spec(module).origin).parent
+        for path in sorted(folder.rglob('*')):
+            if (path.suffix in {'.py', '.xml', '.cfg'}
+                    and 'tests' not in path.relative_to(folder).parts):
+                digest.update(str(path.relative_to(folder.parent)).encode())
+                digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

@@ -50,7 +50,12 @@ class Settings:
 
     @property
     def uri(self):
-        return self.get('database', 'uri', 'sqlite://')
+        # as trytond: the file wins, else the environment (docker-compose
+        # passes the URI, password included, that way)
+        return self.get('database', 'uri') or os.environ.get(
+            'TRYTOND_DATABASE__URI') or os.environ.get(
+            'TRYTOND_DATABASE_URI') or 'sqlite://'
+
 
     @property
     def backend(self):

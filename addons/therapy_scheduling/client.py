@@ -63,7 +63,7 @@ class Client(Workflow, ModelSQL, ModelView):
         'company.company', "Company", required=True,
         states={'readonly': Eval('id', -1) >= 0})
     party = fields.Many2One(
-        'party.party', "Party", required=True, ondelete='RESTRICT',
+        'party.party', "Name", required=True, ondelete='RESTRICT',
         context={'company': Eval('company', -1)}, depends={'company'},
         help="Name, addresses and contact details live on the party, "
         "shared with accounting and the client portal.")
