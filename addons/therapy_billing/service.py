@@ -1,7 +1,8 @@
 from trytond.model import fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import PoolMeta
-from trytond.pyson import Eval
+
+from therapy_scheduling.tools import is_set_domain
 
 
 class Service(metaclass=PoolMeta):
@@ -33,6 +34,4 @@ class Service(metaclass=PoolMeta):
 
     @classmethod
     def search_billable(cls, name, clause):
-        _, operator, value = clause
-        has = (operator == '=') == bool(value)
-        return [('product', '!=' if has else '=', None)]
+        return is_set_domain('product', clause)

@@ -7,6 +7,7 @@ from trytond.pyson import Eval
 
 from .disciplines import CREDENTIALS, DISCIPLINES
 from .exceptions import ClinicianValidationError
+from .tools import is_set_domain
 from .identifiers import (
     US_STATES, compact, is_valid_npi, is_valid_taxonomy)
 
@@ -47,9 +48,7 @@ class Employee(metaclass=PoolMeta):
 
     @classmethod
     def search_is_clinician(cls, name, clause):
-        _, operator, value = clause
-        has = (operator == '=') == bool(value)
-        return [('discipline', '!=' if has else '=', None)]
+        return is_set_domain('discipline', clause)
 
     def get_license_expired(self, name):
         return bool(self.license_expiry
