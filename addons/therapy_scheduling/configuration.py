@@ -1,3 +1,5 @@
+import datetime as dt
+
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 from trytond.modules.company.model import (
     CompanyMultiValueMixin, CompanyValueMixin)
@@ -18,6 +20,10 @@ class Configuration(ModelSingleton, ModelSQL, ModelView, CompanyMultiValueMixin)
     __name__ = 'therapy.configuration'
 
     client_sequence = fields.MultiValue(client_sequence)
+    cancellation_window = fields.TimeDelta(
+        "Cancellation Window",
+        help="A client who cancels closer to the appointment than this "
+        "cancels late (late-cancellation fee, honest statistics).")
 
     @classmethod
     def multivalue_model(cls, field):
@@ -25,6 +31,10 @@ class Configuration(ModelSingleton, ModelSQL, ModelView, CompanyMultiValueMixin)
         if field == 'client_sequence':
             return pool.get('therapy.configuration.sequence')
         return super().multivalue_model(field)
+
+    @classmethod
+    def default_cancellation_window(cls):
+        return dt.timedelta(hours=24)
 
     @classmethod
     def default_client_sequence(cls, **pattern):

@@ -20,3 +20,11 @@ class LocationValidationError(ValidationError):
 
 class ClientNumberError(UserError):
     pass
+
+
+class AppointmentValidationError(ValidationError):
+    pass
+
+
+class AppointmentConflictError(ValidationError):
+    pass

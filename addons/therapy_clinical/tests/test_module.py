@@ -6,7 +6,7 @@ from trytond.modules.company.tests import (
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 
-from therapy_scheduling.tests.test_module import create_clinician
+from therapy_scheduling.tests.fixtures import create_clinician
 
 
 class TherapyClinicalTestCase(CompanyTestMixin, ModuleTestCase):

@@ -6,24 +6,7 @@ from trytond.modules.company.tests import (
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 
-
-def create_location(name="Main Street", timezone='America/New_York'):
-    Location = Pool().get('therapy.location')
-    location = Location(name=name, timezone=timezone)
-    location.save()
-    return location
-
-
-def create_clinician(name, **values):
-    pool = Pool()
-    Party = pool.get('party.party')
-    Employee = pool.get('company.employee')
-    party = Party(name=name)
-    party.save()
-    values.setdefault('discipline', 'mental_health')
-    employee = Employee(party=party, **values)
-    employee.save()
-    return employee
+from .fixtures import create_clinician, create_location
 
 
 class TherapySchedulingTestCase(CompanyTestMixin, ModuleTestCase):

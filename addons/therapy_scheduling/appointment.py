@@ -1,0 +1,701 @@
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sql import Literal
+from sql.operators import Equal
+
+from trytond import backend
+from trytond.i18n import gettext
+from trytond.model import (
+    Check, Exclude, Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.pool import Pool
+from trytond.pyson import Bool, Eval, If
+from trytond.sql.functions import TSRange
+from trytond.sql.operators import RangeOverlap
+from trytond.transaction import Transaction
+
+from .disciplines import MODALITIES
+from .exceptions import AppointmentConflictError, AppointmentValidationError
+
+# CMS place-of-service codes used by therapy practices
+PLACES_OF_SERVICE = [
+    ('11', "11 Office"),
+    ('02', "02 Telehealth (not in client's home)"),
+    ('10', "10 Telehealth in client's home"),
+    ('12', "12 Home"),
+    ('03', "03 School"),
+    ]
+DEFAULT_PLACE = {'in_person': '11', 'telehealth': '10'}
+
+# appointments in these states hold their slot; cancelled and no-show ones
+# free it (a no-show slot may be given to a walk-in or the waitlist)
+BLOCKING_STATES = ['scheduled', 'confirmed', 'arrived', 'completed']
+
+CANCEL_REASONS = [
+    ('illness', "Illness"),
+    ('schedule', "Schedule conflict"),
+    ('transportation', "Transportation"),
+    ('weather', "Weather / emergency"),
+    ('clinician', "Clinician unavailable"),
+    ('financial', "Financial / coverage"),
+    ('rescheduled', "Rescheduled"),
+    ('other', "Other"),
+    ]
+
+
+def ensure_btree_gist():
+    """Create btree_gist so the exclusion constraints exist in PostgreSQL.
+
+    Without it Tryton silently falls back to a Python check under a table
+    lock (slower, serialising every booking). The extension is trusted
+    (PG >= 13): the database owner may create it. It must be committed
+    before the table handler asks (on another connection), hence the
+    autocommit transaction and the cache reset (private API of 8.0)."""
+    transaction = Transaction()
+    if backend.name != 'postgresql':
+        return
+    database = transaction.database
+    if database.has_extension('btree_gist'):
+        return
+    with transaction.new_transaction(autocommit=True) as new:
+        new.connection.cursor().execute(
+            'CREATE EXTENSION IF NOT EXISTS btree_gist')
+    database._extensions[database.name].pop('btree_gist', None)
+
+
+def local_time(value, timezone):
+    "Naive UTC value as an aware datetime in timezone"
+    if not value:
+        return None
+    return value.replace(tzinfo=dt.timezone.utc).astimezone(
+        ZoneInfo(timezone or 'UTC'))
+
+
+def format_local(value, timezone):
+    local = local_time(value, timezone)
+    return local.strftime('%a %b %d, %Y %I:%M %p %Z') if local else ''
+
+
+class Appointment(Workflow, ModelSQL, ModelView):
+    "Appointment"
+    __name__ = 'therapy.appointment'
+    _history = True
+
+    _states = {'readonly': ~Eval('state').in_(['scheduled', 'confirmed'])}
+
+    company = fields.Many2One(
+        'company.company', "Company", required=True, states=_states)
+    client = fields.Many2One(
+        'therapy.client', "Client", ondelete='RESTRICT',
+        domain=[('company', '=', Eval('company', -1))],
+        states={
+            'readonly': _states['readonly'],
+            'required': ~Eval('group_session', False),
+            'invisible': Bool(Eval('group_session')),
+            },
+        help="The client of an individual session; group sessions list "
+        "their clients as attendees.")
+    clinician = fields.Many2One(
+        'company.employee', "Clinician", required=True, ondelete='RESTRICT',
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ('discipline', '!=', None),
+            ],
+        states=_states)
+    location = fields.Many2One(
+        'therapy.location', "Location", required=True, ondelete='RESTRICT',
+        domain=[('company', '=', Eval('company', -1))], states=_states)
+    room = fields.Many2One(
+        'therapy.room', "Room", ondelete='RESTRICT',
+        domain=[('location', '=', Eval('location', -1))], states=_states)
+    service = fields.Many2One(
+        'therapy.service', "Service", required=True, ondelete='RESTRICT',
+        domain=[('company', '=', Eval('company', -1))], states=_states)
+    group_session = fields.Function(
+        fields.Boolean("Group Session"), 'on_change_with_group_session')
+    start = fields.DateTime("Start", required=True, states=_states)
+    end = fields.DateTime(
+        "End", required=True, states=_states,
+        domain=[If(Eval('start') & Eval('end'),
+                ('end', '>', Eval('start')), ())])
+    duration = fields.Function(
+        fields.TimeDelta("Duration"), 'on_change_with_duration')
+    calendar_label = fields.Function(
+        fields.Char("Label"), 'get_calendar_label')
+    local_time = fields.Function(
+        fields.Char("Local Time",
+            help="Start in the location's time zone."),
+        'get_local_time')
+    modality = fields.Selection(
+        MODALITIES, "Modality", required=True, states=_states)
+    place_of_service = fields.Selection(
+        PLACES_OF_SERVICE, "Place of Service", required=True, sort=False,
+        states=_states, help="CMS place-of-service code for the claim.")
+    notes = fields.Text(
+        "Front Desk Notes",
+        help="Logistics only (parking, forms to bring): no clinical content.")
+    attendees = fields.One2Many(
+        'therapy.appointment.attendee', 'appointment', "Attendees",
+        states={
+            'readonly': _states['readonly'],
+            'invisible': ~Eval('group_session', False),
+            })
+    capacity = fields.Function(
+        fields.Integer("Capacity"), 'on_change_with_capacity')
+    state = fields.Selection([
+            ('scheduled', "Scheduled"),
+            ('confirmed', "Confirmed"),
+            ('arrived', "Arrived"),
+            ('completed', "Completed"),
+            ('cancelled', "Cancelled"),
+            ('no_show', "No-Show"),
+            ], "State", readonly=True, required=True, sort=False)
+    cancelled_by = fields.Selection([
+            (None, ""),
+            ('client', "Client"),
+            ('practice', "Practice"),
+            ], "Cancelled By", readonly=True,
+        states={'invisible': Eval('state') != 'cancelled'})
+    cancel_reason = fields.Selection(
+        [(None, "")] + CANCEL_REASONS, "Cancellation Reason", readonly=True,
+        states={'invisible': Eval('state') != 'cancelled'})
+    cancel_note = fields.Char(
+        "Cancellation Note", readonly=True,
+        states={'invisible': Eval('state') != 'cancelled'})
+    cancelled_at = fields.DateTime(
+        "Cancelled At", readonly=True,
+        states={'invisible': Eval('state') != 'cancelled'})
+    late_cancellation = fields.Boolean(
+        "Late Cancellation", readonly=True,
+        states={'invisible': Eval('state') != 'cancelled'},
+        help="The client cancelled inside the practice's cancellation "
+        "window.")
+    rescheduled_to = fields.Many2One(
+        'therapy.appointment', "Rescheduled To", readonly=True,
+        states={'invisible': ~Eval('rescheduled_to')})
+    rescheduled_from = fields.One2Many(
+        'therapy.appointment', 'rescheduled_to', "Rescheduled From",
+        readonly=True, states={'invisible': ~Eval('rescheduled_from')})
+    del _states
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        blocking = t.state.in_(BLOCKING_STATES)
+        cls._sql_constraints += [
+            ('dates_check', Check(t, t.end > t.start),
+                'therapy_scheduling.msg_appointment_dates'),
+            ('clinician_no_overlap',
+                Exclude(t, (t.clinician, Equal),
+                    (TSRange(t.start, t.end, '[)'), RangeOverlap),
+                    where=blocking),
+                'therapy_scheduling.msg_appointment_clinician_overlap'),
+            ('room_no_overlap',
+                Exclude(t, (t.room, Equal),
+                    (TSRange(t.start, t.end, '[)'), RangeOverlap),
+                    where=blocking & (t.room != None)),  # noqa: E711
+                'therapy_scheduling.msg_appointment_room_overlap'),
+            ]
+        # the calendar asks for one clinician's (or room's) week: give the
+        # index both bounds
+        cls._sql_indexes.update({
+                Index(t, (t.clinician, Index.Equality()),
+                    (t.start, Index.Range()), (t.end, Index.Range())),
+                Index(t, (t.room, Index.Equality()),
+                    (t.start, Index.Range()),
+                    where=t.room != None),  # noqa: E711
+                Index(t, (t.client, Index.Equality()),
+                    (t.start, Index.Range())),
+                Index(t, (t.start, Index.Range())),
+                })
+        cls._order = [('start', 'DESC'), ('id', 'DESC')]
+        cls._transitions |= {
+            ('scheduled', 'confirmed'),
+            ('scheduled', 'arrived'),
+            ('confirmed', 'arrived'),
+            ('confirmed', 'scheduled'),
+            ('arrived', 'completed'),
+            ('arrived', 'confirmed'),
+            ('scheduled', 'cancelled'),
+            ('confirmed', 'cancelled'),
+            ('scheduled', 'no_show'),
+            ('confirmed', 'no_show'),
+            ('no_show', 'scheduled'),
+            }
+        cls._buttons.update({
+                'confirm': {
+                    'invisible': Eval('state') != 'scheduled',
+                    'depends': ['state'],
+                    },
+                'arrive': {
+                    'invisible': ~Eval('state').in_(
+                        ['scheduled', 'confirmed']),
+                    'icon': 'tryton-forward',
+                    'depends': ['state'],
+                    },
+                'complete': {
+                    'invisible': Eval('state') != 'arrived',
+                    'icon': 'tryton-ok',
+                    'depends': ['state'],
+                    },
+                'cancel': {
+                    'invisible': ~Eval('state').in_(
+                        ['scheduled', 'confirmed']),
+                    'icon': 'tryton-cancel',
+                    'depends': ['state'],
+                    },
+                'reschedule': {
+                    'invisible': ~Eval('state').in_(
+                        ['scheduled', 'confirmed']),
+                    'icon': 'tryton-refresh',
+                    'depends': ['state'],
+                    },
+                'no_show': {
+                    'invisible': ~Eval('state').in_(
+                        ['scheduled', 'confirmed']),
+                    'depends': ['state'],
+                    },
+                'reopen': {
+                    'invisible': ~Eval('state').in_(['no_show', 'arrived']),
+                    'icon': 'tryton-back',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def __register__(cls, module):
+        ensure_btree_gist()
+        super().__register__(module)
+
+    @staticmethod
+    def default_company():
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_state(cls):
+        return 'scheduled'
+
+    @classmethod
+    def default_modality(cls):
+        return 'in_person'
+
+    @classmethod
+    def default_place_of_service(cls):
+        return '11'
+
+    @fields.depends('service')
+    def on_change_with_group_session(self, name=None):
+        return bool(self.service and self.service.group_session)
+
+    @fields.depends('start', 'end')
+    def on_change_with_duration(self, name=None):
+        if self.start and self.end:
+            return self.end - self.start
+
+    @fields.depends('service', 'room')
+    def on_change_with_capacity(self, name=None):
+        if not self.service or not self.service.group_session:
+            return 1
+        limits = [self.service.max_attendees or 1]
+        if self.room:
+            limits.append(self.room.capacity)
+        return min(limits)
+
+    @fields.depends('service', 'start', 'modality', 'place_of_service')
+    def on_change_service(self):
+        if self.service:
+            if self.start:
+                self.end = self.start + self.service.duration
+            self.modality = self.service.modality
+            self.on_change_modality()
+
+    @fields.depends('service', 'start')
+    def on_change_start(self):
+        if self.start and self.service:
+            self.end = self.start + self.service.duration
+
+    @fields.depends('modality')
+    def on_change_modality(self):
+        if self.modality:
+            self.place_of_service = DEFAULT_PLACE[self.modality]
+
+    @fields.depends('client', 'location', 'clinician')
+    def on_change_client(self):
+        if self.client:
+            if not self.clinician and self.client.primary_clinician:
+                self.clinician = self.client.primary_clinician
+            if not self.location and self.client.location:
+                self.location = self.client.location
+
+    def get_local_time(self, name):
+        return format_local(
+            self.start, self.location.timezone if self.location else None)
+
+    def get_calendar_label(self, name):
+        who = (self.client.rec_name if self.client
+            else f'Group ({len(self.attendees)})')
+        room = f' · {self.room.name}' if self.room else ''
+        return f'{who} · {self.service.code}{room}'
+
+    def get_rec_name(self, name):
+        who = (self.client.rec_name if self.client
+            else self.service.rec_name if self.service else '')
+        return f'{who} — {self.local_time}'
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, value = clause[:3]
+        if operator.startswith('!') or operator.startswith('not '):
+            return [('client.rec_name', operator, value)]
+        return ['OR',
+            ('client.rec_name', operator, value),
+            ('attendees.client.rec_name', operator, value),
+            ]
+
+    @classmethod
+    def copy(cls, appointments, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('state', cls.default_state())
+        for field in ['cancelled_by', 'cancel_reason', 'cancel_note',
+                'cancelled_at', 'late_cancellation', 'rescheduled_to']:
+            default.setdefault(field, None)
+        default.setdefault('rescheduled_from', None)
+        return super().copy(appointments, default=default)
+
+    @classmethod
+    def validate_fields(cls, appointments, field_names):
+        super().validate_fields(appointments, field_names)
+        cls.check_consistency(appointments, field_names)
+
+    @classmethod
+    def check_consistency(cls, appointments, field_names=None):
+        if field_names and not (field_names & {'clinician', 'location'}):
+            return
+        for appointment in appointments:
+            if (appointment.clinician.therapy_locations
+                    and appointment.location
+                    not in appointment.clinician.therapy_locations):
+                raise AppointmentValidationError(gettext(
+                        'therapy_scheduling.msg_appointment_location',
+                        clinician=appointment.clinician.rec_name,
+                        location=appointment.location.rec_name))
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if mode == 'create':
+            cls.check_conflicts([cls.pending(values)])
+        return values
+
+    @classmethod
+    def check_modification(cls, mode, appointments, values=None,
+            external=False):
+        super().check_modification(
+            mode, appointments, values=values, external=external)
+        if mode == 'write' and values.keys() & cls._slot_fields:
+            cls.check_conflicts(
+                [cls.pending(values, a) for a in appointments])
+
+    _slot_fields = {'clinician', 'room', 'start', 'end', 'state'}
+
+    @classmethod
+    def pending(cls, values, record=None):
+        "The appointment as it will be once values are stored"
+        if record:
+            appointment = cls(record.id)
+            for name in cls._slot_fields & values.keys():
+                setattr(appointment, name, values[name])
+        else:
+            appointment = cls(**{name: values.get(name)
+                    for name in cls._slot_fields})
+            appointment.state = appointment.state or cls.default_state()
+        return appointment
+
+    @classmethod
+    def check_conflicts(cls, appointments):
+        """Name the appointment a booking collides with.
+
+        The exclusion constraints make double booking impossible, also
+        between concurrent transactions, but their message cannot say with
+        what; this check runs before the row is stored so the user reads
+        which appointment is in the way."""
+        for appointment in appointments:
+            if appointment.state not in BLOCKING_STATES:
+                continue
+            overlap = [
+                ('id', '!=', appointment.id),
+                ('state', 'in', BLOCKING_STATES),
+                ('start', '<', appointment.end),
+                ('end', '>', appointment.start),
+                ]
+            resources = [('clinician', appointment.clinician)]
+            if appointment.room:
+                resources.append(('room', appointment.room))
+            for field, value in resources:
+                others = cls.search(
+                    overlap + [(field, '=', value.id)], limit=1)
+                if others:
+                    raise AppointmentConflictError(gettext(
+                            'therapy_scheduling.msg_appointment_conflict_'
+                            + field,
+                            resource=value.rec_name,
+                            other=others[0].rec_name))
+
+    @classmethod
+    def on_modification(cls, mode, appointments, field_names=None):
+        super().on_modification(mode, appointments, field_names=field_names)
+        if mode in {'create', 'write'}:
+            cls.sync_attendees(appointments, field_names)
+
+    @classmethod
+    def sync_attendees(cls, appointments, field_names=None):
+        """Keep the attendee rows in step with their appointment: the one
+        client of an individual session is its only attendee, and every
+        attendee carries the time and state the client constraint needs."""
+        pool = Pool()
+        Attendee = pool.get('therapy.appointment.attendee')
+        if field_names and not (field_names & {
+                    'client', 'start', 'end', 'state', 'service',
+                    'attendees'}):
+            return
+        to_create, to_save = [], []
+        for appointment in appointments:
+            attendees = list(appointment.attendees)
+            if appointment.client and not appointment.group_session:
+                mine = [a for a in attendees
+                    if a.client == appointment.client]
+                others = [a for a in attendees if a not in mine]
+                if others:
+                    Attendee.delete(others)
+                if not mine:
+                    to_create.append(Attendee(
+                            appointment=appointment,
+                            client=appointment.client,
+                            attendance='expected'))
+                attendees = mine
+            for attendee in attendees:
+                attendee.sync_from_appointment()
+                to_save.append(attendee)
+        for attendee in to_create:
+            attendee.sync_from_appointment()
+        Attendee.save(to_save + to_create)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('confirmed')
+    def confirm(cls, appointments):
+        pass
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('arrived')
+    def arrive(cls, appointments):
+        pass
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('completed')
+    def complete(cls, appointments):
+        pool = Pool()
+        Attendee = pool.get('therapy.appointment.attendee')
+        Attendee.write([a for p in appointments for a in p.attendees
+                if a.attendance == 'expected'], {'attendance': 'attended'})
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('no_show')
+    def no_show(cls, appointments):
+        pool = Pool()
+        Attendee = pool.get('therapy.appointment.attendee')
+        Attendee.write([a for p in appointments for a in p.attendees
+                if a.attendance == 'expected'], {'attendance': 'no_show'})
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('scheduled')
+    def reopen(cls, appointments):
+        pool = Pool()
+        Attendee = pool.get('therapy.appointment.attendee')
+        Attendee.write([a for p in appointments for a in p.attendees
+                if a.attendance == 'no_show'], {'attendance': 'expected'})
+
+    @classmethod
+    @ModelView.button_action('therapy_scheduling.wizard_appointment_cancel')
+    def cancel(cls, appointments):
+        pass
+
+    @classmethod
+    @ModelView.button_action(
+        'therapy_scheduling.wizard_appointment_reschedule')
+    def reschedule(cls, appointments):
+        pass
+
+    def is_late_cancellation(self, when=None):
+        Configuration = Pool().get('therapy.configuration')
+        window = Configuration(1).cancellation_window
+        when = when or dt.datetime.now()
+        return bool(window) and self.start - when < window
+
+    @classmethod
+    @Workflow.transition('cancelled')
+    def do_cancel(cls, appointments, cancelled_by, reason, note=None):
+        "Cancel with who and why; client cancellations may be late"
+        pool = Pool()
+        Attendee = pool.get('therapy.appointment.attendee')
+        now = dt.datetime.now()
+        for appointment in appointments:
+            appointment.cancelled_by = cancelled_by
+            appointment.cancel_reason = reason
+            appointment.cancel_note = note
+            appointment.cancelled_at = now
+            appointment.late_cancellation = (cancelled_by == 'client'
+                and appointment.is_late_cancellation(now))
+        cls.save(appointments)
+        Attendee.write([a for p in appointments for a in p.attendees
+                if a.attendance == 'expected'], {'attendance': 'cancelled'})
+
+    @classmethod
+    def do_reschedule(cls, appointment, start, cancelled_by, **changes):
+        """Move appointment to start (and maybe another clinician or room):
+        the old slot is cancelled as rescheduled and linked to the new
+        one, so cancellation statistics stay honest."""
+        new, = cls.copy([appointment], default={
+                'start': start,
+                'end': start + (appointment.end - appointment.start),
+                'attendees': None,
+                **changes,
+                })
+        if appointment.group_session:
+            Attendee = Pool().get('therapy.appointment.attendee')
+            Attendee.copy(
+                [a for a in appointment.attendees
+                    if a.attendance == 'expected'],
+                default={'appointment': new.id})
+        cls.do_cancel([appointment], cancelled_by, 'rescheduled')
+        cls.write([appointment], {'rescheduled_to': new.id})
+        return new
+
+
+class Attendee(ModelSQL, ModelView):
+    "Appointment Attendee"
+    __name__ = 'therapy.appointment.attendee'
+    _history = True
+
+    appointment = fields.Many2One(
+        'therapy.appointment', "Appointment", required=True,
+        ondelete='CASCADE')
+    client = fields.Many2One(
+        'therapy.client', "Client", required=True, ondelete='RESTRICT')
+    attendance = fields.Selection([
+            ('expected', "Expected"),
+            ('attended', "Attended"),
+            ('cancelled', "Cancelled"),
+            ('no_show', "No-Show"),
+            ], "Attendance", required=True, sort=False)
+    # Copies of the appointment's time and state: the database needs them on
+    # this row to refuse a client in two places at once (exclusion
+    # constraint); sync_from_appointment keeps them in step.
+    start = fields.DateTime("Start", readonly=True)
+    end = fields.DateTime("End", readonly=True)
+    blocking = fields.Boolean("Holds the Slot", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('appointment')
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('client_unique', Unique(t, t.appointment, t.client),
+                'therapy_scheduling.msg_attendee_client_unique'),
+            ('client_no_overlap',
+                Exclude(t, (t.client, Equal),
+                    (TSRange(t.start, t.end, '[)'), RangeOverlap),
+                    where=t.blocking == Literal(True)),
+                'therapy_scheduling.msg_appointment_client_overlap'),
+            ]
+        cls._sql_indexes.add(Index(t, (t.client, Index.Equality()),
+                (t.start, Index.Range())))
+
+    @classmethod
+    def __register__(cls, module):
+        ensure_btree_gist()
+        super().__register__(module)
+
+    @classmethod
+    def default_attendance(cls):
+        return 'expected'
+
+    def sync_from_appointment(self):
+        appointment = self.appointment
+        self.start = appointment.start
+        self.end = appointment.end
+        self.blocking = (appointment.state in BLOCKING_STATES
+            and self.attendance in {'expected', 'attended'})
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if mode == 'create':
+            attendee = cls(
+                appointment=values.get('appointment'),
+                client=values.get('client'),
+                attendance=values.get('attendance') or 'expected')
+            attendee.sync_from_appointment()
+            values.update(start=attendee.start, end=attendee.end,
+                blocking=attendee.blocking)
+            cls.check_conflicts([attendee])
+        return values
+
+    @classmethod
+    def check_modification(cls, mode, attendees, values=None,
+            external=False):
+        super().check_modification(
+            mode, attendees, values=values, external=external)
+        if mode == 'write' and values.keys() & {
+                'client', 'start', 'end', 'blocking'}:
+            pending = []
+            for attendee in attendees:
+                attendee = cls(attendee.id)
+                for name in {'client', 'start', 'end', 'blocking'} & (
+                        values.keys()):
+                    setattr(attendee, name, values[name])
+                pending.append(attendee)
+            cls.check_conflicts(pending)
+
+    def get_rec_name(self, name):
+        return self.client.rec_name
+
+    @classmethod
+    def validate(cls, attendees):
+        super().validate(attendees)
+        cls.check_capacity(attendees)
+
+    @classmethod
+    def check_capacity(cls, attendees):
+        for appointment in {a.appointment for a in attendees}:
+            expected = [a for a in appointment.attendees
+                if a.attendance in {'expected', 'attended'}]
+            if len(expected) > appointment.capacity:
+                raise AppointmentValidationError(gettext(
+                        'therapy_scheduling.msg_appointment_capacity',
+                        appointment=appointment.rec_name,
+                        capacity=appointment.capacity))
+
+    @classmethod
+    def check_conflicts(cls, attendees):
+        for attendee in attendees:
+            if not attendee.blocking:
+                continue
+            others = cls.search([
+                    ('id', '!=', attendee.id),
+                    ('client', '=', attendee.client.id),
+                    ('blocking', '=', True),
+                    ('start', '<', attendee.end),
+                    ('end', '>', attendee.start),
+                    ], limit=1)
+            if others:
+                raise AppointmentConflictError(gettext(
+                        'therapy_scheduling.msg_appointment_conflict_client',
+                        resource=attendee.client.rec_name,
+                        other=others[0].appointment.rec_name))

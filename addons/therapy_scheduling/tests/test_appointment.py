@@ -1,0 +1,315 @@
+"""Appointments: booking rules, group sessions, cancellation, rescheduling.
+
+Runs on the backend of the test run (SQLite by default, PostgreSQL in CI's
+second pass); the concurrent double booking needs two real connections and
+runs on PostgreSQL only."""
+import datetime as dt
+import threading
+import unittest
+
+from trytond import backend
+from trytond.model.exceptions import SQLConstraintError, ValidationError
+from trytond.modules.company.tests import create_company, set_company
+from trytond.pool import Pool
+from trytond.tests.test_tryton import (
+    DB_NAME, activate_module, with_transaction)
+from trytond.transaction import Transaction
+
+from .fixtures import (
+    create_client, create_clinician, create_location, create_room,
+    create_service)
+
+# a Monday, far enough ahead that nothing is "late" or in the past
+DAY = dt.datetime(2031, 3, 3)
+
+
+def at(hour, minute=0, day=DAY):
+    return day + dt.timedelta(hours=hour, minutes=minute)
+
+
+class Practice:
+    "A small practice: one location, two rooms, two clinicians, clients"
+
+    def __init__(self):
+        self.location = create_location()
+        self.room = create_room(self.location, "Room 1")
+        self.group_room = create_room(self.location, "Group Room", 4)
+        self.dana = create_clinician(
+            "Dana", therapy_locations=[self.location])
+        self.eli = create_clinician(
+            "Eli", therapy_locations=[self.location])
+        self.ann = create_client("Ann")
+        self.ben = create_client("Ben")
+        self.cara = create_client("Cara")
+        self.therapy = create_service()
+        self.group = create_service(
+            '90853', "Group psychotherapy", 90, group_session=True,
+            max_attendees=3)
+
+    def book(self, start, client=None, clinician=None, room=None,
+            service=None, **values):
+        Appointment = Pool().get('therapy.appointment')
+        service = service or self.therapy
+        values.update({
+                'clinician': (clinician or self.dana).id,
+                'location': self.location.id,
+                'service': service.id,
+                'start': start,
+                'end': start + service.duration,
+                })
+        if client is not False:
+            values['client'] = (client or self.ann).id
+        if room:
+            values['room'] = room.id
+        appointment, = Appointment.create([values])
+        return appointment
+
+
+class AppointmentTestCase(unittest.TestCase):
+    """Test booking appointments
+
+    A refused write leaves its rows in the test's transaction (an RPC call
+    would roll back), so each test makes its refused booking last."""
+
+    @classmethod
+    def setUpClass(cls):
+        activate_module('therapy_scheduling')
+
+    @with_transaction()
+    def test_clinician_double_booking_names_the_other(self):
+        company = create_company()
+        with set_company(company):
+            practice = Practice()
+            first = practice.book(at(10))
+            self.assertEqual(
+                [a.client for a in first.attendees], [practice.ann])
+            # back to back is fine: ranges are [start, end)
+            practice.book(at(10, 45), client=practice.ben)
+            with self.assertRaises(ValidationError) as cm:
+                practice.book(at(9, 30), client=practice.cara)
+            self.assertEqual(cm.exception.message,
+                f"Dana is already booked then: {first.rec_name}. "
+                "Choose another time or clinician.")
+
+    @with_transaction()
+    def test_room_double_booking(self):
+        company = create_company()
+        with set_company(company):
+            practice = Practice()
+            practice.book(at(9), room=practice.room)
+            with self.assertRaisesRegex(
+                    ValidationError, "Room Main Street / Room 1 .* booked"):
+                practice.book(at(9, 15), client=practice.ben,
+                    clinician=practice.eli, room=practice.room)
+
+    @with_transaction()
+    def test_client_double_booking(self):
+        company = create_company()
+        with set_company(company):
+            practice = Practice()
+            practice.book(at(9))
+            with self.assertRaisesRegex(
+                    ValidationError, "Ann .* already has an appointment"):
+                practice.book(at(9, 30), clinician=practice.eli)
+
+    @with_transaction()
+    def test_cancelled_and_no_show_free_the_slot(self):
+        Appointment = Pool().get('therapy.appointment')
+        company = create_company()
+        with set_company(company):
+            practice = Practice()
+            first = practice.book(at(11))
+            Appointment.do_cancel([first], 'practice', 'clinician')
+            self.assertEqual(first.attendees[0].attendance, 'cancelled')
+            second = practice.book(at(11), client=practice.ben)
+            Appointment.no_show([second])
+            third = practice.book(at(11), client=practice.cara)
+            self.assertEqual(third.state, 'scheduled')
+            # reopening the no-show would double book Dana
+            with self.assertRaises(ValidationError):
+                Appointment.reopen([second])
+
+    @with_transaction()
+    def test_group_session_capacity_and_attendees(self):
+        Appointment = Pool().get('therapy.appointment')
+        company = create_company()
+        with set_company(company):
+            practice = Practice()
+            group = practice.book(at(14), client=False,
+                service=practice.group, room=practice.group_room,
+                attendees=[('create', [
+                            {'client': practice.ann.id},
+                            {'client': practice.ben.id}])])
+            self.assertEqual(group.capacity, 3)
+            self.assertIn("Group (2)", group.calendar_label)
+            Appointment.write([group], {'attendees': [
+                        ('create', [{'client': practice.cara.id}])]})
+            Appointment.arrive([group])
+            Appointment.complete([group])
+            self.assertEqual(
+                {a.attendance for a in group.attendees}, {'attended'})
+            # an attendee of the group cannot be elsewhere meanwhile
+            with self.assertRaisesRegex(
+                    ValidationError, "Cara .* already has an appointment"):
+                practice.book(at(14, 30), client=practice.cara,
+                    clinician=practice.eli)
+
+    @with_transaction()
+    def test_group_session_is_full(self):
+        Appointment = Pool().get('therapy.appointment')
+        company = create_company()
+        with set_company(company):
+            practice = Practice()
+            group = practice.book(at(14), client=False,
+                service=practice.group, room=practice.group_room,
+                attendees=[('create', [
+                            {'client': c.id} for c in [
+                                practice.ann, practice.ben, practice.cara]])])
+            extra = create_client("Dee")
+            with self.assertRaisesRegex(ValidationError, "at most 3"):
+                Appointment.write([group], {'attendees': [
+                            ('create', [{'client': extra.id}])]})
+
+    @with_transaction()
+    def test_late_cancellation_by_client_only(self):
+        Appointment = Pool().get('therapy.appointment')
+        company = create_company()
+        with set_company(company):
+            practice = Practice()
+            soon = dt.datetime.now().replace(microsecond=0) \
+                + dt.timedelta(hours=5)
+            late = practice.book(soon)
+            early = practice.book(at(9), client=practice.ben)
+            by_practice = practice.book(soon, client=practice.cara,
+                clinician=practice.eli)
+            Appointment.do_cancel([late, early], 'client', 'illness')
+            Appointment.do_cancel([by_practice], 'practice', 'clinician')
+            self.assertTrue(late.late_cancellation)
+            self.assertFalse(early.late_cancellation)
+            self.assertFalse(by_practice.late_cancellation)
+            self.assertEqual(late.cancelled_by, 'client')
+            self.assertTrue(late.cancelled_at)
+
+    @with_transaction()
+    def test_reschedule_keeps_history(self):
+        Appointment = Pool().get('therapy.appointment')
+        company = create_company()
+        with set_company(company):
+            practice = Practice()
+            old = practice.book(at(10), room=practice.room)
+            practice.book(at(16), client=practice.ben)
+            with self.assertRaises(ValidationError):
+                Appointment.do_reschedule(old, at(16), 'client')
+            self.assertEqual(old.state, 'scheduled')
+            new = Appointment.do_reschedule(
+                old, at(15), 'client', clinician=practice.eli.id)
+            self.assertEqual(old.state, 'cancelled')
+            self.assertEqual(old.cancel_reason, 'rescheduled')
+            self.assertEqual(old.rescheduled_to, new)
+            self.assertEqual(new.rescheduled_from, (old,))
+            self.assertEqual((new.start, new.end), (at(15), at(15, 45)))
+            self.assertEqual(new.clinician, practice.eli)
+            self.assertEqual(new.client, practice.ann)
+            self.assertEqual(new.state, 'scheduled')
+
+    @with_transaction()
+    def test_room_must_be_at_location(self):
+        company = create_company()
+        with set_company(company):
+            practice = Practice()
+            other = create_location("Uptown")
+            elsewhere = create_room(other, "Blue")
+            with self.assertRaisesRegex(ValidationError, "Room"):
+                practice.book(at(9), room=elsewhere)
+
+    @with_transaction()
+    def test_clinician_location(self):
+        company = create_company()
+        with set_company(company):
+            practice = Practice()
+            other = create_location("Uptown")
+            with self.assertRaisesRegex(ValidationError, "does not work at"):
+                Pool().get('therapy.appointment').create([{
+                            'client': practice.ann.id,
+                            'clinician': practice.dana.id,
+                            'location': other.id,
+                            'service': practice.therapy.id,
+                            'start': at(9), 'end': at(10)}])
+
+    @with_transaction()
+    def test_local_time_in_location_zone(self):
+        company = create_company()
+        with set_company(company):
+            practice = Practice()
+            appointment = practice.book(at(15))  # 15:00 UTC
+            self.assertEqual(
+                appointment.local_time, "Mon Mar 03, 2031 10:00 AM EST")
+
+
+@unittest.skipUnless(backend.name == 'postgresql', "needs PostgreSQL")
+class ConcurrentBookingTestCase(unittest.TestCase):
+    "Two transactions booking one clinician at once: exactly one wins"
+
+    @classmethod
+    def setUpClass(cls):
+        activate_module('therapy_scheduling')
+
+    def test_exclusion_constraints_exist(self):
+        with Transaction().start(DB_NAME, 0) as transaction:
+            cursor = transaction.connection.cursor()
+            cursor.execute(
+                "SELECT conname FROM pg_constraint WHERE contype = 'x' "
+                "AND conrelid IN ('therapy_appointment'::regclass, "
+                "'therapy_appointment_attendee'::regclass)")
+            names = {name for name, in cursor}
+        self.assertTrue(
+            {n for n in names if n.endswith('clinician_no_overlap')})
+        self.assertTrue({n for n in names if n.endswith('room_no_overlap')})
+        self.assertTrue({n for n in names if n.endswith('client_no_overlap')})
+
+    def test_two_connections_one_slot(self):
+        with Transaction().start(DB_NAME, 0) as transaction:
+            company = create_company()
+            with set_company(company):
+                practice = Practice()
+                ids = (company.id, practice.dana.id, practice.ann.id,
+                    practice.ben.id, practice.location.id,
+                    practice.therapy.id)
+            transaction.commit()
+        company_id, dana, ann, ben, location, service = ids
+        first_inserted = threading.Event()
+        results = {}
+
+        def book(name, client, wait=None, hold=0):
+            try:
+                with Transaction().start(DB_NAME, 0, context={
+                            'company': company_id}) as transaction:
+                    if wait:
+                        wait.wait(10)
+                    Appointment = Pool().get('therapy.appointment')
+                    Appointment.create([{
+                                'company': company_id, 'client': client,
+                                'clinician': dana, 'location': location,
+                                'service': service, 'start': at(10),
+                                'end': at(10, 45)}])
+                    if not wait:
+                        first_inserted.set()
+                        threading.Event().wait(hold)
+                    transaction.commit()
+                results[name] = 'booked'
+            except SQLConstraintError as error:
+                results[name] = error.message
+            except Exception as error:  # report, do not hang the test
+                results[name] = repr(error)
+                first_inserted.set()
+
+        first = threading.Thread(target=book, args=('first', ann),
+            kwargs={'hold': 1})
+        second = threading.Thread(target=book, args=('second', ben),
+            kwargs={'wait': first_inserted})
+        first.start()
+        second.start()
+        first.join(30)
+        second.join(30)
+        self.assertEqual(results.get('first'), 'booked', results)
+        self.assertIn("clinician is already booked", results.get('second'))
