@@ -28,3 +28,7 @@ class AppointmentValidationError(ValidationError):
 
 class AppointmentConflictError(ValidationError):
     pass
+
+
+class SeriesValidationError(ValidationError):
+    pass
