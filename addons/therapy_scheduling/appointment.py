@@ -71,6 +71,12 @@ def local_time(value, timezone):
         ZoneInfo(timezone or 'UTC'))
 
 
+def to_utc(local, timezone):
+    "Naive local wall time at timezone as naive UTC"
+    aware = local.replace(tzinfo=ZoneInfo(timezone or 'UTC'))
+    return aware.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
 def format_local(value, timezone):
     local = local_time(value, timezone)
     return local.strftime('%a %b %d, %Y %I:%M %p %Z') if local else ''
@@ -560,6 +566,11 @@ class Appointment(Workflow, ModelSQL, ModelView):
         """Move appointment to start (and maybe another clinician or room):
         the old slot is cancelled as rescheduled and linked to the new
         one, so cancellation statistics stay honest."""
+        Attendee = Pool().get('therapy.appointment.attendee')
+        expected = [a for a in appointment.attendees
+            if a.attendance == 'expected']
+        # free the old slot first: the new one may overlap it
+        cls.do_cancel([appointment], cancelled_by, 'rescheduled')
         new, = cls.copy([appointment], default={
                 'start': start,
                 'end': start + (appointment.end - appointment.start),
@@ -567,12 +578,8 @@ class Appointment(Workflow, ModelSQL, ModelView):
                 **changes,
                 })
         if appointment.group_session:
-            Attendee = Pool().get('therapy.appointment.attendee')
-            Attendee.copy(
-                [a for a in appointment.attendees
-                    if a.attendance == 'expected'],
-                default={'appointment': new.id})
-        cls.do_cancel([appointment], cancelled_by, 'rescheduled')
+            Attendee.copy(expected, default={
+                    'appointment': new.id, 'attendance': 'expected'})
         cls.write([appointment], {'rescheduled_to': new.id})
         return new
 

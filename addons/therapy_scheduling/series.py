@@ -379,6 +379,23 @@ class Appointment(metaclass=PoolMeta):
     local_date = fields.Function(
         fields.Date("Local Date"), 'get_local_date')
 
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'change_series': {
+                    'invisible': ~Eval('series') | ~Eval('state').in_(
+                        ['scheduled', 'confirmed']),
+                    'icon': 'tryton-refresh',
+                    'depends': ['series', 'state'],
+                    },
+                })
+
+    @classmethod
+    @ModelView.button_action('therapy_scheduling.wizard_series_change')
+    def change_series(cls, appointments):
+        pass
+
     def get_local_date(self, name):
         local = local_time(
             self.start, self.location.timezone if self.location else None)
@@ -389,6 +406,12 @@ class Appointment(metaclass=PoolMeta):
         default = default.copy() if default is not None else {}
         default.setdefault('series_index', None)
         return super().copy(appointments, default=default)
+
+    @classmethod
+    def do_reschedule(cls, appointment, start, cancelled_by, **changes):
+        changes.setdefault('series_index', appointment.series_index)
+        return super().do_reschedule(
+            appointment, start, cancelled_by, **changes)
 
     @classmethod
     def check_client_conflict(cls, client, start, end):

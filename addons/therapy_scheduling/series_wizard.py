@@ -6,7 +6,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .appointment import CANCEL_REASONS, format_local
+from .appointment import CANCEL_REASONS, format_local, local_time, to_utc
 from .exceptions import SeriesValidationError
 from .recurrence import horizon_end
 from .series import HORIZON_WEEKS
@@ -142,4 +142,95 @@ class End(Wizard):
         Series = Pool().get('therapy.appointment.series')
         Series.do_end(list(self.records), self.start.last_date,
             self.start.cancelled_by, self.start.reason)
+        return 'end'
+
+
+class ChangeStart(ModelView):
+    "Change Series Appointments"
+    __name__ = 'therapy.appointment.series.change.start'
+
+    appointment = fields.Many2One(
+        'therapy.appointment', "Appointment", readonly=True)
+    location = fields.Many2One('therapy.location', "Location", readonly=True)
+    company = fields.Many2One('company.company', "Company", readonly=True)
+    scope = fields.Selection([
+            ('this', "This appointment"),
+            ('following', "This and the following ones"),
+            ('all', "All upcoming appointments of the series"),
+            ], "Apply To", required=True)
+    start_time = fields.Time(
+        "Start Time", required=True,
+        help="New local start time at the location.")
+    clinician = fields.Many2One(
+        'company.employee', "Clinician", required=True,
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ('discipline', '!=', None),
+            ])
+    room = fields.Many2One(
+        'therapy.room', "Room",
+        domain=[('location', '=', Eval('location', -1))])
+
+
+class Change(Wizard):
+    """Change the time, clinician or room of one appointment of a series,
+    of it and the following ones, or of all upcoming ones"""
+    __name__ = 'therapy.appointment.series.change'
+
+    start = StateView('therapy.appointment.series.change.start',
+        'therapy_scheduling.series_change_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Apply", 'apply', 'tryton-ok', default=True),
+            ])
+    apply = StateTransition()
+
+    def default_start(self, fields):
+        appointment = self.record
+        if not appointment.series:
+            raise SeriesValidationError(gettext(
+                    'therapy_scheduling.msg_appointment_not_in_series',
+                    appointment=appointment.rec_name))
+        return {
+            'appointment': appointment.id,
+            'location': appointment.location.id,
+            'company': appointment.company.id,
+            'scope': 'this',
+            'start_time': local_time(
+                appointment.start, appointment.location.timezone).time(),
+            'clinician': appointment.clinician.id,
+            'room': appointment.room.id if appointment.room else None,
+            }
+
+    def transition_apply(self):
+        pool = Pool()
+        Appointment = pool.get('therapy.appointment')
+        Series = pool.get('therapy.appointment.series')
+        form = self.start
+        appointment = self.record
+        series = appointment.series
+        upcoming = [a for a in series.appointments
+            if a.state in {'scheduled', 'confirmed'}
+            and a.start >= dt.datetime.now()]
+        if form.scope == 'this':
+            targets = [appointment]
+        elif form.scope == 'following':
+            targets = [a for a in upcoming
+                if a.series_index >= appointment.series_index]
+        else:
+            targets = upcoming
+        changes = {'clinician': form.clinician.id,
+            'room': form.room.id if form.room else None}
+        for target in sorted(targets, key=lambda a: a.start):
+            start = to_utc(dt.datetime.combine(target.local_date,
+                    form.start_time), target.location.timezone)
+            if start != target.start:
+                # a new time is a reschedule: the old slot stays on record
+                Appointment.do_reschedule(
+                    target, start, 'practice', **changes)
+            elif (target.clinician, target.room) != (
+                    form.clinician, form.room):
+                Appointment.write([target], changes)
+        if form.scope != 'this':
+            Series.write([series], {
+                    'start_time': form.start_time, **changes})
         return 'end'

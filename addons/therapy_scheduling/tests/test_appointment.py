@@ -198,19 +198,20 @@ class AppointmentTestCase(unittest.TestCase):
             practice = Practice()
             old = practice.book(at(10), room=practice.room)
             practice.book(at(16), client=practice.ben)
-            with self.assertRaises(ValidationError):
-                Appointment.do_reschedule(old, at(16), 'client')
-            self.assertEqual(old.state, 'scheduled')
+            # overlapping its own old slot is fine: that slot is freed
             new = Appointment.do_reschedule(
-                old, at(15), 'client', clinician=practice.eli.id)
+                old, at(10, 30), 'client', clinician=practice.eli.id)
             self.assertEqual(old.state, 'cancelled')
             self.assertEqual(old.cancel_reason, 'rescheduled')
             self.assertEqual(old.rescheduled_to, new)
             self.assertEqual(new.rescheduled_from, (old,))
-            self.assertEqual((new.start, new.end), (at(15), at(15, 45)))
+            self.assertEqual((new.start, new.end), (at(10, 30), at(11, 15)))
             self.assertEqual(new.clinician, practice.eli)
             self.assertEqual(new.client, practice.ann)
             self.assertEqual(new.state, 'scheduled')
+            with self.assertRaisesRegex(ValidationError, "already booked"):
+                Appointment.do_reschedule(
+                    new, at(16), 'client', clinician=practice.dana.id)
 
     @with_transaction()
     def test_room_must_be_at_location(self):

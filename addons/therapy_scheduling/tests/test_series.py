@@ -171,3 +171,43 @@ class SeriesTestCase(unittest.TestCase):
             with self.assertRaisesRegex(ValidationError, "not valid"):
                 create_series(practice, dt.date.today(), frequency='monthly',
                     weekdays=['1'])
+
+    @with_transaction()
+    def test_change_this_and_following(self):
+        pool = Pool()
+        Change = pool.get('therapy.appointment.series.change', type='wizard')
+        company = create_company()
+        with set_company(company):
+            practice = Practice()
+            first = dt.date.today() + dt.timedelta(days=7)
+            series = create_series(
+                practice, first, count=4, skip_holidays=False)
+            run_generate(series)
+            third = sorted(series.appointments, key=lambda a: a.start)[2]
+            session_id, _, _ = Change.create()
+            with Transaction().set_context(
+                    active_model=third.__name__, active_id=third.id,
+                    active_ids=[third.id]):
+                change = Change(session_id)
+                for name, value in change.default_start(None).items():
+                    setattr(change.start, name, value)
+                change.start.scope = 'following'
+                change.start.start_time = dt.time(10, 30)
+                change.start.clinician = practice.eli
+                change.transition_apply()
+            held = [a for a in series.appointments
+                if a.state == 'scheduled']
+            self.assertEqual(len(held), 4)
+            moved = sorted(
+                (a for a in held if a.series_index >= 2),
+                key=lambda a: a.start)
+            self.assertEqual(len(moved), 2)
+            self.assertEqual({a.clinician for a in moved}, {practice.eli})
+            self.assertTrue(all(
+                    a.local_time.split(' ', 4)[4].startswith('10:30')
+                    for a in moved))
+            rescheduled = [a for a in series.appointments
+                if a.cancel_reason == 'rescheduled']
+            self.assertEqual(len(rescheduled), 2)
+            self.assertEqual(series.start_time, dt.time(10, 30))
+            self.assertEqual(series.clinician, practice.eli)
