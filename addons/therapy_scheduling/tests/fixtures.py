@@ -47,3 +47,23 @@ def create_room(location, name="Room 1", capacity=2):
     room, = Room.create([{
                 'location': location.id, 'name': name, 'capacity': capacity}])
     return room
+
+
+def create_availability(clinician, location, weekday, start, end, **values):
+    """Weekly hours of clinician at location: weekday 0 = Monday, start and
+    end are datetime.time in the location's wall time"""
+    Availability = Pool().get('therapy.availability')
+    row, = Availability.create([{
+                'clinician': clinician.id, 'location': location.id,
+                'weekday': str(weekday), 'start_time': start,
+                'end_time': end, **values}])
+    return row
+
+
+def create_time_off(clinician, start, end, kind='time_off', **values):
+    "An availability exception (naive UTC start and end)"
+    Exception_ = Pool().get('therapy.availability.exception')
+    exception, = Exception_.create([{
+                'clinician': clinician.id, 'kind': kind,
+                'start': start, 'end': end, **values}])
+    return exception
