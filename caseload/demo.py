@@ -120,6 +120,9 @@ class DemoPractice:
         self.create_users()
         self.clients = self.create_clients()
         self.create_portal_logins()
+        from . import demo_schedule
+        demo_schedule.load(
+            self.config.database_name, self.config.user, self.company.id)
         return True
 
     def close_config_wizard(self):

@@ -73,3 +73,21 @@ def test_parent_sees_child_in_portal(page, demo_server, demo_database):
     except Exception:
         page.screenshot(path=str(shots / 'portal-failure.png'))
         raise
+
+
+def test_calendar_shows_the_demo_week(page, demo_server, demo_database):
+    shots = output_dir('browser')
+    try:
+        sao_login(page, demo_server, demo_database, 'frontdesk')
+        page.get_by_text('Caseload', exact=True).first.click()
+        page.get_by_text('Schedule', exact=True).first.click()
+        page.get_by_text('Calendar', exact=True).first.click()
+        # the week view of this week, with the demo practice's sessions
+        events = page.locator('.fc-event')
+        events.first.wait_for(timeout=TIMEOUT)
+        assert events.count() > 10
+        assert 'C00' in events.first.inner_text()
+        page.screenshot(path=str(shots / 'sao-calendar.png'))
+    except Exception:
+        page.screenshot(path=str(shots / 'sao-calendar-failure.png'))
+        raise

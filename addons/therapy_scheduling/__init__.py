@@ -1,0 +1,2 @@
+from . import routes  # noqa: F401
+from . import waitlist_routes  # noqa: F401

@@ -31,6 +31,13 @@ DEFAULT_PLACE = {'in_person': '11', 'telehealth': '10'}
 # free it (a no-show slot may be given to a walk-in or the waitlist)
 BLOCKING_STATES = ['scheduled', 'confirmed', 'arrived', 'completed']
 
+# attendance of a client added to an appointment already in that state
+ATTENDANCE = {
+    'completed': 'attended',
+    'cancelled': 'cancelled',
+    'no_show': 'no_show',
+    }
+
 CANCEL_REASONS = [
     ('illness', "Illness"),
     ('schedule', "Schedule conflict"),
@@ -478,7 +485,8 @@ class Appointment(Workflow, ModelSQL, ModelView):
                     to_create.append(Attendee(
                             appointment=appointment,
                             client=appointment.client,
-                            attendance='expected'))
+                            attendance=ATTENDANCE.get(
+                                appointment.state, 'expected')))
                 attendees = mine
             for attendee in attendees:
                 attendee.sync_from_appointment()

@@ -32,3 +32,19 @@ class AppointmentConflictError(ValidationError):
 
 class SeriesValidationError(ValidationError):
     pass
+
+
+class AvailabilityValidationError(ValidationError):
+    pass
+
+
+class SlotError(UserError):
+    pass
+
+
+class ReminderValidationError(ValidationError):
+    pass
+
+
+class WaitlistError(UserError):
+    pass

@@ -1,0 +1,194 @@
+"""The demo practice's schedule: six months of history, three months ahead.
+
+Runs inside the server (one Tryton transaction) rather than through
+proteus: thousands of appointments with their past states (completed,
+cancelled late or on time, no-shows) are written directly, which the
+client API would only reach one button click at a time.
+
+Every active client has a weekly or fortnightly series with their primary
+clinician at a fixed local time; clinicians work Monday to Friday at their
+location; US federal holidays are practice holidays; waitlisted clients
+wait on the waitlist.
+"""
+import datetime as dt
+import random
+
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+SEED = 2026
+HISTORY_WEEKS = 26
+AHEAD_WEEKS = 13
+SERVICE_BY_DISCIPLINE = {
+    'mental_health': ['90837', '90834', '90834'],
+    'speech': ['92507'],
+    'occupational': ['97168'],
+    'physical': ['97110'],
+    'aba': ['97153'],
+    }
+WORK_HOURS = range(8, 18)
+# SQLite caps the depth of one query: create in batches
+BATCH = 40
+
+
+def load(database, user_id, company_id):
+    "Load the schedule unless it is there; return True when loaded"
+    with Transaction().start(database, user_id, context={
+                'company': company_id, 'companies': [company_id],
+                }) as transaction:
+        if Pool().get('therapy.appointment').search([], limit=1):
+            return False
+        DemoSchedule(company_id).load()
+        transaction.commit()
+    return True
+
+
+class DemoSchedule:
+    def __init__(self, company_id):
+        pool = Pool()
+        self.pool = pool
+        self.company = pool.get('company.company')(company_id)
+        self.random = random.Random(SEED)
+        self.today = dt.date.today()
+        self.now = dt.datetime.now()
+
+    def load(self):
+        self.create_holidays()
+        self.create_availability()
+        self.create_series()
+        self.create_waitlist()
+
+    def create_holidays(self):
+        Holiday = self.pool.get('therapy.holiday')
+        Holiday.create_us_federal(
+            self.company, [self.today.year - 1, self.today.year,
+                self.today.year + 1])
+        self.holidays = {h.date for h in Holiday.search([])}
+
+    def clinicians(self):
+        Employee = self.pool.get('company.employee')
+        return Employee.search([('discipline', '!=', None)],
+            order=[('id', 'ASC')])
+
+    def create_availability(self):
+        Availability = self.pool.get('therapy.availability')
+        Availability.create([{
+                    'company': self.company.id,
+                    'clinician': clinician.id,
+                    'location': location.id,
+                    'weekday': str(weekday),
+                    'start_time': dt.time(8),
+                    'end_time': dt.time(18),
+                    'kind': 'bookable',
+                    }
+                for clinician in self.clinicians()
+                for location in clinician.therapy_locations
+                for weekday in range(5)])
+
+    def create_series(self):
+        pool = self.pool
+        Client = pool.get('therapy.client')
+        Service = pool.get('therapy.service')
+        Series = pool.get('therapy.appointment.series')
+        services = {s.code: s for s in Service.search([])}
+        taken = {}  # clinician -> {(weekday, hour)}
+        series_values = []
+        for client in Client.search([('status', '=', 'active')],
+                order=[('id', 'ASC')]):
+            clinician = client.primary_clinician
+            code = self.random.choice(
+                SERVICE_BY_DISCIPLINE[clinician.discipline])
+            service = services[code]
+            hours = -(-int(service.duration.total_seconds()) // 3600)
+            busy = taken.setdefault(clinician.id, set())
+            free = [(day, hour) for day in range(5)
+                for hour in WORK_HOURS[:len(WORK_HOURS) - hours + 1]
+                if not any((day, hour + h) in busy for h in range(hours))]
+            if not free:
+                continue
+            day, hour = self.random.choice(free)
+            busy.update((day, hour + h) for h in range(hours))
+            monday = self.today - dt.timedelta(
+                days=self.today.weekday(), weeks=HISTORY_WEEKS)
+            telehealth = self.random.random() < 0.2
+            series_values.append({
+                    'company': self.company.id,
+                    'client': client.id,
+                    'clinician': clinician.id,
+                    'location': client.location.id,
+                    'service': service.id,
+                    'modality': 'telehealth' if telehealth else 'in_person',
+                    'place_of_service': '10' if telehealth else '11',
+                    'first_date': monday + dt.timedelta(days=day),
+                    'start_time': dt.time(hour),
+                    'frequency': 'weekly',
+                    'interval': 2 if self.random.random() < 0.25 else 1,
+                    'end_type': 'never',
+                    'skip_holidays': True,
+                    'state': 'active',
+                    'generated_until':
+                        self.today + dt.timedelta(weeks=AHEAD_WEEKS),
+                    })
+        self.create_appointments(Series.create(series_values))
+
+    def create_appointments(self, all_series):
+        pool = self.pool
+        Appointment = pool.get('therapy.appointment')
+        end = self.today + dt.timedelta(weeks=AHEAD_WEEKS)
+        values = []
+        for series in all_series:
+            for occurrence in series.occurrences(date_to=end):
+                if occurrence.holiday:
+                    continue
+                record = series.appointment_values(occurrence)
+                record.update(self.history(occurrence.start))
+                values.append(record)
+        for index in range(0, len(values), BATCH):
+            Appointment.create(values[index:index + BATCH])
+
+    def history(self, start):
+        "State of an appointment at start, as the practice lived it"
+        if start > self.now:
+            soon = start - self.now < dt.timedelta(days=7)
+            return {'state': 'confirmed' if soon
+                and self.random.random() < 0.6 else 'scheduled'}
+        draw = self.random.random()
+        if draw < 0.84:
+            return {'state': 'completed'}
+        if draw < 0.90:
+            late = self.random.random() < 0.4
+            notice = dt.timedelta(hours=self.random.randint(2, 20)
+                if late else self.random.randint(30, 120))
+            return {'state': 'cancelled', 'cancelled_by': 'client',
+                'cancel_reason': self.random.choice(
+                    ['illness', 'schedule', 'transportation', 'weather']),
+                'cancelled_at': start - notice, 'late_cancellation': late}
+        if draw < 0.93:
+            return {'state': 'cancelled', 'cancelled_by': 'practice',
+                'cancel_reason': 'clinician',
+                'cancelled_at': start - dt.timedelta(days=2),
+                'late_cancellation': False}
+        return {'state': 'no_show'}
+
+    def create_waitlist(self):
+        pool = self.pool
+        Client = pool.get('therapy.client')
+        Entry = pool.get('therapy.waitlist.entry')
+        Service = pool.get('therapy.service')
+        services = {s.code: s for s in Service.search([])}
+        entries = []
+        for client in Client.search([('status', '=', 'waitlist')],
+                order=[('id', 'ASC')]):
+            discipline = client.primary_clinician.discipline
+            entries.append({
+                    'company': self.company.id,
+                    'client': client.id,
+                    'service': services[
+                        SERVICE_BY_DISCIPLINE[discipline][0]].id,
+                    'priority': self.random.choice(['1', '1', '2', '3']),
+                    'date_added': self.today - dt.timedelta(
+                        days=self.random.randint(3, 90)),
+                    'earliest': dt.time(15)
+                    if self.random.random() < 0.4 else None,
+                    })
+        Entry.create(entries)
