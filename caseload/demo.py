@@ -26,7 +26,7 @@ USERS = [
         ['account.group_account'], None),
     ('accountant', "Casey Ledger", ['group_accountant'],
         ['account.group_account', 'account.group_account_admin'], None),
-    ('owner', "Jordan Owner", ['group_owner'],
+    ('owner', "Jordan Owner", ['group_owner', 'group_schedule_override'],
         ['account.group_account', 'company.group_employee_admin'], None),
     ]
 

@@ -183,6 +183,15 @@ class Client(Workflow, ModelSQL, ModelView):
         age = self.age
         return age is not None and age < ADULT_AGE
 
+    def contact_party(self):
+        """Whom the practice writes to about this client: a minor's first
+        guardian who can consent, else the client"""
+        if self.minor:
+            for guardian in self.guardians:
+                if guardian.legal_guardian:
+                    return guardian.party
+        return self.party
+
     def get_party_mechanism(self, name):
         return getattr(self.party, name, None) if self.party else None
 

@@ -1,4 +1,4 @@
-from trytond.exceptions import UserError
+from trytond.exceptions import UserError, UserWarning
 from trytond.model.exceptions import ValidationError
 
 
@@ -47,4 +47,12 @@ class ReminderValidationError(ValidationError):
 
 
 class WaitlistError(UserError):
+    pass
+
+
+class AppointmentAvailabilityError(ValidationError):
+    pass
+
+
+class AvailabilityWarning(UserWarning):
     pass

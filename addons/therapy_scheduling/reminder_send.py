@@ -143,13 +143,13 @@ class ReminderSender:
         "(recipient, reason not to send now or None)"
         client, configuration = log.client, self.configuration
         if log.channel == 'email':
-            recipient = client.party.email
+            recipient = client.contact_party().email
             if not client.reminder_email:
                 return recipient, 'opted out'
             if not recipient:
                 return recipient, 'no email address'
             return recipient, None
-        recipient = client.party.mobile
+        recipient = client.contact_party().mobile
         if not client.reminder_sms:
             return recipient, 'opted out'
         if not recipient:

@@ -328,9 +328,7 @@ class Slot(Workflow, ModelSQL, ModelView):
         Offer = pool.get('therapy.waitlist.offer')
         made = []
         for entry in entries:
-            email = entry.client.party.email or next(
-                (g.party.email for g in entry.client.guardians
-                    if g.legal_guardian and g.party.email), None)
+            email = entry.client.contact_party().email
             if not email:
                 raise WaitlistError(gettext(
                         'therapy_scheduling.msg_waitlist_no_email',

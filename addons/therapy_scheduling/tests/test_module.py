@@ -56,6 +56,29 @@ class TherapySchedulingTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual(client.discharge_date, dt.date.today())
 
     @with_transaction()
+    def test_contact_party_of_a_minor_is_the_guardian(self):
+        "Reminders and offers for a child go to the parent who consents"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Client = pool.get('therapy.client')
+        company = create_company()
+        with set_company(company):
+            kid, aunt, mom, adult = Party.create([
+                    {'name': "Kid"}, {'name': "Aunt"}, {'name': "Mom"},
+                    {'name': "Adult"}])
+            child, grown = Client.create([{
+                        'party': kid.id,
+                        'birth_date': dt.date.today().replace(
+                            year=dt.date.today().year - 7),
+                        'guardians': [('create', [
+                                    {'party': aunt.id,
+                                        'legal_guardian': False},
+                                    {'party': mom.id}])],
+                        }, {'party': adult.id}])
+            self.assertEqual(child.contact_party(), mom)
+            self.assertEqual(grown.contact_party(), adult)
+
+    @with_transaction()
     def test_one_client_per_party(self):
         pool = Pool()
         Party = pool.get('party.party')
