@@ -133,6 +133,9 @@ class Appointment(Workflow, ModelSQL, ModelView):
                 ('end', '>', Eval('start')), ())])
     duration = fields.Function(
         fields.TimeDelta("Duration"), 'on_change_with_duration')
+    local_date = fields.Function(
+        fields.Date("Local Date", help="The date at the location."),
+        'get_local_date', searcher='search_local_date')
     calendar_label = fields.Function(
         fields.Char("Label"), 'get_calendar_label')
     local_time = fields.Function(
@@ -344,6 +347,39 @@ class Appointment(Workflow, ModelSQL, ModelView):
     def get_local_time(self, name):
         return format_local(
             self.start, self.location.timezone if self.location else None)
+
+    def get_local_date(self, name):
+        local = local_time(
+            self.start, self.location.timezone if self.location else None)
+        return local.date() if local else None
+
+    @classmethod
+    def search_local_date(cls, name, clause):
+        "Translate a local date into each location's UTC day"
+        Location = Pool().get('therapy.location')
+        _, operator, value = clause[:3]
+        if not value:
+            # every appointment has a start, hence a local date
+            return [('start', '!=' if operator == '!=' else '=', None)]
+        if operator not in {'=', '>=', '<', '>', '<='}:
+            raise NotImplementedError(
+                f"local_date does not support {operator!r}")
+        domain = ['OR']
+        for location in Location.search([]):
+            def utc(day):
+                return to_utc(dt.datetime.combine(day, dt.time()),
+                    location.timezone)
+            day = utc(value)
+            next_day = utc(value + dt.timedelta(days=1))
+            bounds = {
+                '=': [('start', '>=', day), ('start', '<', next_day)],
+                '>=': [('start', '>=', day)],
+                '>': [('start', '>=', next_day)],
+                '<': [('start', '<', day)],
+                '<=': [('start', '<', next_day)],
+                }[operator]
+            domain.append([('location', '=', location.id)] + bounds)
+        return domain
 
     def get_calendar_label(self, name):
         who = (self.client.rec_name if self.client

@@ -7,7 +7,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
-from .appointment import DEFAULT_PLACE, PLACES_OF_SERVICE, local_time
+from .appointment import DEFAULT_PLACE, PLACES_OF_SERVICE
 from .disciplines import MODALITIES
 from .exceptions import SeriesValidationError
 from .recurrence import (
@@ -376,8 +376,6 @@ class Appointment(metaclass=PoolMeta):
         ondelete='RESTRICT')
     series_index = fields.Integer("Occurrence", readonly=True,
         states={'invisible': ~Eval('series')})
-    local_date = fields.Function(
-        fields.Date("Local Date"), 'get_local_date')
 
     @classmethod
     def __setup__(cls):
@@ -395,11 +393,6 @@ class Appointment(metaclass=PoolMeta):
     @ModelView.button_action('therapy_scheduling.wizard_series_change')
     def change_series(cls, appointments):
         pass
-
-    def get_local_date(self, name):
-        local = local_time(
-            self.start, self.location.timezone if self.location else None)
-        return local.date() if local else None
 
     @classmethod
     def copy(cls, appointments, default=None):

@@ -238,6 +238,20 @@ class AppointmentTestCase(unittest.TestCase):
                             'start': at(9), 'end': at(10)}])
 
     @with_transaction()
+    def test_day_sheet_uses_each_location_day(self):
+        "23:30 UTC is still Monday in New York, Tuesday in Europe"
+        Appointment = Pool().get('therapy.appointment')
+        company = create_company()
+        with set_company(company):
+            practice = Practice()
+            late = practice.book(at(23, 30))
+            self.assertEqual(late.local_date, DAY.date())
+            self.assertEqual(Appointment.search(
+                    [('local_date', '=', DAY.date())]), [late])
+            self.assertEqual(Appointment.search([('local_date', '=',
+                            DAY.date() + dt.timedelta(days=1))]), [])
+
+    @with_transaction()
     def test_local_time_in_location_zone(self):
         company = create_company()
         with set_company(company):
