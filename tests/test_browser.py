@@ -24,6 +24,8 @@ def page():
         context = playwright.chromium.launch_persistent_context(
             tempfile.mkdtemp(prefix='caseload-chromium-'),
             executable_path=CHROMIUM, headless=True, args=FLAGS,
+            # sao shows times in the browser's zone: a Brooklyn front desk
+            timezone_id='America/New_York',
             viewport={'width': 1280, 'height': 800})
         page = context.pages[0] if context.pages else context.new_page()
         yield page
@@ -87,6 +89,10 @@ def test_calendar_shows_the_demo_week(page, demo_server, demo_database):
         events.first.wait_for(timeout=TIMEOUT)
         assert events.count() > 10
         assert 'C00' in events.first.inner_text()
+        # the working day, not midnight, in view
+        page.locator('.fc-scroller').first.evaluate(
+            'element => element.scrollTop = 7.5 * 42')
+        page.wait_for_timeout(300)
         page.screenshot(path=str(shots / 'sao-calendar.png'))
     except Exception:
         page.screenshot(path=str(shots / 'sao-calendar-failure.png'))
