@@ -1,4 +1,5 @@
 import datetime as dt
+from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 from sql import Literal
@@ -76,6 +77,29 @@ def local_time(value, timezone):
         return None
     return value.replace(tzinfo=dt.timezone.utc).astimezone(
         ZoneInfo(timezone or 'UTC'))
+
+
+def group_by(records, field):
+    "{value of field: [records]} for the records where it is set"
+    groups = defaultdict(list)
+    for record in records:
+        if value := getattr(record, field):
+            groups[value].append(record)
+    return groups
+
+
+def first_overlap(Model, pending, domain):
+    """A stored record matching domain whose [start, end) overlaps one of
+    the pending records (not itself), in one query, or None"""
+    ranges = [[('start', '<', p.end), ('end', '>', p.start)]
+        for p in pending]
+    ids = [p.id for p in pending if p.id is not None]
+    if ids:
+        domain = domain + [('id', 'not in', ids)]
+    for other in Model.search(domain + [['OR'] + ranges], order=[]):
+        for record in pending:
+            if other.start < record.end and other.end > record.start:
+                return other
 
 
 def to_utc(local, timezone):
@@ -220,6 +244,12 @@ class Appointment(Workflow, ModelSQL, ModelView):
                     (t.start, Index.Range()), (t.end, Index.Range())),
                 Index(t, (t.room, Index.Equality()),
                     (t.start, Index.Range()),
+                    where=t.room != None),  # noqa: E711
+                # sao's calendar domain also bounds "end" alone
+                Index(t, (t.clinician, Index.Equality()),
+                    (t.end, Index.Range())),
+                Index(t, (t.room, Index.Equality()),
+                    (t.end, Index.Range()),
                     where=t.room != None),  # noqa: E711
                 Index(t, (t.client, Index.Equality()),
                     (t.start, Index.Range())),
@@ -382,7 +412,10 @@ class Appointment(Workflow, ModelSQL, ModelView):
         return domain
 
     def get_calendar_label(self, name):
-        who = (self.client.rec_name if self.client
+        # stored fields only: the calendar asks for a week of these at once
+        client = self.client
+        who = (f'{client.preferred_name or client.party.name} '
+            f'[{client.number}]' if client
             else f'Group ({len(self.attendees)})')
         room = f' · {self.room.name}' if self.room else ''
         return f'{who} · {self.service.code}{room}'
@@ -431,11 +464,12 @@ class Appointment(Workflow, ModelSQL, ModelView):
                         location=appointment.location.rec_name))
 
     @classmethod
-    def preprocess_values(cls, mode, values):
-        values = super().preprocess_values(mode, values)
-        if mode == 'create':
-            cls.check_conflicts([cls.pending(values)])
-        return values
+    def _before_create(cls, vlist):
+        # one batched check for all the rows about to be inserted (a series
+        # books 52 at once), before the constraints could refuse them
+        vlist = super()._before_create(vlist)
+        cls.check_conflicts([cls.pending(values) for values in vlist])
+        return vlist
 
     @classmethod
     def check_modification(cls, mode, appointments, values=None,
@@ -469,27 +503,19 @@ class Appointment(Workflow, ModelSQL, ModelView):
         between concurrent transactions, but their message cannot say with
         what; this check runs before the row is stored so the user reads
         which appointment is in the way."""
-        for appointment in appointments:
-            if appointment.state not in BLOCKING_STATES:
-                continue
-            overlap = [
-                ('id', '!=', appointment.id),
-                ('state', 'in', BLOCKING_STATES),
-                ('start', '<', appointment.end),
-                ('end', '>', appointment.start),
-                ]
-            resources = [('clinician', appointment.clinician)]
-            if appointment.room:
-                resources.append(('room', appointment.room))
-            for field, value in resources:
-                others = cls.search(
-                    overlap + [(field, '=', value.id)], limit=1)
-                if others:
+        blocking = [a for a in appointments if a.state in BLOCKING_STATES]
+        for field in ['clinician', 'room']:
+            for resource, group in group_by(blocking, field).items():
+                other = first_overlap(cls, group, [
+                        (field, '=', resource.id),
+                        ('state', 'in', BLOCKING_STATES),
+                        ])
+                if other:
                     raise AppointmentConflictError(gettext(
                             'therapy_scheduling.msg_appointment_conflict_'
                             + field,
-                            resource=value.rec_name,
-                            other=others[0].rec_name))
+                            resource=resource.rec_name,
+                            other=other.rec_name))
 
     @classmethod
     def on_modification(cls, mode, appointments, field_names=None):
@@ -687,7 +713,7 @@ class Attendee(ModelSQL, ModelView):
     @classmethod
     def preprocess_values(cls, mode, values):
         values = super().preprocess_values(mode, values)
-        if mode == 'create':
+        if mode == 'create' and 'blocking' not in values:
             attendee = cls(
                 appointment=values.get('appointment'),
                 client=values.get('client'),
@@ -695,8 +721,15 @@ class Attendee(ModelSQL, ModelView):
             attendee.sync_from_appointment()
             values.update(start=attendee.start, end=attendee.end,
                 blocking=attendee.blocking)
-            cls.check_conflicts([attendee])
         return values
+
+    @classmethod
+    def _before_create(cls, vlist):
+        vlist = super()._before_create(vlist)
+        cls.check_conflicts([cls(**{name: values.get(name)
+                        for name in ['client', 'start', 'end', 'blocking']})
+                for values in vlist])
+        return vlist
 
     @classmethod
     def check_modification(cls, mode, attendees, values=None,
@@ -725,6 +758,8 @@ class Attendee(ModelSQL, ModelView):
     @classmethod
     def check_capacity(cls, attendees):
         for appointment in {a.appointment for a in attendees}:
+            if not appointment.group_session:
+                continue  # one client, by construction
             expected = [a for a in appointment.attendees
                 if a.attendance in {'expected', 'attended'}]
             if len(expected) > appointment.capacity:
@@ -735,18 +770,14 @@ class Attendee(ModelSQL, ModelView):
 
     @classmethod
     def check_conflicts(cls, attendees):
-        for attendee in attendees:
-            if not attendee.blocking:
-                continue
-            others = cls.search([
-                    ('id', '!=', attendee.id),
-                    ('client', '=', attendee.client.id),
+        blocking = [a for a in attendees if a.blocking]
+        for client, group in group_by(blocking, 'client').items():
+            other = first_overlap(cls, group, [
+                    ('client', '=', client.id),
                     ('blocking', '=', True),
-                    ('start', '<', attendee.end),
-                    ('end', '>', attendee.start),
-                    ], limit=1)
-            if others:
+                    ])
+            if other:
                 raise AppointmentConflictError(gettext(
                         'therapy_scheduling.msg_appointment_conflict_client',
-                        resource=attendee.client.rec_name,
-                        other=others[0].appointment.rec_name))
+                        resource=client.rec_name,
+                        other=other.appointment.rec_name))
