@@ -573,28 +573,26 @@ class Appointment(Workflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('completed')
     def complete(cls, appointments):
-        pool = Pool()
-        Attendee = pool.get('therapy.appointment.attendee')
-        Attendee.write([a for p in appointments for a in p.attendees
-                if a.attendance == 'expected'], {'attendance': 'attended'})
+        cls.set_attendance(appointments, 'expected', 'attended')
 
     @classmethod
     @ModelView.button
     @Workflow.transition('no_show')
     def no_show(cls, appointments):
-        pool = Pool()
-        Attendee = pool.get('therapy.appointment.attendee')
-        Attendee.write([a for p in appointments for a in p.attendees
-                if a.attendance == 'expected'], {'attendance': 'no_show'})
+        cls.set_attendance(appointments, 'expected', 'no_show')
 
     @classmethod
     @ModelView.button
     @Workflow.transition('scheduled')
     def reopen(cls, appointments):
-        pool = Pool()
-        Attendee = pool.get('therapy.appointment.attendee')
+        cls.set_attendance(appointments, 'no_show', 'expected')
+
+    @classmethod
+    def set_attendance(cls, appointments, current, new):
+        "Move the attendees whose attendance is current to new"
+        Attendee = Pool().get('therapy.appointment.attendee')
         Attendee.write([a for p in appointments for a in p.attendees
-                if a.attendance == 'no_show'], {'attendance': 'expected'})
+                if a.attendance == current], {'attendance': new})
 
     @classmethod
     @ModelView.button_action('therapy_scheduling.wizard_appointment_cancel')
@@ -617,8 +615,6 @@ class Appointment(Workflow, ModelSQL, ModelView):
     @Workflow.transition('cancelled')
     def do_cancel(cls, appointments, cancelled_by, reason, note=None):
         "Cancel with who and why; client cancellations may be late"
-        pool = Pool()
-        Attendee = pool.get('therapy.appointment.attendee')
         now = dt.datetime.now()
         for appointment in appointments:
             appointment.cancelled_by = cancelled_by
@@ -628,8 +624,7 @@ class Appointment(Workflow, ModelSQL, ModelView):
             appointment.late_cancellation = (cancelled_by == 'client'
                 and appointment.is_late_cancellation(now))
         cls.save(appointments)
-        Attendee.write([a for p in appointments for a in p.attendees
-                if a.attendance == 'expected'], {'attendance': 'cancelled'})
+        cls.set_attendance(appointments, 'expected', 'cancelled')
 
     @classmethod
     def do_reschedule(cls, appointment, start, cancelled_by, **changes):

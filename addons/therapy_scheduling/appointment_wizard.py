@@ -6,9 +6,9 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 from .appointment import CANCEL_REASONS
 
 
-class CancelStart(ModelView):
-    "Cancel Appointment"
-    __name__ = 'therapy.appointment.cancel.start'
+class CancellationMixin:
+    "Who cancels and why, as the cancellation forms ask it"
+    __slots__ = ()
 
     cancelled_by = fields.Selection([
             ('client', "Client"),
@@ -17,14 +17,20 @@ class CancelStart(ModelView):
     reason = fields.Selection(
         [r for r in CANCEL_REASONS if r[0] != 'rescheduled'],
         "Reason", required=True)
-    note = fields.Char("Note", help="No clinical details.")
-    late = fields.Boolean(
-        "Late", readonly=True,
-        help="Inside the practice's cancellation window.")
 
     @classmethod
     def default_cancelled_by(cls):
         return 'client'
+
+
+class CancelStart(CancellationMixin, ModelView):
+    "Cancel Appointment"
+    __name__ = 'therapy.appointment.cancel.start'
+
+    note = fields.Char("Note", help="No clinical details.")
+    late = fields.Boolean(
+        "Late", readonly=True,
+        help="Inside the practice's cancellation window.")
 
 
 class Cancel(Wizard):

@@ -6,7 +6,8 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .appointment import CANCEL_REASONS, format_local, local_time, to_utc
+from .appointment import format_local, local_time, to_utc
+from .appointment_wizard import CancellationMixin
 from .exceptions import SeriesValidationError
 from .recurrence import horizon_end
 from .series import HORIZON_WEEKS
@@ -99,28 +100,17 @@ class Generate(Wizard):
         return 'end'
 
 
-class EndStart(ModelView):
+class EndStart(CancellationMixin, ModelView):
     "End Series"
     __name__ = 'therapy.appointment.series.end.start'
 
     last_date = fields.Date(
         "Last Date", required=True,
         help="Appointments after this date are cancelled.")
-    cancelled_by = fields.Selection([
-            ('client', "Client"),
-            ('practice', "Practice"),
-            ], "Requested By", required=True)
-    reason = fields.Selection(
-        [r for r in CANCEL_REASONS if r[0] != 'rescheduled'],
-        "Reason", required=True)
 
     @classmethod
     def default_last_date(cls):
         return dt.date.today()
-
-    @classmethod
-    def default_cancelled_by(cls):
-        return 'client'
 
     @classmethod
     def default_reason(cls):
