@@ -111,6 +111,8 @@ class DemoPractice:
     def load(self):
         self.close_config_wizard()
         if self.loaded():
+            # a demo made before the schedule existed gets it now
+            self.load_schedule(self.get('company.company').find([])[0])
             return False
         self.company = self.create_company()
         self.create_accounting()
@@ -120,10 +122,13 @@ class DemoPractice:
         self.create_users()
         self.clients = self.create_clients()
         self.create_portal_logins()
-        from . import demo_schedule
-        demo_schedule.load(
-            self.config.database_name, self.config.user, self.company.id)
+        self.load_schedule(self.company)
         return True
+
+    def load_schedule(self, company):
+        from . import demo_schedule
+        return demo_schedule.load(
+            self.config.database_name, self.config.user, company.id)
 
     def close_config_wizard(self):
         # else the first back-office login opens "Module Configuration"
