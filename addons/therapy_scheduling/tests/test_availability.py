@@ -344,7 +344,8 @@ class SlotWizardTestCase(unittest.TestCase):
             result = Wizard.execute(
                 session_id, {'choose': {'slots': lines}}, 'book')
             (action, data), = result['actions']
-            appointment, = Appointment.search([])
+            appointment, = Appointment.search(
+                [('client', '=', practice.ann.id)])
             self.assertEqual(data, {'res_id': [appointment.id]})
             self.assertEqual(
                 (appointment.client, appointment.clinician,

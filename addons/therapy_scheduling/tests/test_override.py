@@ -67,4 +67,5 @@ class OverrideTestCase(unittest.TestCase):
             self.assertEqual(override.user, manager)
             self.assertEqual(override.kind, 'availability')
             self.assertIn("not available", override.detail)
-            self.assertEqual(Override.search([]), [override])
+            self.assertEqual(Override.search(
+                    [('appointment.company', '=', company.id)]), [override])

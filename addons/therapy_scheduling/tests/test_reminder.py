@@ -222,7 +222,9 @@ class ReminderTestCase(unittest.TestCase):
                     Log.write([log], {'status': 'failed'})
                 Configuration.read([1], ['reminder_offsets'])
                 if sees_secrets:
-                    self.assertEqual(len(Token.search([])), 4)
+                    self.assertEqual(len(Token.search([
+                                    ('appointment.company', '=',
+                                        company.id)])), 4)
                     self.assertTrue(Configuration.read(
                             [1], ['sms_auth_token'])[0]['sms_auth_token'])
                     continue
