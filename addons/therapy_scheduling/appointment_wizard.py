@@ -58,15 +58,14 @@ class Cancel(Wizard):
         return 'end'
 
 
-class RescheduleStart(ModelView):
-    "Reschedule Appointment"
-    __name__ = 'therapy.appointment.reschedule.start'
+class MoveMixin:
+    "The appointment being moved, and where to: clinician and room"
+    __slots__ = ()
 
     appointment = fields.Many2One(
         'therapy.appointment', "Appointment", readonly=True)
     location = fields.Many2One('therapy.location', "Location", readonly=True)
     company = fields.Many2One('company.company', "Company", readonly=True)
-    start = fields.DateTime("New Start", required=True)
     clinician = fields.Many2One(
         'company.employee', "Clinician", required=True,
         domain=[
@@ -76,6 +75,30 @@ class RescheduleStart(ModelView):
     room = fields.Many2One(
         'therapy.room', "Room",
         domain=[('location', '=', Eval('location', -1))])
+
+    @staticmethod
+    def defaults_from(appointment):
+        return {
+            'appointment': appointment.id,
+            'location': appointment.location.id,
+            'company': appointment.company.id,
+            'clinician': appointment.clinician.id,
+            'room': appointment.room.id if appointment.room else None,
+            }
+
+    def changes(self):
+        "Values moving an appointment to this clinician and room"
+        return {
+            'clinician': self.clinician.id,
+            'room': self.room.id if self.room else None,
+            }
+
+
+class RescheduleStart(MoveMixin, ModelView):
+    "Reschedule Appointment"
+    __name__ = 'therapy.appointment.reschedule.start'
+
+    start = fields.DateTime("New Start", required=True)
     requested_by = fields.Selection([
             ('client', "Client"),
             ('practice', "Practice"),
@@ -94,14 +117,9 @@ class Reschedule(Wizard):
     reschedule = StateTransition()
 
     def default_start(self, fields):
-        appointment = self.record
         return {
-            'appointment': appointment.id,
-            'location': appointment.location.id,
-            'company': appointment.company.id,
-            'start': appointment.start,
-            'clinician': appointment.clinician.id,
-            'room': appointment.room.id if appointment.room else None,
+            **MoveMixin.defaults_from(self.record),
+            'start': self.record.start,
             'requested_by': 'client',
             }
 
@@ -109,6 +127,5 @@ class Reschedule(Wizard):
         Appointment = Pool().get('therapy.appointment')
         Appointment.do_reschedule(
             self.record, self.start.start, self.start.requested_by,
-            clinician=self.start.clinician.id,
-            room=self.start.room.id if self.start.room else None)
+            **self.start.changes())
         return 'end'

@@ -7,7 +7,7 @@ from trytond.pyson import Eval
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .appointment import format_local, local_time, to_utc
-from .appointment_wizard import CancellationMixin
+from .appointment_wizard import CancellationMixin, MoveMixin
 from .exceptions import SeriesValidationError
 from .recurrence import horizon_end
 from .series import HORIZON_WEEKS
@@ -135,14 +135,10 @@ class End(Wizard):
         return 'end'
 
 
-class ChangeStart(ModelView):
+class ChangeStart(MoveMixin, ModelView):
     "Change Series Appointments"
     __name__ = 'therapy.appointment.series.change.start'
 
-    appointment = fields.Many2One(
-        'therapy.appointment', "Appointment", readonly=True)
-    location = fields.Many2One('therapy.location', "Location", readonly=True)
-    company = fields.Many2One('company.company', "Company", readonly=True)
     scope = fields.Selection([
             ('this', "This appointment"),
             ('following', "This and the following ones"),
@@ -151,15 +147,6 @@ class ChangeStart(ModelView):
     start_time = fields.Time(
         "Start Time", required=True,
         help="New local start time at the location.")
-    clinician = fields.Many2One(
-        'company.employee', "Clinician", required=True,
-        domain=[
-            ('company', '=', Eval('company', -1)),
-            ('discipline', '!=', None),
-            ])
-    room = fields.Many2One(
-        'therapy.room', "Room",
-        domain=[('location', '=', Eval('location', -1))])
 
 
 class Change(Wizard):
@@ -181,14 +168,10 @@ class Change(Wizard):
                     'therapy_scheduling.msg_appointment_not_in_series',
                     appointment=appointment.rec_name))
         return {
-            'appointment': appointment.id,
-            'location': appointment.location.id,
-            'company': appointment.company.id,
+            **MoveMixin.defaults_from(appointment),
             'scope': 'this',
             'start_time': local_time(
                 appointment.start, appointment.location.timezone).time(),
-            'clinician': appointment.clinician.id,
-            'room': appointment.room.id if appointment.room else None,
             }
 
     def transition_apply(self):
@@ -208,8 +191,7 @@ class Change(Wizard):
                 if a.series_index >= appointment.series_index]
         else:
             targets = upcoming
-        changes = {'clinician': form.clinician.id,
-            'room': form.room.id if form.room else None}
+        changes = form.changes()
         for target in sorted(targets, key=lambda a: a.start):
             start = to_utc(dt.datetime.combine(target.local_date,
                     form.start_time), target.location.timezone)

@@ -214,6 +214,47 @@ class AppointmentTestCase(unittest.TestCase):
                     new, at(16), 'client', clinician=practice.dana.id)
 
     @with_transaction()
+    def test_reschedule_and_cancel_wizards(self):
+        pool = Pool()
+        Reschedule = pool.get(
+            'therapy.appointment.reschedule', type='wizard')
+        Cancel = pool.get('therapy.appointment.cancel', type='wizard')
+        company = create_company()
+        with set_company(company):
+            practice = Practice()
+            old = practice.book(at(10), room=practice.room)
+            session_id, _, _ = Reschedule.create()
+            context = {'active_model': old.__name__, 'active_id': old.id,
+                'active_ids': [old.id]}
+            with Transaction().set_context(context):
+                result = Reschedule.execute(session_id, {}, 'start')
+                # as the client sends it back: without the rec_name keys
+                form = {k: v for k, v in result['view']['defaults'].items()
+                    if not k.endswith('.')}
+                self.assertEqual(
+                    (form['clinician'], form['room'], form['start']),
+                    (practice.dana.id, practice.room.id, at(10)))
+                form.update(start=at(12), clinician=practice.eli.id,
+                    room=None)
+                Reschedule.execute(
+                    session_id, {'start': form}, 'reschedule')
+            Reschedule.delete(session_id)
+            new = old.rescheduled_to
+            self.assertEqual((new.start, new.clinician, new.room),
+                (at(12), practice.eli, None))
+            session_id, _, _ = Cancel.create()
+            with Transaction().set_context(active_model=new.__name__,
+                    active_id=new.id, active_ids=[new.id]):
+                Cancel.execute(session_id, {'start': {
+                            'cancelled_by': 'practice',
+                            'reason': 'weather', 'note': "Snow"}},
+                    'cancel')
+            Cancel.delete(session_id)
+            self.assertEqual(
+                (new.state, new.cancel_reason, new.cancel_note),
+                ('cancelled', 'weather', "Snow"))
+
+    @with_transaction()
     def test_room_must_be_at_location(self):
         company = create_company()
         with set_company(company):
