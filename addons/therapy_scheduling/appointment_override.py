@@ -46,19 +46,12 @@ class Appointment(metaclass=PoolMeta):
 
     @classmethod
     def check_availability(cls, appointments):
-        pool = Pool()
-        Availability = pool.get('therapy.availability')
-        Warning = pool.get('res.user.warning')
+        Warning = Pool().get('res.user.warning')
         for appointment in appointments:
             if (appointment.state not in BLOCKING_STATES
                     or not appointment.clinician
                     or not appointment.location
-                    or not Availability.search([
-                            ('clinician', '=', appointment.clinician.id),
-                            ], limit=1)
-                    or Availability.is_available(
-                        appointment.clinician, appointment.location,
-                        appointment.start, appointment.end)):
+                    or not cls.outside_availability(appointment)):
                 continue
             message = gettext(
                 'therapy_scheduling.msg_appointment_outside_availability',
@@ -85,7 +78,8 @@ class Appointment(metaclass=PoolMeta):
         "Record the overrides confirmed for these appointments"
         pool = Pool()
         Override = pool.get('therapy.appointment.override')
-        if not Transaction().user:
+        # without the right, check_availability refused the booking already
+        if not Transaction().user or not has_override_right():
             return
         to_log = []
         for appointment in appointments:

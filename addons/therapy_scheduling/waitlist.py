@@ -266,24 +266,23 @@ class Slot(Workflow, ModelSQL, ModelView):
                     ('end', '>', self.start),
                     ], limit=1):
             return []  # booked again meanwhile (e.g. a short reschedule)
-        ranked = []
+        suited = []
         for entry in Entry.search([
                     ('company', '=', self.company.id),
                     ('state', '=', 'waiting'),
                     ]):
             score = entry.fit(self)
-            if score is None:
-                continue
-            busy = Attendee.search([
-                    ('client', '=', entry.client.id),
+            if score is not None:
+                suited.append((entry, score))
+        # one query for who of them is booked elsewhere at that time
+        busy = {a.client for a in Attendee.search([
+                    ('client', 'in', [e.client.id for e, _ in suited]),
                     ('blocking', '=', True),
                     ('start', '<', self.end),
                     ('end', '>', self.start),
-                    ], limit=1)
-            if busy:
-                continue
-            ranked.append(((-int(entry.priority), -score, entry.date_added,
-                        entry.id), entry))
+                    ])}
+        ranked = [((-int(entry.priority), -score, entry.date_added, entry.id),
+                entry) for entry, score in suited if entry.client not in busy]
         return [entry for _, entry in sorted(ranked)]
 
     def get_candidates(self, name):
