@@ -1,0 +1,161 @@
+"""Outcome measures over time: scheduling and the caseload's latest scores.
+
+schedule() drafts the measures due at each client's next session (the
+response waits, linked to the appointment, for the client or the clinician
+to fill in); therapy.measure.latest shows each client's last score per
+measure with the change since the one before."""
+import datetime as dt
+from collections import defaultdict
+
+from sql import Null
+from sql.aggregate import Max
+
+from trytond.model import ModelSQL, ModelView, fields
+from trytond.pool import Pool
+from trytond.transaction import without_check_access
+
+from .measures import SEVERITIES, is_due
+
+
+@without_check_access
+def schedule(horizon, now=None):
+    """Draft a response for every measure due at the sessions starting
+    within horizon; returns the responses created"""
+    pool = Pool()
+    Appointment = pool.get('therapy.appointment')
+    Attendee = pool.get('therapy.appointment.attendee')
+    Response = pool.get('therapy.form.response')
+    Template = pool.get('therapy.form.template')
+    now = now or dt.datetime.now()
+    templates = Template.search([
+            ('category', '=', 'measure'),
+            ('every_n_sessions', '>', 0),
+            ])
+    appointments = Appointment.search([
+            ('start', '>=', now),
+            ('start', '<', now + horizon),
+            ('state', 'in', ['scheduled', 'confirmed']),
+            ], order=[('start', 'ASC')])
+    if not templates or not appointments:
+        return []
+    clients = {a.client for p in appointments for a in p.attendees
+        if a.attendance == 'expected'}
+    responses = Response.search([
+            ('client', 'in', [c.id for c in clients]),
+            ('template', 'in', [t.id for t in templates]),
+            ])
+    last = {}
+    pending = set()
+    for response in responses:
+        key = (response.client, response.template)
+        if response.state == 'draft':
+            pending.add(key)
+        elif not last.get(key) or last[key] < response.completed_at:
+            last[key] = response.completed_at
+    attended = defaultdict(list)
+    for attendee in Attendee.search([
+                ('client', 'in', [c.id for c in clients]),
+                ('attendance', '=', 'attended'),
+                ]):
+        attended[attendee.client].append(attendee.start)
+    vlist = []
+    for appointment in appointments:
+        for attendee in appointment.attendees:
+            if attendee.attendance != 'expected':
+                continue
+            for template in templates:
+                key = (attendee.client, template)
+                if key in pending:
+                    continue
+                since = last.get(key)
+                sessions = len([s for s in attended[attendee.client]
+                        if since is None or s > since])
+                if is_due(sessions, template.every_n_sessions, bool(since)):
+                    pending.add(key)
+                    vlist.append({
+                            'company': appointment.company.id,
+                            'template': template.id,
+                            'client': attendee.client.id,
+                            'appointment': appointment.id,
+                            })
+    return Response.create(vlist)
+
+
+class MeasureLatest(ModelSQL, ModelView):
+    "Latest Outcome Score"
+    __name__ = 'therapy.measure.latest'
+
+    company = fields.Many2One('company.company', "Company", readonly=True)
+    client = fields.Many2One('therapy.client', "Client", readonly=True)
+    template = fields.Many2One(
+        'therapy.form.template', "Measure", readonly=True)
+    date = fields.Date("Date", readonly=True)
+    score = fields.Integer("Score", readonly=True)
+    severity = fields.Selection(
+        [(None, "")] + SEVERITIES, "Severity", readonly=True)
+    risk_flag = fields.Boolean("Risk Flag", readonly=True)
+    primary_clinician = fields.Function(
+        fields.Many2One('company.employee', "Primary Clinician"),
+        'get_primary_clinician', searcher='search_primary_clinician')
+    previous_score = fields.Function(
+        fields.Integer("Previous Score"), 'get_previous')
+    change = fields.Function(
+        fields.Integer("Change",
+            help="Since the previous score; negative is improvement."),
+        'get_previous')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('date', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        response = pool.get('therapy.form.response').__table__()
+        template = pool.get('therapy.form.template').__table__()
+        completed = response.join(template,
+            condition=response.template == template.id)
+        scored = (response.state == 'completed') & (template.measure != Null)
+        # the highest id is the newest: responses are drafted in the order
+        # of the sessions they are due at
+        latest = completed.select(
+            Max(response.id).as_('id'),
+            where=scored,
+            group_by=[response.client, response.template])
+        return response.select(
+            response.id, response.create_uid, response.create_date,
+            response.write_uid, response.write_date, response.company,
+            response.client, response.template, response.date,
+            response.score, response.severity, response.risk_flag,
+            where=response.id.in_(latest))
+
+    def get_primary_clinician(self, name):
+        clinician = self.client.primary_clinician
+        return clinician.id if clinician else None
+
+    @classmethod
+    def search_primary_clinician(cls, name, clause):
+        return [('client.primary_clinician',) + tuple(clause[1:])]
+
+    @classmethod
+    def get_previous(cls, latests, names):
+        Response = Pool().get('therapy.form.response')
+        result = {n: {} for n in names}
+        for latest in latests:
+            previous = Response.search([
+                    ('client', '=', latest.client.id),
+                    ('template', '=', latest.template.id),
+                    ('state', '=', 'completed'),
+                    ('id', '<', latest.id),
+                    ], order=[('id', 'DESC')], limit=1)
+            score = previous[0].score if previous else None
+            values = {
+                'previous_score': score,
+                'change': (latest.score - score
+                    if score is not None and latest.score is not None
+                    else None),
+                }
+            for name in names:
+                result[name][latest.id] = values[name]
+        return result

@@ -1,0 +1,275 @@
+"""Documentation debt: attended sessions whose note is not final.
+
+Two read-only SQL views over notes and attendees:
+- therapy.note.billing: what billing needs of a note (status, date, codes,
+  minutes, units) and nothing of its content, for billers and owners who
+  may not read therapy.note itself;
+- therapy.note.debt: one row per attended client whose note is missing,
+  unsigned or waiting for the supervisor, with its due time and aging,
+  plus the daily reminder to each clinician."""
+import datetime as dt
+from collections import defaultdict
+from email.message import EmailMessage
+
+from sql import Literal, Null
+from sql.conditionals import Case
+
+from trytond import config
+from trytond.i18n import gettext
+from trytond.model import ModelSQL, ModelView, fields
+from trytond.pool import Pool, PoolMeta
+from trytond.sendmail import send_message_transactional
+from trytond.transaction import Transaction, without_check_access
+
+from therapy_scheduling.reminder_token import public_url
+
+from .units import units_for
+
+DEBT_STATUS = [
+    ('missing', "Not started"),
+    ('draft', "Unsigned draft"),
+    ('cosign', "Awaiting co-signature"),
+    ]
+
+
+def session_units(minutes, timed):
+    "Units of one session: 15-minute units for timed codes, else one"
+    if not minutes:
+        return 0
+    return units_for(minutes) if timed else 1
+
+
+def minutes_between(start, end):
+    if start and end and end > start:
+        return int((end - start).total_seconds() // 60)
+
+
+def due_delay():
+    Configuration = Pool().get('therapy.configuration')
+    return dt.timedelta(hours=Configuration(1).note_due_hours)
+
+
+class NoteBilling(ModelSQL, ModelView):
+    "Note Status for Billing"
+    __name__ = 'therapy.note.billing'
+
+    company = fields.Many2One('company.company', "Company", readonly=True)
+    appointment = fields.Many2One(
+        'therapy.appointment', "Appointment", readonly=True)
+    client = fields.Many2One('therapy.client', "Client", readonly=True)
+    clinician = fields.Many2One(
+        'company.employee', "Clinician", readonly=True)
+    service = fields.Many2One('therapy.service', "Service", readonly=True)
+    date = fields.Date("Date of Service", readonly=True)
+    state = fields.Selection([
+            ('draft', "Draft"),
+            ('signed', "Signed"),
+            ('cosigned', "Co-signed"),
+            ], "State", readonly=True)
+    cosign_required = fields.Boolean("Co-signature Required", readonly=True)
+    signed_at = fields.DateTime("Signed At", readonly=True)
+    cosigned_at = fields.DateTime("Co-signed At", readonly=True)
+    start = fields.DateTime("Session Start", readonly=True)
+    end = fields.DateTime("Session End", readonly=True)
+    procedure_code = fields.Function(
+        fields.Char("Procedure Code"), 'get_billing')
+    minutes = fields.Function(fields.Integer("Minutes"), 'get_billing')
+    units = fields.Function(fields.Integer("Units"), 'get_billing')
+    diagnosis_codes = fields.Function(
+        fields.Char("Diagnosis Codes",
+            help="ICD-10-CM codes addressed, primary first."),
+        'get_diagnosis_codes')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('date', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def table_query(cls):
+        note = Pool().get('therapy.note').__table__()
+        return note.select(
+            note.id, note.create_uid, note.create_date, note.write_uid,
+            note.write_date, note.company, note.appointment, note.client,
+            note.clinician, note.service, note.date, note.state,
+            note.cosign_required, note.signed_at, note.cosigned_at,
+            note.start, note.end)
+
+    @classmethod
+    def get_billing(cls, notes, names):
+        result = {n: {} for n in names}
+        for note in notes:
+            minutes = minutes_between(note.start, note.end)
+            timed = bool(note.service and note.service.timed)
+            values = {
+                'procedure_code': note.service.code if note.service else None,
+                'minutes': minutes,
+                'units': session_units(minutes, timed),
+                }
+            for name in names:
+                result[name][note.id] = values[name]
+        return result
+
+    @classmethod
+    def get_diagnosis_codes(cls, notes, name):
+        "Codes read in SQL: billers may not read the note's own relations"
+        pool = Pool()
+        Relation = pool.get('therapy.note-therapy.client.diagnosis')
+        Diagnosis = pool.get('therapy.client.diagnosis')
+        Code = pool.get('therapy.icd10')
+        relation = Relation.__table__()
+        diagnosis = Diagnosis.__table__()
+        code = Code.__table__()
+        cursor = Transaction().connection.cursor()
+        codes = defaultdict(list)
+        cursor.execute(*relation.join(diagnosis,
+                condition=relation.diagnosis == diagnosis.id
+                ).join(code, condition=diagnosis.code == code.id
+                ).select(relation.note, code.code,
+                where=relation.note.in_([n.id for n in notes]),
+                order_by=[relation.note, diagnosis.rank, diagnosis.id]))
+        for note_id, value in cursor:
+            codes[note_id].append(value)
+        return {n.id: ', '.join(codes[n.id]) or None for n in notes}
+
+
+class NoteDebt(ModelSQL, ModelView):
+    "Overdue or Missing Note"
+    __name__ = 'therapy.note.debt'
+
+    company = fields.Many2One('company.company', "Company", readonly=True)
+    appointment = fields.Many2One(
+        'therapy.appointment', "Appointment", readonly=True)
+    client = fields.Many2One('therapy.client', "Client", readonly=True)
+    clinician = fields.Many2One(
+        'company.employee', "Clinician", readonly=True)
+    start = fields.DateTime("Session Start", readonly=True)
+    end = fields.DateTime("Session End", readonly=True)
+    status = fields.Selection(DEBT_STATUS, "Status", readonly=True)
+    due = fields.Function(fields.DateTime("Due"), 'get_due')
+    overdue = fields.Function(
+        fields.Boolean("Overdue"), 'get_overdue', searcher='search_overdue')
+    days_overdue = fields.Function(
+        fields.Integer("Days Overdue"), 'get_days_overdue')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('end', 'ASC'), ('id', 'ASC')]
+        cls._buttons.update({
+                'write_note': {},
+                })
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        attendee = pool.get('therapy.appointment.attendee').__table__()
+        appointment = pool.get('therapy.appointment').__table__()
+        note = pool.get('therapy.note').__table__()
+        status = Case(
+            (note.id == Null, 'missing'),
+            (note.state == 'draft', 'draft'),
+            else_='cosign')
+        return attendee.join(appointment,
+            condition=attendee.appointment == appointment.id
+            ).join(note, 'LEFT',
+                condition=(note.appointment == appointment.id)
+                & (note.client == attendee.client)
+            ).select(
+                attendee.id, attendee.create_uid, attendee.create_date,
+                attendee.write_uid, attendee.write_date,
+                appointment.company,
+                attendee.appointment,
+                attendee.client,
+                appointment.clinician,
+                appointment.start,
+                appointment.end,
+                status.as_('status'),
+                where=(attendee.attendance == 'attended')
+                & ((note.id == Null)
+                    | (note.state == 'draft')
+                    | ((note.state == 'signed')
+                        & (note.cosign_required == Literal(True)))))
+
+    @classmethod
+    def get_due(cls, debts, name):
+        delay = due_delay()
+        return {d.id: d.end + delay for d in debts}
+
+    @classmethod
+    def get_overdue(cls, debts, name):
+        now = dt.datetime.now()
+        return {d.id: d.end + due_delay() < now for d in debts}
+
+    @classmethod
+    def search_overdue(cls, name, clause):
+        _, operator, value = clause
+        limit = dt.datetime.now() - due_delay()
+        if (operator == '=') == bool(value):
+            return [('end', '<', limit)]
+        return [('end', '>=', limit)]
+
+    @classmethod
+    def get_days_overdue(cls, debts, name):
+        now = dt.datetime.now()
+        delay = due_delay()
+        return {d.id: max((now - (d.end + delay)).days, 0) for d in debts}
+
+    @classmethod
+    @ModelView.button_action('therapy_clinical.act_note_appointment')
+    def write_note(cls, debts):
+        Note = Pool().get('therapy.note')
+        notes = Note.open_for(list({d.appointment for d in debts}))
+        return {'res_id': [n.id for n in notes]}
+
+    @classmethod
+    def send_reminders(cls):
+        """Email each clinician how many notes are overdue (no client
+        names: email is not a safe channel for PHI)"""
+        pool = Pool()
+        User = pool.get('res.user')
+        with without_check_access():
+            debts = cls.search([('overdue', '=', True)])
+        by_clinician = defaultdict(list)
+        for debt in debts:
+            by_clinician[debt.clinician].append(debt)
+        sent = []
+        for clinician, rows in by_clinician.items():
+            users = User.search([('employees', '=', clinician.id)])
+            emails = {u.email for u in users if u.email}
+            if not emails and clinician.party.email:
+                emails = {clinician.party.email}
+            if not emails:
+                continue
+            oldest = min(r.end for r in rows)
+            message = EmailMessage()
+            message['From'] = config.get('email', 'from')
+            message['To'] = ', '.join(sorted(emails))
+            message['Auto-Submitted'] = 'auto-generated'
+            message['Subject'] = gettext(
+                'therapy_clinical.msg_note_debt_email_subject',
+                count=len(rows))
+            message.set_content(gettext(
+                    'therapy_clinical.msg_note_debt_email_body',
+                    name=clinician.party.name,
+                    count=len(rows),
+                    oldest=oldest.date(),
+                    days=max(r.days_overdue for r in rows),
+                    url=public_url()))
+            send_message_transactional(message, strict=True)
+            sent.append(clinician)
+        return sent
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.extend([
+                ('therapy.note.debt|send_reminders',
+                    "Email Clinicians their Overdue Notes"),
+                ('therapy.form.response|schedule_measures',
+                    "Schedule Outcome Measures for Upcoming Sessions"),
+                ])
