@@ -62,15 +62,16 @@ def _normalized(key, value):
 
 def describe_changes(client, answers):
     "Text listing each field that would change: old -> new"
-    Response = Pool().get('therapy.form.question')
-    labels = dict(Response.client_field.selection)
+    Question = Pool().get('therapy.form.question')
     current = _current(client)
     lines = []
-    for key, value in sorted(answers.items()):
-        new = _normalized(key, value)
+    for key, label in Question.client_field.selection:
+        if key not in answers:
+            continue
+        new = _normalized(key, answers[key])
         if (current.get(key) or '') != new:
             lines.append(gettext('therapy_clinical.msg_client_change',
-                    field=labels[key], old=current.get(key) or '-', new=new))
+                    field=label, old=current.get(key) or '-', new=new))
     return '\n'.join(lines)
 
 

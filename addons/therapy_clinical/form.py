@@ -334,13 +334,15 @@ class FormResponse(Workflow, ModelSQL, ModelView):
     @classmethod
     @Workflow.transition('completed')
     def do_complete(cls, responses, ip_address=None, user_agent=None,
-            portal=False):
+            portal=False, when=None):
         """Check every answer, score measures and freeze the document;
-        ip_address and user_agent come from the portal request"""
+        ip_address and user_agent come from the portal request, when (UTC)
+        from a paper form entered later"""
         pool = Pool()
         Answer = pool.get('therapy.form.answer')
         Date = pool.get('ir.date')
-        now = dt.datetime.now().replace(microsecond=0)
+        now = (when or dt.datetime.now()).replace(microsecond=0)
+        today = when.date() if when else Date.today()
         answers = []
         for response in responses:
             for answer in response.answers:
@@ -357,7 +359,7 @@ class FormResponse(Workflow, ModelSQL, ModelView):
             if template.measure:
                 response.set_score()
             response.completed_at = now
-            response.date = Date.today()
+            response.date = today
             response.completed_by = None if portal else (
                 Transaction().user or None)
             response.signer_ip = ip_address
@@ -416,7 +418,8 @@ class FormAnswer(ModelSQL, ModelView):
         ondelete='CASCADE')
     question = fields.Many2One(
         'therapy.form.question', "Question", required=True,
-        ondelete='RESTRICT', readonly=True)
+        ondelete='RESTRICT',
+        domain=[('template', '=', Eval('_parent_response.template', -1))])
     question_type = fields.Function(
         fields.Selection(TYPES, "Type"), 'on_change_with_question_type')
     value = fields.Text("Answer")
