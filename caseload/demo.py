@@ -111,8 +111,11 @@ class DemoPractice:
     def load(self):
         self.close_config_wizard()
         if self.loaded():
-            # a demo made before the schedule existed gets it now
-            self.load_schedule(self.get('company.company').find([])[0])
+            # a demo made before the schedule or the clinical record
+            # existed gets them now
+            company = self.get('company.company').find([])[0]
+            self.load_schedule(company)
+            self.load_clinical(company)
             return False
         self.company = self.create_company()
         self.create_accounting()
@@ -123,11 +126,17 @@ class DemoPractice:
         self.clients = self.create_clients()
         self.create_portal_logins()
         self.load_schedule(self.company)
+        self.load_clinical(self.company)
         return True
 
     def load_schedule(self, company):
         from . import demo_schedule
         return demo_schedule.load(
+            self.config.database_name, self.config.user, company.id)
+
+    def load_clinical(self, company):
+        from . import demo_clinical
+        return demo_clinical.load(
             self.config.database_name, self.config.user, company.id)
 
     def close_config_wizard(self):
