@@ -21,7 +21,7 @@ import contextlib
 import datetime as dt
 import inspect
 import random
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 
 from trytond.pool import Pool
 from trytond.transaction import Transaction
@@ -344,10 +344,99 @@ MEASURE_CLINICIANS = ["Morgan Patel", "Morgan Patel", "Avery Brooks",
     "Dr. Chidi Okafor", "Morgan Patel", "Avery Brooks"]
 MEASURE_EVERY = 4  # attended sessions, as the PHQ-9/GAD-7 templates say
 PLAN_CLIENTS = 4   # of the measure clients, plus one speech client
-INTAKE_IP = '203.0.113.24'
-INTAKE_AGENT = ('Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) '
+RISK_NOTE = {
+    'suicidal_ideation': 'passive',
+    'risk_level': 'moderate',
+    'safety_plan': True,
+    'risk_notes': (
+        "Passive thoughts of being better off dead endorsed on PHQ-9 item 9 "
+        "(several days). Denies plan, intent or preparatory behavior; no "
+        "access to firearms. Protective factors: children, faith, engaged in "
+        "treatment. Safety plan reviewed and updated; 988 and the practice's "
+        "after-hours line provided."),
+    }
+
+# goal, [(objective, measured by, baseline, [(intervention, frequency)])]
+PLAN_GOALS = {
+    'mental_health': [
+        ("Reduce depressive symptoms and return to usual work and social "
+            "activities.", [
+            ("Schedule and complete at least three pleasant or valued "
+                "activities per week.",
+                "Activity log: 3+ activities weekly for 4 weeks",
+                "1 activity per week",
+                [("Cognitive behavioral therapy (CBT)", "weekly"),
+                    ("Psychoeducation", "as needed")]),
+            ("PHQ-9 below 10 on two consecutive administrations.",
+                "PHQ-9 every 4 sessions", "PHQ-9 at intake",
+                [("Cognitive behavioral therapy (CBT)", "weekly")]),
+            ]),
+        ("Manage worry so it no longer disrupts sleep and work.", [
+            ("Use a relaxation or grounding skill when anxiety rises above "
+                "6/10.", "Anxiety log: skill used in 4 of 5 episodes",
+                "Not using skills",
+                [("Mindfulness / relaxation training", "weekly")]),
+            ("GAD-7 below 10.", "GAD-7 every 4 sessions", "GAD-7 at intake",
+                [("Cognitive behavioral therapy (CBT)", "weekly")]),
+            ]),
+        ],
+    'speech': [
+        ("Improve speech intelligibility so the child is understood by "
+            "familiar and unfamiliar listeners.", [
+            ("Produce /s/ and /z/ in initial and final word positions.",
+                "80% accuracy across 3 consecutive sessions", "35% accuracy",
+                [("Articulation drills", "each session")]),
+            ("Use final consonants in CVC words in structured play.",
+                "16 of 20 opportunities", "6 of 20",
+                [("Articulation drills", "each session"),
+                    ("Parent training / coaching", "monthly")]),
+            ]),
+        ("Expand expressive language for daily routines.", [
+            ("Use 3-word phrases to request and comment during play.",
+                "10 spontaneous phrases per session",
+                "2-word phrases, prompted",
+                [("Language modeling and expansion", "each session")]),
+            ]),
+        ],
+    }
+
+# a new client's intake answers (pronouns, city, ZIP, email and subscriber
+# come from the client): a new address, phone, emergency contact, insurance
+INTAKE_ANSWERS = {
+    'street': "48 Clinton Avenue, Apt 3B",
+    'phone': '(347) 555-0199',
+    'emergency_name': "Jordan Reyes",
+    'emergency_phone': '(718) 555-0188',
+    'emergency_relationship': "Partner",
+    'insurance_payer': "Aetna",
+    'member_id': "W123456789",
+    'group_number': "0880123",
+    'reason': (
+        "I have been feeling anxious most days since I changed jobs in the "
+        "spring. I can't switch off at night and I have started avoiding "
+        "team meetings. I would like tools to manage the worry."),
+    'duration': 'months',
+    'previous_therapy': 'yes',
+    'medications': "none",
+    'distress': '6',
+    'referral_source': 'search',
+    }
+CONSENT_ANSWERS = {'acknowledge': 'yes', 'emergency_contact_ok': 'yes',
+    'consent': 'yes', 'agree': 'yes'}
+# documentation addresses (RFC 5737) and a phone's browser
+PORTAL_IP = '203.0.113.24'
+PORTAL_AGENT = ('Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) '
     'AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 '
     'Safari/604.1')
+PROCESS_NOTES = [
+    "Noticed my own urge to reassure when the client talked about failing; "
+    "explore the fear of disappointing others next time. Bring to "
+    "supervision.",
+    "The story about the move echoes the early losses from the intake. "
+    "Hypothesis: withdrawal protects against being left. Go slowly.",
+    "Strong countertransference today (frustration at the missed "
+    "homework). Discuss in supervision.",
+    ]
 
 
 def load(database, user_id, company_id):
@@ -382,6 +471,14 @@ def batches(values, size=BATCH):
         yield values[index:index + size]
 
 
+# one attended client of a completed appointment, read once (record
+# instances over thousands of rows would reload their neighbours endlessly)
+Session = namedtuple('Session', ['appointment', 'client', 'clinician',
+        'service', 'start', 'end', 'date', 'modality', 'location'])
+Person = namedtuple('Person', ['id', 'name', 'minor', 'clinician',
+        'discipline', 'guardian'])
+
+
 class DemoClinical:
     def __init__(self, company_id):
         pool = self.pool = Pool()
@@ -394,6 +491,7 @@ class DemoClinical:
         self.find_users()
         self.grant_director()
         self.sessions = self.attended_sessions()
+        self.clients = self.read_clients()
         self.measure_clients = self.pick_measure_clients()
         self.diagnoses = self.create_diagnoses()
         self.debts = self.pick_debts()
@@ -405,9 +503,11 @@ class DemoClinical:
         self.create_consents()
         self.create_psychotherapy_notes()
 
-    # --- people -----------------------------------------------------------
+    # --- people --------------------------------------------------------------
     def find_users(self):
-        User = self.pool.get('res.user')
+        pool = self.pool
+        User = pool.get('res.user')
+        Employee = pool.get('company.employee')
         self.users = {u.login: u for u in User.search([
                     ('login', 'in', [SUPERVISEE, SUPERVISOR, FRONT_DESK]),
                     ])}
@@ -417,6 +517,16 @@ class DemoClinical:
         for user in self.users.values():
             if user.employee:
                 self.signer[user.employee.id] = user.id
+        self.clinicians = {e.id: e for e in Employee.search([
+                    ('discipline', '!=', None)])}
+
+    def user_id(self, login):
+        user = self.users.get(login)
+        return user.id if user else 0
+
+    def employee_id(self, login):
+        user = self.users.get(login)
+        return user.employee.id if user and user.employee else None
 
     def grant_director(self):
         pool = self.pool
@@ -427,78 +537,97 @@ class DemoClinical:
             User.write([user], {'groups': [
                         ('add', [ModelData.get_id(*DIRECTOR_GROUP)])]})
 
-    def user_of(self, employee):
-        return self.signer[employee.id]
-
     # --- sessions ------------------------------------------------------------
     def attended_sessions(self):
-        "[(appointment, client)] attended, oldest first"
-        Attendee = self.pool.get('therapy.appointment.attendee')
-        return [(a.appointment, a.client) for a in Attendee.search([
-                    ('attendance', '=', 'attended'),
-                    ('appointment.state', '=', 'completed'),
-                    ], order=[('start', 'ASC'), ('id', 'ASC')])]
+        "[Session] of the attended clients, oldest first"
+        pool = self.pool
+        Attendee = pool.get('therapy.appointment.attendee')
+        Appointment = pool.get('therapy.appointment')
+        attendees = Attendee.search_read([
+                ('attendance', '=', 'attended'),
+                ('appointment.state', '=', 'completed'),
+                ], order=[('start', 'ASC'), ('id', 'ASC')],
+            fields_names=['appointment', 'client', 'start', 'end'])
+        appointments = {a['id']: a for a in Appointment.read(
+                list({a['appointment'] for a in attendees}),
+                ['clinician', 'service', 'modality', 'location',
+                    'local_date'])}
+        sessions = []
+        for attendee in attendees:
+            appointment = appointments[attendee['appointment']]
+            sessions.append(Session(appointment['id'], attendee['client'],
+                    appointment['clinician'], appointment['service'],
+                    attendee['start'], attendee['end'],
+                    appointment['local_date'], appointment['modality'],
+                    appointment['location']))
+        self.by_client = defaultdict(list)
+        for session in sessions:
+            self.by_client[session.client].append(session)
+        return sessions
 
-    def sessions_of(self, client):
-        return [a for a, c in self.sessions if c == client]
+    def read_clients(self):
+        "{client id: Person} of the clients seen"
+        Client = self.pool.get('therapy.client')
+        clients = {}
+        for client in Client.browse(sorted(self.by_client)):
+            guardian = client.guardians[0].party if client.guardians else None
+            clinician = client.primary_clinician
+            clients[client.id] = Person(client.id, client.party.name,
+                client.minor, clinician.id, clinician.discipline,
+                guardian.name if guardian else None)
+        return clients
 
     def pick_measure_clients(self):
         "Adult mental health clients seen weekly, one per course"
         by_clinician = defaultdict(list)
-        counts = defaultdict(int)
-        for appointment, client in self.sessions:
-            counts[client] += 1
-        for client, count in sorted(counts.items(), key=lambda i: i[0].id):
-            if (client.primary_clinician.discipline == 'mental_health'
-                    and not client.minor and count >= 16):
-                by_clinician[client.primary_clinician.party.name].append(
-                    client)
+        for client in self.clients.values():
+            if (client.discipline == 'mental_health' and not client.minor
+                    and len(self.by_client[client.id]) >= 16):
+                name = self.clinicians[client.clinician].party.name
+                by_clinician[name].append(client.id)
         chosen = []
         for name in MEASURE_CLINICIANS:
             candidates = [c for c in by_clinician[name] if c not in chosen]
             if candidates:
-                chosen.append(max(candidates, key=lambda c: counts[c]))
+                chosen.append(max(candidates,
+                        key=lambda c: (len(self.by_client[c]), -c)))
         return chosen
 
     # --- diagnoses -----------------------------------------------------------
     def create_diagnoses(self):
-        "Every client seen gets a problem list; returns {client: [diagnosis]}"
+        "A problem list for every client seen: {client id: [diagnosis]}"
         pool = self.pool
         Code = pool.get('therapy.icd10')
         Diagnosis = pool.get('therapy.client.diagnosis')
-        codes = {c.code: c for c in Code.search([
+        codes = {c.code: c.id for c in Code.search([
                     ('code', 'in', sorted({c for v in DIAGNOSES.values()
                                 for c in v} | set(COMORBID.values()))),
                     ])}
-        first_seen = {}
-        for appointment, client in self.sessions:
-            first_seen.setdefault(client, appointment.local_date)
         vlist = []
-        for client in sorted(first_seen, key=lambda c: c.id):
-            clinician = client.primary_clinician
-            age = 'child' if client.minor else 'adult'
-            if client in self.measure_clients:
+        for client in self.clients.values():
+            if client.id in self.measure_clients:
                 # depression with anxiety: both measures apply
                 primary = self.random.choice(['F32.1', 'F33.1', 'F41.1'])
                 secondary = 'F41.1' if primary != 'F41.1' else 'F32.1'
             else:
+                age = 'child' if client.minor else 'adult'
                 primary = self.random.choice(
-                    DIAGNOSES[clinician.discipline, age])
+                    DIAGNOSES[client.discipline, age])
                 secondary = COMORBID.get(primary) if (
                     self.random.random() < 0.3) else None
-            onset = first_seen[client]
             for rank, code in enumerate(filter(None, [primary, secondary])):
                 vlist.append({
                         'client': client.id,
-                        'code': codes[code].id,
+                        'code': codes[code],
                         'rank': rank + 1,
-                        'onset_date': onset,
-                        'diagnosed_by': clinician.id,
+                        'onset_date': self.by_client[client.id][0].date,
+                        'diagnosed_by': client.clinician,
                         })
         result = defaultdict(list)
         for values in batches(vlist):
-            for diagnosis in Diagnosis.create(values):
-                result[diagnosis.client].append(diagnosis)
+            for diagnosis, row in zip(Diagnosis.create(values), values):
+                result[row['client']].append(
+                    (diagnosis.id, diagnosis.code.code))
         return result
 
     # --- notes ---------------------------------------------------------------
@@ -507,26 +636,24 @@ class DemoClinical:
         latest overdue sessions, and one of the supervisor's"""
         Configuration = self.pool.get('therapy.configuration')
         overdue = self.now - dt.timedelta(
-            hours=Configuration(1).note_due_hours or 0) - dt.timedelta(
-            hours=1)
+            hours=(Configuration(1).note_due_hours or 0) + 1)
         debts = {}
         for login, kinds in [
                 (SUPERVISEE, ['draft'] * DRAFTS + ['missing'] * MISSING),
                 (SUPERVISOR, ['missing'] * SUPERVISOR_MISSING)]:
-            user = self.users.get(login)
-            if not user or not user.employee:
-                continue
-            recent = [(a, c) for a, c in reversed(self.sessions)
-                if a.clinician == user.employee
-                and self.now - DEBT_WITHIN < a.end < overdue
-                and c not in self.measure_clients]
+            employee = self.employee_id(login)
+            recent = [(s.appointment, s.client)
+                for s in reversed(self.sessions)
+                if s.clinician == employee
+                and self.now - DEBT_WITHIN < s.end < overdue
+                and s.client not in self.measure_clients]
             debts.update(zip(recent, kinds))
         return debts
 
     def plan_measures(self):
-        """{client: [appointment]}: a PHQ-9 and a GAD-7 at the first
-        session, then every MEASURE_EVERY attended sessions"""
-        return {client: self.sessions_of(client)[::MEASURE_EVERY]
+        """{client: [Session]}: a PHQ-9 and a GAD-7 at the first session,
+        then every MEASURE_EVERY attended sessions"""
+        return {client: self.by_client[client][::MEASURE_EVERY]
             for client in self.measure_clients}
 
     def course(self, client):
@@ -534,13 +661,13 @@ class DemoClinical:
             return MEASURE_COURSES[self.measure_clients.index(client)]
 
     def scores(self, client):
-        "[(appointment, phq9, gad7, risk)] over the client's measures"
-        kind, phq, gad, risk = self.course(client)
-        appointments = self.measures[client]
-        rng = random.Random(f'{SEED}-{client.id}')
+        "[(Session, phq9, gad7, risk)] over the client's measures"
+        _, phq, gad, risk = self.course(client)
+        sessions = self.measures[client]
+        rng = random.Random(f'{SEED}-{client}')
         result = []
-        last = len(appointments) - 1
-        for index, appointment in enumerate(appointments):
+        last = len(sessions) - 1
+        for index, session in enumerate(sessions):
             share = index / last if last else 1
             values = []
             for (first, latest), top in [(phq, 27), (gad, 21)]:
@@ -548,20 +675,19 @@ class DemoClinical:
                 if 0 < index < last:
                     value += rng.choice([-1, 0, 0, 1])
                 values.append(max(0, min(top, round(value))))
-            result.append((appointment, *values, risk and index == last))
+            result.append((session, *values, risk and index == last))
         return result
 
-    def note_text(self, appointment, client, trend, measured):
-        discipline = appointment.clinician.discipline
-        text = TEXT[discipline]
+    def note_text(self, session, trend, measured):
+        text = TEXT[self.clinicians[session.clinician].discipline]
         rng = self.random
 
-        def pick(pool, count):
-            if isinstance(pool, dict):
-                pool = pool[trend]
-            return ' '.join(rng.sample(pool, min(count, len(pool))))
+        def pick(sentences, count):
+            if isinstance(sentences, dict):
+                sentences = sentences[trend]
+            return ' '.join(rng.sample(sentences, min(count, len(sentences))))
         objective = pick(text['Objective'], 1 + (rng.random() < 0.4))
-        if appointment.modality == 'telehealth':
+        if session.modality == 'telehealth':
             objective = f'{TELEHEALTH} {objective}'
         if measured:
             objective += (f" PHQ-9 today: {measured[0]}; GAD-7: "
@@ -573,14 +699,12 @@ class DemoClinical:
             'Plan': pick(text['Plan'], 1 + (rng.random() < 0.5)),
             }
 
-    def interventions_for(self, appointment, client):
-        discipline = appointment.clinician.discipline
-        key = discipline
+    def interventions_for(self, session):
+        key = discipline = self.clinicians[session.clinician].discipline
         if discipline == 'mental_health':
-            primary = self.diagnoses[client][0].code.code
-            if client.minor:
+            if self.clients[session.client].minor:
                 key = 'mental_health_child'
-            elif primary.startswith('F43.1'):
+            elif self.diagnoses[session.client][0][1].startswith('F43.1'):
                 key = 'mental_health_trauma'
         names = INTERVENTIONS[key]
         return self.random.sample(names, 1 + (self.random.random() < 0.5))
@@ -594,140 +718,128 @@ class DemoClinical:
         NoteIntervention = pool.get('therapy.note-therapy.intervention')
         NoteDiagnosis = pool.get('therapy.note-therapy.client.diagnosis')
         template, = Template.search([('name', '=', NOTE_TEMPLATE)], limit=1)
-        interventions = {i.name: i for i in Intervention.search([])}
-        measured = {(a, c): (phq, gad, risk)
+        headings = [(s.sequence, s.name) for s in template.sections]
+        interventions = {i.name: i.id for i in Intervention.search([])}
+        measured = {(s.appointment, c): (phq, gad, risk)
             for c in self.measure_clients
-            for a, phq, gad, risk in self.scores(c)}
-        latest_measure = {c: self.measures[c][-1]
+            for s, phq, gad, risk in self.scores(c)}
+        latest_measure = {c: self.measures[c][-1].appointment
             for c in self.measure_clients}
 
-        sessions = [(a, c) for a, c in self.sessions
-            if self.debts.get((a, c)) != 'missing'
-            and a.end <= self.now - WRITING]
+        sessions = [s for s in self.sessions
+            if self.debts.get((s.appointment, s.client)) != 'missing'
+            and s.end <= self.now - WRITING]
         vlist, texts, chosen = [], [], []
-        for appointment, client in sessions:
+        for session in sessions:
+            client = session.client
             course = self.course(client)
             trend = course[0] if course else self.random.choice(
                 ['improving', 'improving', 'steady'])
-            measure = measured.get((appointment, client))
+            measure = measured.get((session.appointment, client))
             values = {
                 'company': self.company.id,
-                'appointment': appointment.id,
-                'client': client.id,
-                'clinician': appointment.clinician.id,
-                'service': appointment.service.id,
-                'date': appointment.local_date,
-                'start': appointment.start,
-                'end': appointment.end,
+                'appointment': session.appointment,
+                'client': client,
+                'clinician': session.clinician,
+                'service': session.service,
+                'date': session.date,
+                'start': session.start,
+                'end': session.end,
                 }
             values.update(NO_RISK)
             if measure and measure[2]:
-                values.update({
-                        'suicidal_ideation': 'passive',
-                        'risk_level': 'moderate',
-                        'safety_plan': True,
-                        'risk_notes': (
-                            "Passive thoughts of being better off dead "
-                            "endorsed on PHQ-9 item 9 (several days). "
-                            "Denies plan, intent or preparatory behavior; "
-                            "no access to firearms. Protective factors: "
-                            "children, faith, engaged in treatment. Safety "
-                            "plan reviewed and updated; 988 and the "
-                            "practice's after-hours line provided."),
-                        })
+                values.update(RISK_NOTE)
             elif (course and course[0] == 'worse'
-                    and appointment == latest_measure[client]):
+                    and session.appointment == latest_measure[client]):
                 values['risk_level'] = 'moderate'
             vlist.append(values)
-            texts.append(self.note_text(appointment, client, trend,
+            texts.append(self.note_text(session, trend,
                     measure[:2] if measure else None))
-            chosen.append(self.interventions_for(appointment, client))
+            chosen.append(self.interventions_for(session))
 
-        notes = []
+        note_ids = []
         for values in batches(vlist):
-            notes.extend(Note.create(values))
+            note_ids.extend(n.id for n in Note.create(values))
         sections, links, addressed = [], [], []
-        for note, text, names in zip(notes, texts, chosen):
-            for section in template.sections:
-                sections.append({
-                        'note': note.id,
-                        'sequence': section.sequence,
-                        'name': section.name,
-                        'content': text.get(section.name) or text['Plan'],
-                        })
-            links.extend({'note': note.id, 'intervention': interventions[n].id}
+        for note, session, text, names in zip(
+                note_ids, sessions, texts, chosen):
+            sections.extend({
+                    'note': note,
+                    'sequence': sequence,
+                    'name': name,
+                    'content': text.get(name) or text['Plan'],
+                    } for sequence, name in headings)
+            links.extend({'note': note, 'intervention': interventions[n]}
                 for n in names)
-            diagnoses = self.diagnoses[note.client]
-            addressed.append({'note': note.id, 'diagnosis': diagnoses[0].id})
+            diagnoses = self.diagnoses[session.client]
+            addressed.append({'note': note, 'diagnosis': diagnoses[0][0]})
             if len(diagnoses) > 1 and self.random.random() < 0.4:
-                addressed.append(
-                    {'note': note.id, 'diagnosis': diagnoses[1].id})
+                addressed.append({'note': note, 'diagnosis': diagnoses[1][0]})
         for model, rows in [(Section, sections),
                 (NoteIntervention, links), (NoteDiagnosis, addressed)]:
             for values in batches(rows, BATCH * 4):
                 model.create(values)
-        Note.write(notes, {'template': template.id})
+        for ids in batches(note_ids, BATCH * 4):
+            Note.write(Note.browse(ids), {'template': template.id})
 
-        drafts = {key for key, kind in self.debts.items() if kind == 'draft'}
-        self.sign_notes([n for n in notes
-                if (n.appointment, n.client) not in drafts])
+        self.sign_notes([(note, session)
+                for note, session in zip(note_ids, sessions)
+                if self.debts.get((session.appointment, session.client))
+                != 'draft'])
         self.add_addendum()
 
     def sign_notes(self, notes):
         """Each clinician signs a day's notes together, mostly that evening,
-        sometimes the next morning, now and then days late; the
-        supervisor co-signs a day or two later"""
+        sometimes the next morning, now and then days late; the supervisor
+        co-signs a day or two later. notes: [(note id, Session)]"""
         Note = self.pool.get('therapy.note')
         by_day = defaultdict(list)
-        for note in notes:
-            by_day[note.clinician, note.date].append(note)
+        for note, session in notes:
+            by_day[session.clinician, session.date].append((note, session))
         cosign = []
-        for (clinician, _), day_notes in sorted(
-                by_day.items(), key=lambda i: (i[0][1], i[0][0].id)):
+        for (clinician, _), day in sorted(by_day.items(),
+                key=lambda i: (i[0][1], i[0][0])):
             draw = self.random.random()
             delay = dt.timedelta(minutes=(
                     self.random.randint(20, 180) if draw < 0.75
                     else self.random.randint(12 * 60, 20 * 60) if draw < 0.93
                     else self.random.randint(30 * 60, 70 * 60)))
-            when = min(max(n.end for n in day_notes) + delay, self.now)
-            with Transaction().set_user(self.user_of(clinician)), \
+            when = min(max(s.end for _, s in day) + delay, self.now)
+            with Transaction().set_user(self.signer[clinician]), \
                     signed_at(when):
-                Note.sign(Note.browse([n.id for n in day_notes]))
-            if clinician.cosign_required:
-                cosign.append((when, day_notes))
-        supervisor = self.users.get(SUPERVISOR)
+                Note.sign(Note.browse([n for n, _ in day]))
+            if self.clinicians[clinician].cosign_required:
+                cosign.append((when, day))
         # the latest ones wait for the supervisor
         waiting = AWAITING_COSIGN
-        for when, day_notes in reversed(cosign):
+        for when, day in reversed(cosign):
+            day = sorted(day, key=lambda i: i[1].end)
             if waiting:
-                keep = min(waiting, len(day_notes))
-                day_notes = sorted(day_notes, key=lambda n: n.end)
-                day_notes, waiting = day_notes[:-keep], waiting - keep
-            if not day_notes:
+                keep = min(waiting, len(day))
+                day, waiting = day[:-keep], waiting - keep
+            if not day:
                 continue
             when = min(when + dt.timedelta(
                     hours=self.random.randint(14, 60)), self.now)
-            with Transaction().set_user(supervisor.id if supervisor else 0), \
+            with Transaction().set_user(self.user_id(SUPERVISOR)), \
                     signed_at(when):
-                Note.cosign(Note.browse([n.id for n in day_notes]))
+                Note.cosign(Note.browse([n for n, _ in day]))
 
     def add_addendum(self):
         "A late entry on one of the supervisor's signed notes"
         pool = self.pool
         Note = pool.get('therapy.note')
         Addendum = pool.get('therapy.note.addendum')
-        supervisor = self.users.get(SUPERVISOR)
-        if not supervisor or not supervisor.employee:
-            return
+        employee = self.employee_id(SUPERVISOR)
         notes = Note.search([
-                ('clinician', '=', supervisor.employee.id),
+                ('clinician', '=', employee),
                 ('state', '=', 'signed'),
                 ('date', '<', self.today - dt.timedelta(days=14)),
                 ], limit=1)
-        if not notes:
+        if not employee or not notes:
             return
         note, = notes
-        with Transaction().set_user(supervisor.id), \
+        with Transaction().set_user(self.user_id(SUPERVISOR)), \
                 signed_at(note.signed_at + dt.timedelta(days=1, hours=2)):
             addendum, = Addendum.create([{
                         'note': note.id,
@@ -735,8 +847,8 @@ class DemoClinical:
                             "Late entry: after the session the client "
                             "called to report that their primary care "
                             "physician started sertraline 50 mg daily. "
-                            "Will monitor for side effects and mood "
-                            "changes."),
+                            "Will monitor for side effects and changes in "
+                            "mood."),
                         }])
             Addendum.sign([addendum])
 
@@ -744,75 +856,29 @@ class DemoClinical:
     def create_plans(self):
         """An active signed plan for four measure clients and a speech
         client; one overdue for review, one with the version it replaced"""
-        clients = self.measure_clients[:PLAN_CLIENTS]
-        speech = next((c for c in sorted(self.diagnoses, key=lambda c: c.id)
-                if c.primary_clinician.discipline == 'speech'
-                and len(self.sessions_of(c)) >= 10), None)
+        speech = next((c for c in self.clients.values()
+                if c.discipline == 'speech'
+                and len(self.by_client[c.id]) >= 10), None)
         # days ago the plan started, version replaced (days ago), client signs
         settings = [(60, None, True), (75, 170, True), (125, None, False),
             (40, None, True)]
         for client, (days, previous_days, client_signs) in zip(
-                clients, settings):
+                self.measure_clients[:PLAN_CLIENTS], settings):
             previous = None
             if previous_days:
                 previous = self.create_plan(client, previous_days, True)
             self.create_plan(client, days, client_signs, previous=previous)
         if speech:
-            self.create_plan(speech, 50, True)
+            self.create_plan(speech.id, 50, True)
 
     def plan_goals(self, client, start):
         "Goals -> objectives -> interventions, by the primary diagnosis"
         Intervention = self.pool.get('therapy.intervention')
         interventions = {i.name: i.id for i in Intervention.search([])}
-        code = self.diagnoses[client][0].code.code
-        later = start + dt.timedelta(days=90)
-        if code.startswith('F80'):
-            goals = [
-                ("Improve speech intelligibility so the child is understood "
-                    "by familiar and unfamiliar listeners.", [
-                    ("Produce /s/ and /z/ in initial and final word "
-                        "positions with 80% accuracy.",
-                        "80% accuracy across 3 consecutive sessions",
-                        "35% accuracy",
-                        [("Articulation drills", "each session")]),
-                    ("Use final consonants in CVC words in structured "
-                        "play.", "16 of 20 opportunities", "6 of 20",
-                        [("Articulation drills", "each session"),
-                            ("Parent training / coaching", "monthly")]),
-                    ]),
-                ("Expand expressive language for daily routines.", [
-                    ("Use 3-word phrases to request and comment during "
-                        "play.", "10 spontaneous phrases per session",
-                        "2-word phrases, prompted",
-                        [("Language modeling and expansion",
-                            "each session")]),
-                    ]),
-                ]
-        else:
-            goals = [
-                ("Reduce depressive symptoms and return to usual work and "
-                    "social activities.", [
-                    ("Schedule and complete at least three pleasant or "
-                        "valued activities per week.",
-                        "Activity log: 3+ activities weekly for 4 weeks",
-                        "1 activity per week",
-                        [("Cognitive behavioral therapy (CBT)", "weekly"),
-                            ("Psychoeducation", "as needed")]),
-                    ("PHQ-9 below 10 on two consecutive administrations.",
-                        "PHQ-9 every 4 sessions", "PHQ-9 at intake",
-                        [("Cognitive behavioral therapy (CBT)", "weekly")]),
-                    ]),
-                ("Manage worry so it no longer disrupts sleep and work.", [
-                    ("Use a relaxation or grounding skill when anxiety "
-                        "rises above 6/10.",
-                        "Anxiety log: skill used in 4 of 5 episodes",
-                        "Not using skills",
-                        [("Mindfulness / relaxation training", "weekly")]),
-                    ("GAD-7 below 10.", "GAD-7 every 4 sessions",
-                        "GAD-7 at intake",
-                        [("Cognitive behavioral therapy (CBT)", "weekly")]),
-                    ]),
-                ]
+        code = self.diagnoses[client][0][1]
+        goals = PLAN_GOALS['speech' if code.startswith('F80')
+            else 'mental_health']
+        target = start + dt.timedelta(days=90)
         return [('create', [{
                         'sequence': g_index,
                         'description': goal,
@@ -821,7 +887,7 @@ class DemoClinical:
                                         'description': description,
                                         'measure': measure,
                                         'baseline': baseline,
-                                        'target_date': later,
+                                        'target_date': target,
                                         'status': 'in_progress',
                                         'interventions': [('create', [{
                                                         'sequence': i_index,
@@ -837,35 +903,34 @@ class DemoClinical:
                     in enumerate(goals)])]
 
     def create_plan(self, client, days_ago, client_signs, previous=None):
-        pool = self.pool
-        Plan = pool.get('therapy.treatment.plan')
-        sessions = self.sessions_of(client)
+        "The plan written at the session nearest days_ago, signed in it"
+        Plan = self.pool.get('therapy.treatment.plan')
+        person = self.clients[client]
         target = self.today - dt.timedelta(days=days_ago)
-        session = min(sessions, key=lambda a: abs(a.local_date - target))
-        start = session.local_date
-        clinician = client.primary_clinician
-        with Transaction().set_user(self.user_of(clinician)):
+        session = min(self.by_client[client],
+            key=lambda s: abs(s.date - target))
+        with Transaction().set_user(self.signer[person.clinician]):
             plan, = Plan.create([{
                         'company': self.company.id,
-                        'client': client.id,
-                        'clinician': clinician.id,
+                        'client': client,
+                        'clinician': person.clinician,
                         'diagnoses': [('add',
-                                [d.id for d in self.diagnoses[client]])],
-                        'start_date': start,
-                        'review_due': start + dt.timedelta(days=90),
+                                [d for d, _ in self.diagnoses[client]])],
+                        'start_date': session.date,
+                        'review_due': session.date + dt.timedelta(days=90),
                         'previous': previous.id if previous else None,
-                        'goals': self.plan_goals(client, start),
+                        'goals': self.plan_goals(client, session.date),
                         }])
-            # reviewed and signed with the client at the end of the session
+            # reviewed with the client and signed at the end of the session
             with signed_at(session.end - dt.timedelta(minutes=10)):
                 Plan.sign([plan])
         if client_signs:
-            guardian = client.guardians[0].party if client.guardians else None
             Plan.write([plan], {
-                    'client_signer_name': (guardian or client.party).name,
-                    'client_signer_role': 'guardian' if guardian else 'client',
+                    'client_signer_name': person.guardian or person.name,
+                    'client_signer_role':
+                        'guardian' if person.guardian else 'client',
                     })
-            with signed_at(session.end + dt.timedelta(minutes=5)):
+            with signed_at(session.end - dt.timedelta(minutes=5)):
                 Plan.client_sign([plan])
         return plan
 
@@ -874,20 +939,19 @@ class DemoClinical:
         Template = self.pool.get('therapy.form.template')
         return {t.code: t for t in Template.search([('code', '!=', None)])}
 
-    def complete(self, responses, when, **kwargs):
-        """do_complete, dated `when` (UTC) when the addon supports it"""
+    def complete(self, response_ids, when, **kwargs):
+        "do_complete, dated `when` (UTC) when the addon supports it"
         Response = self.pool.get('therapy.form.response')
         if 'when' in inspect.signature(Response.do_complete).parameters:
             kwargs['when'] = when
-        Response.do_complete(responses, **kwargs)
+        Response.do_complete(Response.browse(response_ids), **kwargs)
 
     @staticmethod
     def item_values(total, items, rng, fixed=None):
         "Answers 0-3 to items that add up to total"
-        values = [0] * items
-        for index, value in (fixed or {}).items():
-            values[index] = value
-        free = [i for i in range(items) if i not in (fixed or {})]
+        fixed = fixed or {}
+        values = [fixed.get(i, 0) for i in range(items)]
+        free = [i for i in range(items) if i not in fixed]
         remaining = min(total - sum(values), 3 * len(free))
         while remaining > 0:
             index = rng.choice([i for i in free if values[i] < 3])
@@ -896,45 +960,46 @@ class DemoClinical:
         return values
 
     def create_measures(self):
-        "PHQ-9 and GAD-7 every few sessions, entered at the session"
+        """PHQ-9 and GAD-7 at the first session and every few sessions,
+        entered by the clinician in session or by the client in the portal
+        (the demo's other clinicians have no login)"""
         Response = self.pool.get('therapy.form.response')
         templates = self.templates()
         rows = []
         for client in self.measure_clients:
-            rng = random.Random(f'{SEED}-answers-{client.id}')
-            for appointment, phq, gad, risk in self.scores(client):
+            rng = random.Random(f'{SEED}-answers-{client}')
+            for session, phq, gad, risk in self.scores(client):
                 for code, total, fixed in [
-                        ('phq9', phq, {8: 1} if risk else {8: 0}),
+                        ('phq9', phq, {8: 1 if risk else 0}),
                         ('gad7', gad, None)]:
                     template = templates[code]
-                    items = [q for q in template.questions
-                        if (q.code or '').startswith('item')]
-                    items.sort(key=lambda q: int(q.code[4:]))
+                    items = sorted((q for q in template.questions
+                            if (q.code or '').startswith('item')),
+                        key=lambda q: int(q.code[4:]))
                     values = self.item_values(total, len(items), rng, fixed)
                     answers = [{'question': q.id, 'value': str(v)}
                         for q, v in zip(items, values)]
+                    # how difficult the problems made daily life
                     answers.extend({'question': q.id,
                             'value': str(min(3, total // 7))}
                         for q in template.questions if q not in items)
-                    rows.append((appointment.start, appointment, client, {
+                    rows.append((session, {
                                 'company': self.company.id,
                                 'template': template.id,
-                                'client': client.id,
-                                'appointment': appointment.id,
+                                'client': client,
+                                'appointment': session.appointment,
                                 'answers': [('create', answers)],
                                 }))
-        # created in the order they were given: the newest has the
-        # highest id, as the latest-score view expects
-        rows.sort(key=lambda r: (r[0], r[2].id, r[3]['template']))
-        responses = Response.create([r[3] for r in rows])
-        for (start, appointment, client, _), response in zip(
-                rows, responses):
-            # entered by the clinician in session, or by the client in the
-            # portal before it (the demo's other clinicians have no login)
-            user = self.user_of(appointment.clinician)
+        # the newest response has the highest id, as the latest-score view
+        # expects: create them in the order they were given
+        rows.sort(key=lambda r: (r[0].start, r[0].client,
+                r[1]['template']))
+        responses = Response.create([values for _, values in rows])
+        for (session, _), response in zip(rows, responses):
+            user = self.signer[session.clinician]
             with Transaction().set_user(user):
-                self.complete(Response.browse([response.id]),
-                    start + dt.timedelta(minutes=5 if user else -20),
+                self.complete([response.id], session.start
+                    + dt.timedelta(minutes=5 if user else -20),
                     portal=not user)
 
     def create_intake(self):
@@ -943,41 +1008,21 @@ class DemoClinical:
         pool = self.pool
         Client = pool.get('therapy.client')
         Response = pool.get('therapy.form.response')
-        clients = [c for c in Client.search([('status', 'in',
-                        ['inquiry', 'waitlist'])], order=[('id', 'ASC')])
-            if not c.minor]
+        clients = [c for c in Client.search([
+                    ('status', 'in', ['inquiry', 'waitlist'])],
+                order=[('id', 'ASC')]) if not c.minor]
         if not clients:
             return
         client = clients[0]
+        address = client.party.addresses[0] if client.party.addresses \
+            else None
         template = self.templates()['intake']
-        city = client.party.addresses[0].city if client.party.addresses \
-            else "Brooklyn"
-        answers = {
-            'pronouns': client.pronouns or 'she/her',
-            'street': "48 Clinton Avenue, Apt 3B",
-            'city': city,
-            'postal_code': client.party.addresses[0].postal_code
-            if client.party.addresses else '11205',
-            'phone': '(347) 555-0199',
-            'email': client.party.email or 'new.client@example.com',
-            'emergency_name': "Jordan Reyes",
-            'emergency_phone': '(718) 555-0188',
-            'emergency_relationship': "Partner",
-            'insurance_payer': "Aetna",
-            'member_id': "W123456789",
-            'group_number': "0880123",
-            'subscriber': client.party.name,
-            'reason': (
-                "I have been feeling anxious most days since I changed "
-                "jobs in the spring. I can't switch off at night and I have "
-                "started avoiding team meetings. I would like tools to "
-                "manage the worry."),
-            'duration': 'months',
-            'previous_therapy': 'yes',
-            'medications': "none",
-            'distress': '6',
-            'referral_source': 'search',
-            }
+        answers = dict(INTAKE_ANSWERS,
+            pronouns=client.pronouns or 'she/her',
+            city=address.city if address else "Brooklyn",
+            postal_code=address.postal_code if address else '11201',
+            email=client.party.email or 'new.client@example.com',
+            subscriber=client.party.name)
         response, = Response.create([{
                     'company': self.company.id,
                     'template': template.id,
@@ -987,86 +1032,70 @@ class DemoClinical:
                                     'value': answers.get(q.code),
                                     } for q in template.questions])],
                     }])
-        self.complete([response], self.now - dt.timedelta(days=2, hours=3),
-            ip_address=INTAKE_IP, user_agent=INTAKE_AGENT, portal=True)
+        self.complete([response.id], self.now - dt.timedelta(days=2, hours=3),
+            ip_address=PORTAL_IP, user_agent=PORTAL_AGENT, portal=True)
 
     def create_consents(self):
-        """The notice of privacy practices, financial policy and, for
-        telehealth clients, the telehealth consent: signed in the portal
-        before the first session or on the office tablet"""
+        """The privacy notice, the financial policy and, for telehealth
+        clients, the telehealth consent: signed in the portal before the
+        first session or on the front desk's tablet"""
         pool = self.pool
         Response = pool.get('therapy.form.response')
+        Location = pool.get('therapy.location')
         templates = self.templates()
-        front_desk = self.users.get(FRONT_DESK)
-        clients = list(self.measure_clients)
-        clients += [c for c in sorted(self.diagnoses, key=lambda c: c.id)
-            if c.minor and c not in clients][:2]
-        answers = {'acknowledge': 'yes', 'emergency_contact_ok': 'yes',
-            'consent': 'yes', 'agree': 'yes'}
+        states = {l.id: l.address.subdivision.code.split('-')[-1]
+            if l.address and l.address.subdivision else None
+            for l in Location.search([])}
+        clients = list(self.measure_clients) + [c.id
+            for c in self.clients.values()
+            if c.minor and c.id not in self.measure_clients][:2]
         for index, client in enumerate(clients):
-            first = self.sessions_of(client)[0]
-            telehealth = any(a.modality == 'telehealth'
-                for a in self.sessions_of(client))
+            person = self.clients[client]
+            first = self.by_client[client][0]
             codes = ['hipaa_npp', 'financial_policy']
-            if telehealth or index == 0:
+            if index == 0 or any(s.modality == 'telehealth'
+                    for s in self.by_client[client]):
                 codes.append('telehealth_consent')
-            guardian = client.guardians[0].party if client.guardians else None
-            state = first.location.address.subdivision
-            portal = index % 2 == 0
+            answers = dict(CONSENT_ANSWERS,
+                location_state=states[first.location] or 'NY')
             vlist = []
             for code in codes:
                 template = templates[code]
                 vlist.append({
                         'company': self.company.id,
                         'template': template.id,
-                        'client': client.id,
-                        'signer_name': (guardian or client.party).name,
-                        'signer_role': 'guardian' if guardian else 'client',
+                        'client': client,
+                        'signer_name': person.guardian or person.name,
+                        'signer_role':
+                            'guardian' if person.guardian else 'client',
                         'answers': [('create', [{
                                         'question': q.id,
-                                        'value': (state.code[3:] if state
-                                            else 'NY')
-                                        if q.code == 'location_state'
-                                        else answers.get(q.code),
+                                        'value': answers.get(q.code),
                                         } for q in template.questions])],
                         })
-            responses = Response.create(vlist)
-            if portal:
-                self.complete(responses, first.start - dt.timedelta(
-                        days=3, hours=5), ip_address=INTAKE_IP,
-                    user_agent=INTAKE_AGENT, portal=True)
+            ids = [r.id for r in Response.create(vlist)]
+            if index % 2 == 0:
+                self.complete(ids, first.start - dt.timedelta(
+                        days=3, hours=5), ip_address=PORTAL_IP,
+                    user_agent=PORTAL_AGENT, portal=True)
             else:
-                with Transaction().set_user(
-                        front_desk.id if front_desk else 0):
-                    self.complete(Response.browse([r.id for r in responses]),
-                        first.start - dt.timedelta(minutes=10))
+                with Transaction().set_user(self.user_id(FRONT_DESK)):
+                    self.complete(ids, first.start - dt.timedelta(minutes=10))
 
     def create_psychotherapy_notes(self):
         "Process notes the supervisee keeps apart from the record"
-        pool = self.pool
-        PsychotherapyNote = pool.get('therapy.psychotherapy.note')
-        user = self.users.get(SUPERVISEE)
-        if not user or not user.employee:
+        PsychotherapyNote = self.pool.get('therapy.psychotherapy.note')
+        employee = self.employee_id(SUPERVISEE)
+        if not employee:
             return
-        sessions = [(a, c) for a, c in self.sessions
-            if a.clinician == user.employee
-            and self.debts.get((a, c)) is None][-12::5]
-        contents = [
-            "Noticed my own urge to reassure when the client talked about "
-            "failing; explore the fear of disappointing others next time. "
-            "Bring to supervision.",
-            "Client's story about the move echoes the early losses from the "
-            "intake. Hypothesis: withdrawal protects against being left. "
-            "Go slowly.",
-            "Strong countertransference today (frustration at the missed "
-            "homework). Discuss with Avery.",
-            ]
-        with Transaction().set_user(user.id):
+        sessions = [s for s in self.sessions if s.clinician == employee
+            and (s.appointment, s.client) not in self.debts][-12::5]
+        with Transaction().set_user(self.user_id(SUPERVISEE)):
             PsychotherapyNote.create([{
                         'company': self.company.id,
-                        'client': client.id,
-                        'appointment': appointment.id,
-                        'date': appointment.local_date,
+                        'client': session.client,
+                        'appointment': session.appointment,
+                        'date': session.date,
                         'content': content,
-                        } for (appointment, client), content
-                    in zip(sessions, contents)])
+                        } for session, content
+                    in zip(sessions, PROCESS_NOTES)])

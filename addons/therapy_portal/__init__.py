@@ -1,5 +1,5 @@
 # Importing the routes registers them on trytond's WSGI app when trytond
 # imports the module at start-up.
-from . import routes
+from . import forms, routes
 
-__all__ = [routes]
+__all__ = [forms, routes]

@@ -134,4 +134,6 @@ def home(request, pool):
     if not user:
         return redirect(f'{_base(pool)}/login')
     clients = Client.for_portal_party(user.party)
-    return _render('home.html', base=_base(pool), user=user, clients=clients)
+    from .forms import pending_forms
+    return _render('home.html', base=_base(pool), user=user, clients=clients,
+        forms=pending_forms(pool, clients))

@@ -48,12 +48,14 @@ class TherapyPortalRouteTestCase(RouteTestCase):
         Party = pool.get('party.party')
         Client = pool.get('therapy.client')
         WebUser = pool.get('web.user')
+        Template = pool.get('therapy.form.template')
+        Response = pool.get('therapy.form.response')
         company = create_company()
         with set_company(company):
             ann, parent, bob = Party.create([
                     {'name': "Ann Client"}, {'name': "Pat Parent"},
                     {'name': "Bob Other"}])
-            Client.create([{
+            annie, bobby = Client.create([{
                         'party': ann.id,
                         'preferred_name': "Annie <b>",
                         'birth_date': dt.date(2015, 5, 1),
@@ -63,6 +65,11 @@ class TherapyPortalRouteTestCase(RouteTestCase):
                         'email': 'pat@example.com', 'password': PASSWORD,
                         'party': parent.id,
                         }])
+            npp, = Template.search([('code', '=', 'hipaa_npp')])
+            Response.create([
+                    {'client': annie.id, 'template': npp.id},
+                    {'client': bobby.id, 'template': npp.id},
+                    ])
 
     def login(self, client, password=PASSWORD):
         return client.post(f'/{self.db_name}/portal/login', data={
@@ -105,6 +112,75 @@ class TherapyPortalRouteTestCase(RouteTestCase):
             path=f'/{self.db_name}/portal')
         response = client.get(f'/{self.db_name}/portal/')
         self.assertEqual(response.status_code, 302)
+
+    @with_transaction()
+    def responses(self):
+        "{client name: response values} read in a transaction of its own"
+        Response = Pool().get('therapy.form.response')
+        fields = ['id', 'state', 'signer_name', 'signer_role', 'signer_ip',
+            'signer_user_agent', 'completed_by', 'hash_valid', 'document']
+        values = {}
+        for response in Response.search([]):
+            values[response.client.party.name] = type('Values', (), {
+                    **{f: getattr(response, f) for f in fields},
+                    'answer_ids': [a.id for a in response.answers]})
+        return values
+
+    def test_guardian_signs_consent(self):
+        "Signed with name, role, IP and browser; nothing kept when refused"
+        client = self.client()
+        self.login(client)
+        ann = self.responses()["Ann Client"]
+        home = client.get(f'/{self.db_name}/portal/').get_data(as_text=True)
+        self.assertIn(f'/portal/forms/{ann.id}', home)
+        url = f'/{self.db_name}/portal/forms/{ann.id}'
+        page = client.get(url).get_data(as_text=True)
+        self.assertIn("Notice of Privacy Practices", page)
+        self.assertIn("parent or guardian", page)
+        answer_id, = ann.answer_ids
+        field = f'q{answer_id}'
+
+        response = client.post(url, data={
+                field: 'yes', 'signer_name': "Pat Parent"})
+        self.assertEqual(response.status_code, 422)
+        self.assertIn("Tick the box", response.get_data(as_text=True))
+        response = client.post(url, data={
+                'signer_name': "Pat Parent", 'consent': 'yes'})
+        self.assertEqual(response.status_code, 422)
+        self.assertIn("needs an answer", response.get_data(as_text=True))
+        self.assertEqual(self.responses()["Ann Client"].state, 'draft')
+
+        response = client.post(url, data={
+                field: 'yes', 'signer_name': "Pat Parent", 'consent': 'yes'},
+            headers={'User-Agent': 'PortalTest/1.0'},
+            environ_base={'REMOTE_ADDR': '203.0.113.7'})
+        self.assertEqual(response.status_code, 302)
+        signed = self.responses()["Ann Client"]
+        self.assertEqual((signed.state, signed.signer_name,
+                signed.signer_role, signed.signer_ip,
+                signed.signer_user_agent, signed.completed_by),
+            ('completed', "Pat Parent", 'guardian', '203.0.113.7',
+                'PortalTest/1.0', None))
+        self.assertTrue(signed.hash_valid)
+        page = client.get(url).get_data(as_text=True)
+        self.assertIn("Signed electronically by Pat Parent", page)
+        self.assertEqual(client.post(url, data={
+                    field: 'no', 'signer_name': "X", 'consent': 'yes'}
+                ).status_code, 302)
+        self.assertEqual(self.responses()["Ann Client"].document,
+            signed.document)
+
+    def test_other_clients_form_is_not_found(self):
+        client = self.client()
+        self.login(client)
+        bob = self.responses()["Bob Other"]
+        url = f'/{self.db_name}/portal/forms/{bob.id}'
+        self.assertEqual(client.get(url).status_code, 404)
+        self.assertEqual(client.post(url, data={
+                    'signer_name': "Pat", 'consent': 'yes'}).status_code, 404)
+        self.assertEqual(self.responses()["Bob Other"].state, 'draft')
+        self.assertEqual(client.get(
+                f'/{self.db_name}/portal/forms/999999').status_code, 404)
 
 
 del ModuleTestCase, RouteTestCase
