@@ -1,4 +1,3 @@
-from sql import Literal
 from sql.aggregate import Count
 from sql.functions import CurrentTimestamp
 
@@ -47,7 +46,7 @@ class ICD10(ModelSQL, ModelView):
         a newer code set only adds codes and refreshes nothing by hand."""
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
-        cursor.execute(*table.select(Count(Literal('*'))))
+        cursor.execute(*table.select(Count(table.id)))
         count, = cursor.fetchone()
         rows = list(code_rows())
         if count >= len(rows):

@@ -16,10 +16,10 @@ from trytond.pool import Pool
 from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction
 
-from .client_update import apply_changes, describe_changes
-from .measure import schedule
 from .answers import TYPES, AnswerError, label, normalize, parse_options
+from .client_update import apply_changes, describe_changes
 from .exceptions import FormError
+from .measure import schedule
 from .measures import MEASURES, SEVERITIES, ScoringError, score
 from .signature import sha256
 
