@@ -19,7 +19,6 @@ supervisor's co-signature, and the rest co-signed.
 """
 import contextlib
 import datetime as dt
-import inspect
 import random
 from collections import defaultdict, namedtuple
 
@@ -177,6 +176,46 @@ TEXT = {
             "next session.",
             ],
         },
+    'mental_health_child': {
+        'Subjective': [
+            "Parent reports fewer arguments at bedtime since starting the "
+            "routine chart.",
+            "Child said school was \"better this week\" and named a new "
+            "friend in class.",
+            "Parent reports two meltdowns after school, both shorter than "
+            "before.",
+            "Child reported feeling worried before a spelling test and used "
+            "the \"balloon breathing\" at home.",
+            "Parent reports the teacher noticed more time on task in the "
+            "mornings.",
+            ],
+        'Objective': [
+            "Child engaged readily in play; able to name three feelings "
+            "with the feelings chart.",
+            "Fidgety early in the session, settled with movement breaks; "
+            "followed turn-taking rules in a board game.",
+            "Separated from the parent easily; affect bright, eye contact "
+            "appropriate for age.",
+            "Parent joined the last 15 minutes to practice praise and "
+            "planned ignoring.",
+            ],
+        'Assessment': [
+            "Child is learning to identify and name emotions; emotional "
+            "regulation is improving with adult support.",
+            "Parent is applying behavior strategies consistently; "
+            "problem behaviors at home are decreasing.",
+            "Worry remains tied to school performance; coping skills are "
+            "emerging with prompts.",
+            ],
+        'Plan': [
+            "Continue weekly sessions; practice the coping card at home "
+            "each evening.",
+            "Parent to continue the reward chart and log meltdowns; review "
+            "next session.",
+            "With the parent's consent, coordinate with the school "
+            "counselor about classroom supports.",
+            ],
+        },
     'speech': {
         'Subjective': [
             "Parent reports the child practiced the home exercises on most "
@@ -225,7 +264,7 @@ TEXT = {
             "Client reports dressing independently most mornings this "
             "week.",
             "Client reports less fatigue when cooking a simple meal.",
-            "Parent reports improved handwriting on homework pages.",
+            "Client reports writing is easier to read and less tiring.",
             "Client reports some soreness after last session's exercises.",
             ],
         'Objective': [
@@ -339,7 +378,7 @@ MEASURE_COURSES = [
     ('worse', (8, 16), (7, 13), False),
     ('steady', (16, 13), (12, 10), True),
     ]
-# clinicians (employee keys of demo.CLINICIANS by name) of the clients above
+# the clinicians (as named in demo.CLINICIANS) of the clients above
 MEASURE_CLINICIANS = ["Morgan Patel", "Morgan Patel", "Avery Brooks",
     "Dr. Chidi Okafor", "Morgan Patel", "Avery Brooks"]
 MEASURE_EVERY = 4  # attended sessions, as the PHQ-9/GAD-7 templates say
@@ -679,7 +718,11 @@ class DemoClinical:
         return result
 
     def note_text(self, session, trend, measured):
-        text = TEXT[self.clinicians[session.clinician].discipline]
+        discipline = self.clinicians[session.clinician].discipline
+        if discipline == 'mental_health' and self.clients[
+                session.client].minor:
+            discipline = 'mental_health_child'
+        text = TEXT[discipline]
         rng = self.random
 
         def pick(sentences, count):
@@ -878,29 +921,38 @@ class DemoClinical:
         code = self.diagnoses[client][0][1]
         goals = PLAN_GOALS['speech' if code.startswith('F80')
             else 'mental_health']
+        # the baseline of a measured objective is the first score
+        first = self.scores(client)[0] if client in self.measures else None
+        baselines = {
+            'PHQ-9 at intake': f'PHQ-9 {first[1]}' if first else None,
+            'GAD-7 at intake': f'GAD-7 {first[2]}' if first else None,
+            }
         target = start + dt.timedelta(days=90)
-        return [('create', [{
-                        'sequence': g_index,
-                        'description': goal,
-                        'objectives': [('create', [{
-                                        'sequence': o_index,
-                                        'description': description,
-                                        'measure': measure,
-                                        'baseline': baseline,
-                                        'target_date': target,
-                                        'status': 'in_progress',
-                                        'interventions': [('create', [{
-                                                        'sequence': i_index,
-                                                        'intervention':
-                                                            interventions[n],
-                                                        'frequency': f,
-                                                        } for i_index, (n, f)
-                                                    in enumerate(items)])],
-                                        } for o_index, (description, measure,
-                                            baseline, items)
-                                    in enumerate(objectives)])],
-                        } for g_index, (goal, objectives)
-                    in enumerate(goals)])]
+        goal_values = []
+        for g_index, (goal, objectives) in enumerate(goals):
+            objective_values = []
+            for o_index, (description, measure, baseline, items) in (
+                    enumerate(objectives)):
+                objective_values.append({
+                        'sequence': o_index,
+                        'description': description,
+                        'measure': measure,
+                        'baseline': baselines.get(baseline) or baseline,
+                        'target_date': target,
+                        'status': 'in_progress',
+                        'interventions': [('create', [{
+                                        'sequence': i_index,
+                                        'intervention': interventions[name],
+                                        'frequency': frequency,
+                                        } for i_index, (name, frequency)
+                                    in enumerate(items)])],
+                        })
+            goal_values.append({
+                    'sequence': g_index,
+                    'description': goal,
+                    'objectives': [('create', objective_values)],
+                    })
+        return [('create', goal_values)]
 
     def create_plan(self, client, days_ago, client_signs, previous=None):
         "The plan written at the session nearest days_ago, signed in it"
@@ -940,11 +992,10 @@ class DemoClinical:
         return {t.code: t for t in Template.search([('code', '!=', None)])}
 
     def complete(self, response_ids, when, **kwargs):
-        "do_complete, dated `when` (UTC) when the addon supports it"
+        "Complete the responses as if at `when` (UTC)"
         Response = self.pool.get('therapy.form.response')
-        if 'when' in inspect.signature(Response.do_complete).parameters:
-            kwargs['when'] = when
-        Response.do_complete(Response.browse(response_ids), **kwargs)
+        Response.do_complete(
+            Response.browse(response_ids), when=when, **kwargs)
 
     @staticmethod
     def item_values(total, items, rng, fixed=None):
