@@ -45,10 +45,11 @@ def _current(client):
         for key, name in CLIENT_TEXT_FIELDS.items()}
     current.update({key: getattr(address, name) if address else None
             for key, name in ADDRESS_FIELDS.items()})
-    current['phone'] = client.party.phone
-    current['email'] = client.party.email
+    current['phone'] = mechanism_value(client.party, 'phone')
+    current['email'] = mechanism_value(client.party, 'email')
     current['emergency_contact_name'] = emergency.name if emergency else None
-    current['emergency_contact_phone'] = emergency.phone if emergency else None
+    current['emergency_contact_phone'] = (
+        mechanism_value(emergency, 'phone') if emergency else None)
     return current
 
 
@@ -109,11 +110,25 @@ def apply_changes(client, answers):
         Client.write([client], values)
 
 
+# a phone answer matches a landline or a mobile number alike
+KINDS = {'phone': ('phone', 'mobile'), 'email': ('email',)}
+
+
+def _mechanism(party, kind):
+    for mechanism in party.contact_mechanisms:
+        if mechanism.type in KINDS[kind]:
+            return mechanism
+
+
+def mechanism_value(party, kind):
+    mechanism = _mechanism(party, kind)
+    return mechanism.value if mechanism else None
+
+
 def set_mechanism(party, kind, value):
-    "Replace the party's first phone/email (the one Caseload uses)"
+    "Replace the party's first phone (or mobile) or email, keeping its type"
     Contact = Pool().get('party.contact_mechanism')
-    existing = [m for m in party.contact_mechanisms if m.type == kind]
-    if existing:
-        Contact.write(existing[:1], {'value': value})
+    if mechanism := _mechanism(party, kind):
+        Contact.write([mechanism], {'value': value})
     else:
         Contact.create([{'party': party.id, 'type': kind, 'value': value}])

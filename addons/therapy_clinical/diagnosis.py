@@ -5,7 +5,9 @@ from trytond.model import (
     ModelSQL, ModelView, Unique, fields, sequence_ordered)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
-from trytond.transaction import Transaction
+from trytond.i18n import gettext
+from trytond.model.exceptions import AccessError
+from trytond.transaction import Transaction, without_check_access
 
 from .icd10 import code_rows, search_words
 
@@ -122,6 +124,32 @@ class ClientDiagnosis(sequence_ordered('rank', "Rank"), ModelSQL, ModelView):
     @classmethod
     def search_rec_name(cls, name, clause):
         return [('code.rec_name',) + tuple(clause[1:])]
+
+    @classmethod
+    def check_modification(cls, mode, diagnoses, values=None,
+            external=False):
+        """A diagnosis a signed note or plan refers to keeps its code and
+        client (resolving it stays possible): what was signed stays true."""
+        pool = Pool()
+        Note = pool.get('therapy.note')
+        Plan = pool.get('therapy.treatment.plan')
+        super().check_modification(
+            mode, diagnoses, values=values, external=external)
+        if mode == 'write' and not (values.keys() & {'code', 'client'}):
+            return
+        if mode not in {'write', 'delete'}:
+            return
+        ids = [d.id for d in diagnoses]
+        with without_check_access():
+            signed = Note.search([
+                    ('diagnoses', 'in', ids), ('state', '!=', 'draft'),
+                    ], limit=1) or Plan.search([
+                    ('diagnoses', 'in', ids), ('state', '!=', 'draft'),
+                    ], limit=1)
+        if signed:
+            raise AccessError(gettext(
+                    'therapy_clinical.msg_client_diagnosis_signed',
+                    record=signed[0].rec_name))
 
     def get_active_problem(self, name):
         today = Pool().get('ir.date').today()

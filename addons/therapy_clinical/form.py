@@ -6,6 +6,7 @@ answers. Completing a response freezes it: the exact rendered document
 signed can be shown and proven later. Intake answers mapped to client fields
 update the one client record once staff have reviewed them."""
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from trytond.i18n import gettext
 from trytond.model import (
@@ -52,6 +53,15 @@ CLIENT_FIELDS = [
     ('insurance_group_number', "Insurance: group number"),
     ('insurance_subscriber', "Insurance: subscriber"),
     ]
+
+
+def company_date(utc):
+    "The date of naive UTC datetime utc in the company's time zone"
+    Company = Pool().get('company.company')
+    company_id = Transaction().context.get('company')
+    timezone = Company(company_id).timezone if company_id else None
+    return utc.replace(tzinfo=dt.timezone.utc).astimezone(
+        ZoneInfo(timezone or 'UTC')).date()
 
 
 class FormTemplate(DeactivableMixin, ModelSQL, ModelView):
@@ -342,7 +352,7 @@ class FormResponse(Workflow, ModelSQL, ModelView):
         Answer = pool.get('therapy.form.answer')
         Date = pool.get('ir.date')
         now = (when or dt.datetime.now()).replace(microsecond=0)
-        today = when.date() if when else Date.today()
+        today = company_date(now) if when else Date.today()
         answers = []
         for response in responses:
             for answer in response.answers:

@@ -8,7 +8,7 @@ import datetime as dt
 from collections import defaultdict
 
 from sql import Null
-from sql.aggregate import Max
+from sql.operators import Exists
 
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
@@ -114,21 +114,22 @@ class MeasureLatest(ModelSQL, ModelView):
         pool = Pool()
         response = pool.get('therapy.form.response').__table__()
         template = pool.get('therapy.form.template').__table__()
-        completed = response.join(template,
-            condition=response.template == template.id)
+        later = pool.get('therapy.form.response').__table__()
         scored = (response.state == 'completed') & (template.measure != Null)
-        # the highest id is the newest: responses are drafted in the order
-        # of the sessions they are due at
-        latest = completed.select(
-            Max(response.id).as_('id'),
-            where=scored,
-            group_by=[response.client, response.template])
-        return response.select(
+        # the latest: no completed response of the same client and measure
+        # is dated after it (the id breaks ties of one day)
+        newer = later.select(later.id, where=(later.client == response.client)
+            & (later.template == response.template)
+            & (later.state == 'completed')
+            & ((later.date > response.date)
+                | ((later.date == response.date) & (later.id > response.id))))
+        return response.join(template,
+            condition=response.template == template.id).select(
             response.id, response.create_uid, response.create_date,
             response.write_uid, response.write_date, response.company,
             response.client, response.template, response.date,
             response.score, response.severity, response.risk_flag,
-            where=response.id.in_(latest))
+            where=scored & ~Exists(newer))
 
     def get_primary_clinician(self, name):
         clinician = self.client.primary_clinician
@@ -147,8 +148,9 @@ class MeasureLatest(ModelSQL, ModelView):
                     ('client', '=', latest.client.id),
                     ('template', '=', latest.template.id),
                     ('state', '=', 'completed'),
-                    ('id', '<', latest.id),
-                    ], order=[('id', 'DESC')], limit=1)
+                    ['OR', ('date', '<', latest.date),
+                        [('date', '=', latest.date), ('id', '<', latest.id)]],
+                    ], order=[('date', 'DESC'), ('id', 'DESC')], limit=1)
             score = previous[0].score if previous else None
             values = {
                 'previous_score': score,

@@ -157,7 +157,7 @@ class TreatmentPlan(Workflow, ModelSQL, ModelView):
             'plan': self.id,
             'client': self.client.id,
             'clinician': self.clinician.id,
-            'diagnoses': [d.code.code for d in self.diagnoses],
+            'diagnoses': [[d.id, d.code.code] for d in self.diagnoses],
             'start_date': self.start_date,
             'review_due': self.review_due,
             'goals': [{
@@ -168,7 +168,7 @@ class TreatmentPlan(Workflow, ModelSQL, ModelView):
                             'target_date': o.target_date,
                             'status': o.status,
                             'interventions': [
-                                [i.intervention.name, i.frequency or '']
+                                [i.intervention.id, i.frequency or '']
                                 for i in o.interventions],
                             } for o in g.objectives],
                     } for g in self.goals],

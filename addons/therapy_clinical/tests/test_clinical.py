@@ -83,7 +83,7 @@ class ClinicalTestCase(unittest.TestCase):
     def setUpClass(cls):
         activate_module('therapy_clinical')
 
-    def signed_note(self, practice, clinician, days=1):
+    def signed_note(self, practice, clinician, days=1, diagnoses=()):
         Note = Pool().get('therapy.note')
         appointment = practice.session(clinician, practice.past(days))
         note, = Note.draft_for([appointment])
@@ -93,6 +93,7 @@ class ClinicalTestCase(unittest.TestCase):
         note.suicidal_ideation = note.homicidal_ideation = 'none'
         note.self_harm = 'none'
         note.risk_level = 'low'
+        note.diagnoses = list(diagnoses)
         note.save()
         with Transaction().set_user(practice.user_of[clinician].id):
             Note.sign([note])
@@ -134,6 +135,28 @@ class ClinicalTestCase(unittest.TestCase):
                     [section.content], ['rewritten'],
                     where=section.note == note.id))
             self.assertFalse(Note(note.id).hash_valid)
+
+    @with_transaction()
+    def test_diagnosis_of_a_signed_note_keeps_its_code(self):
+        pool = Pool()
+        Note = pool.get('therapy.note')
+        ICD10 = pool.get('therapy.icd10')
+        Diagnosis = pool.get('therapy.client.diagnosis')
+        with set_company(create_company()):
+            practice = Practice()
+            gad, = ICD10.search([('code', '=', 'F41.1')])
+            mdd, = ICD10.search([('code', '=', 'F32.1')])
+            diagnosis, = Diagnosis.create([{
+                        'client': practice.client.id, 'code': gad.id}])
+            note = self.signed_note(practice, practice.alex, diagnoses=[
+                    diagnosis])
+            self.assertTrue(note.hash_valid)
+            with self.assertRaisesRegex(AccessError, 'resolved date'):
+                Diagnosis.write([diagnosis], {'code': mdd.id})
+            with self.assertRaises(AccessError):
+                Diagnosis.delete([diagnosis])
+            Diagnosis.write([diagnosis], {'resolved_date': dt.date.today()})
+            self.assertTrue(Note(note.id).hash_valid)
 
     @with_transaction()
     def test_cosign_only_by_the_supervisor(self):
