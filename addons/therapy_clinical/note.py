@@ -97,6 +97,11 @@ class Note(Workflow, ModelSQL, ModelView):
         'on_change_with_units')
     sections = fields.One2Many(
         'therapy.note.section', 'note', "Sections", states=_draft)
+    procedures = fields.One2Many(
+        'therapy.note.procedure', 'note', "Timed Procedures", states=_draft,
+        help="Minutes per timed code when a visit bills several (e.g. 25 "
+        "minutes of 97110 and 15 of 97140); empty: the session's service "
+        "for all its minutes.")
     interventions = fields.Many2Many(
         'therapy.note-therapy.intervention', 'note', 'intervention',
         "Interventions", states=_draft)
@@ -286,6 +291,7 @@ class Note(Workflow, ModelSQL, ModelView):
             'start': self.start,
             'end': self.end,
             'sections': [[s.name, s.content or ''] for s in self.sections],
+            'procedures': [[p.service.id, p.minutes] for p in self.procedures],
             # ids: the catalogue's names may be reworded later
             'interventions': sorted(i.id for i in self.interventions),
             'risk': {f: getattr(self, f) for f in RISK_FIELDS},
@@ -296,6 +302,16 @@ class Note(Workflow, ModelSQL, ModelView):
             'signed_by': self.signed_by.id if self.signed_by else None,
             'signed_at': self.signed_at,
             }
+
+    def minutes_by_service(self):
+        "{service: minutes} the visit bills"
+        if self.procedures:
+            minutes = {}
+            for procedure in self.procedures:
+                minutes[procedure.service] = (
+                    minutes.get(procedure.service, 0) + procedure.minutes)
+            return minutes
+        return {self.service: self.on_change_with_minutes() or 0}
 
     @classmethod
     def create(cls, vlist):
@@ -470,6 +486,19 @@ class NoteSection(NoteChildMixin, sequence_ordered(), ModelSQL, ModelView):
         for section in (template.sections if template else []):
             if section.name == self.name:
                 return getattr(section, name)
+
+
+class NoteProcedure(NoteChildMixin, ModelSQL, ModelView):
+    "Note Timed Procedure"
+    __name__ = 'therapy.note.procedure'
+    _history = True
+
+    note = fields.Many2One(
+        'therapy.note', "Note", required=True, ondelete='CASCADE')
+    service = fields.Many2One(
+        'therapy.service', "Procedure", required=True, ondelete='RESTRICT')
+    minutes = fields.Integer(
+        "Minutes", required=True, domain=[('minutes', '>', 0)])
 
 
 class NoteIntervention(NoteChildMixin, ModelSQL):
