@@ -15,7 +15,7 @@ from trytond.model import ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import without_check_access
 
 from therapy_clinical.units import billable_units
 from therapy_scheduling.appointment import PLACES_OF_SERVICE

@@ -1,0 +1,10 @@
+from trytond.exceptions import UserError
+from trytond.model.exceptions import ValidationError
+
+
+class BillingError(UserError):
+    pass
+
+
+class ClaimError(ValidationError):
+    pass
