@@ -18,6 +18,7 @@ from trytond import config
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
 from trytond.sendmail import send_message_transactional
 from trytond.transaction import Transaction, without_check_access
 
@@ -157,7 +158,11 @@ class NoteDebt(ModelSQL, ModelView):
         super().__setup__()
         cls._order = [('end', 'ASC'), ('id', 'ASC')]
         cls._buttons.update({
-                'write_note': {},
+                'write_note': {
+                    # awaiting co-signature: the supervisor's move
+                    'invisible': Eval('status') == 'cosign',
+                    'depends': ['status'],
+                    },
                 })
 
     @classmethod

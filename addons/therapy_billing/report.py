@@ -1,0 +1,175 @@
+"""The client statement and the superbill as Tryton reports.
+
+They gather the data from the ledger (open invoices of the guarantor) and
+from the charges, and hand it to documents.py, which lays out the PDF."""
+import datetime as dt
+from decimal import Decimal
+
+from trytond.pool import Pool
+from trytond.report import Report
+from trytond.transaction import Transaction, without_check_access
+
+from therapy_scheduling.reminder_token import public_url
+
+from . import ledger
+from .documents import statement_pdf, superbill_pdf
+
+AGING = [(30, "0-30 days"), (60, "31-60 days"), (90, "61-90 days"),
+    (None, "Over 90 days")]
+
+
+def address_lines(party):
+    address = party.address_get() if party else None
+    if not address:
+        return []
+    return [line for line in (address.full_address or '').splitlines()
+        if line.strip()]
+
+
+def practice_data(company):
+    party = company.party
+    tax = party.tax_identifier
+    return {
+        'name': party.name,
+        'address': address_lines(party),
+        'phone': party.phone,
+        'npi': company.billing_npi,
+        'tax_id': tax.code if tax else None,
+        }
+
+
+class PDFReport(Report):
+    "A report whose content is built by reportlab, not a template"
+
+    @classmethod
+    def execute(cls, ids, data):
+        pool = Pool()
+        Client = pool.get('therapy.client')
+        ActionReport = pool.get('ir.action.report')
+        with without_check_access():
+            action, = ActionReport.search(
+                [('report_name', '=', cls.__name__)], limit=1)
+        # the report's groups and read access to the client decide; the
+        # ledger lines behind it are then read whatever the user's groups
+        # (the front desk prints statements without owning the ledger)
+        cls.check_access(action, 'therapy.client', ids)
+        Client.read(ids, ['number'])
+        with without_check_access():
+            clients = Client.browse(ids[:1])
+            content = cls.render_pdf(clients[0])
+        name = f'{action.name}-{clients[0].number}'
+        return 'pdf', content, False, name
+
+
+class ClientStatement(PDFReport):
+    __name__ = 'therapy.client.statement'
+
+    @classmethod
+    def render_pdf(cls, client):
+        return statement_pdf(cls.statement_data(client))
+
+    @classmethod
+    def statement_data(cls, client, today=None):
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Date = pool.get('ir.date')
+        today = today or Date.today()
+        party = ledger.guarantor(client)
+        invoices = Invoice.search([
+                ('party', '=', party.id),
+                ('type', '=', 'out'),
+                ('state', '=', 'posted'),
+                ], order=[('invoice_date', 'ASC'), ('id', 'ASC')])
+        items, aging = [], {label: Decimal(0) for _, label in AGING}
+        for invoice in invoices:
+            due = invoice.amount_to_pay
+            if not due:
+                continue
+            items.append((invoice.invoice_date,
+                    f'{invoice.number}: {invoice.description or ""}',
+                    invoice.total_amount, due))
+            age = (today - invoice.invoice_date).days
+            for limit, label in AGING:
+                if limit is None or age <= limit:
+                    aging[label] += due
+                    break
+        company = client.company
+        return {
+            'practice': practice_data(company),
+            'guarantor': {'name': party.name,
+                'address': address_lines(party)},
+            'date': today,
+            'client': {'name': client.party.name, 'number': client.number},
+            'items': items,
+            'aging': aging,
+            'total': sum(aging.values(), Decimal(0)),
+            'how_to_pay': [
+                "Pay at the front desk by card, cash or check (payable to "
+                f"{company.party.name}), or call us"
+                + (f" at {company.party.phone}" if company.party.phone
+                    else "") + ".",
+                "Pay or review your balance in the client portal: "
+                f"{public_url()}/{Transaction().database.name}/portal/",
+                "Questions about your insurance or this statement? Ask for "
+                "billing; we can set up a payment plan.",
+                ],
+            }
+
+
+class Superbill(PDFReport):
+    __name__ = 'therapy.client.superbill'
+
+    @classmethod
+    def render_pdf(cls, client):
+        return superbill_pdf(cls.superbill_data(client))
+
+    @classmethod
+    def superbill_data(cls, client, start=None, end=None):
+        pool = Pool()
+        Charge = pool.get('therapy.charge')
+        Date = pool.get('ir.date')
+        context = Transaction().context
+        end = end or context.get('superbill_to') or Date.today()
+        start = start or context.get('superbill_from') or end.replace(
+            month=1, day=1)
+        charges = Charge.search([
+                ('client', '=', client.id),
+                ('kind', '=', 'service'),
+                ('state', '!=', 'void'),
+                ('date', '>=', start),
+                ('date', '<=', end),
+                ], order=[('date', 'ASC'), ('id', 'ASC')])
+        codes = []
+        for charge in charges:
+            for code in (charge.diagnosis_codes or '').split(', '):
+                if code and code not in codes:
+                    codes.append(code)
+        ICD10 = pool.get('therapy.icd10')
+        names = {c.code: c.name for c in ICD10.search(
+                [('code', 'in', codes)])} if codes else {}
+        paid = Decimal(0)
+        for invoice in {c.client_invoice for c in charges
+                if c.client_invoice}:
+            if invoice.state in {'posted', 'paid'}:
+                paid += invoice.total_amount - invoice.amount_to_pay
+        provider = next((c.rendering for c in charges if c.rendering),
+            client.primary_clinician)
+        return {
+            'practice': practice_data(client.company),
+            'provider': {
+                'name': provider.party.name if provider else '-',
+                'npi': provider.npi if provider else None,
+                'credential': (provider.credential or '').upper()
+                if provider else '',
+                },
+            'client': {
+                'name': client.party.name, 'number': client.number,
+                'birth_date': client.birth_date,
+                },
+            'period': (start, end),
+            'diagnoses': [(c, names.get(c, '')) for c in codes],
+            'lines': [(c.date, c.procedure_code, c.modifiers, c.units,
+                    c.amount, c.place_of_service) for c in charges],
+            'total': sum((c.amount for c in charges), Decimal(0)),
+            'paid': paid,
+            }
