@@ -51,6 +51,14 @@ class Claim(Workflow, ModelSQL, ModelView):
     date = fields.Date("Date of Service", required=True, readonly=True)
     charges = fields.One2Many(
         'therapy.charge', 'claim', "Charges", readonly=True)
+    primary_claim = fields.Many2One(
+        'therapy.claim', "Primary Claim", readonly=True,
+        help="For a secondary coverage: the claim of the primary payer, "
+        "whose payment (from its remittance) this claim reports.")
+    primary_paid = Monetary(
+        "Paid by Primary", currency='currency', digits='currency',
+        readonly=True,
+        help="Filled in from the primary payer's remittance.")
     currency = fields.Function(
         fields.Many2One('currency.currency', "Currency"),
         'on_change_with_currency')
@@ -125,7 +133,12 @@ class Claim(Workflow, ModelSQL, ModelView):
         return self.company.currency if self.company else None
 
     def get_total(self, name):
-        return sum((c.amount for c in self.charges), ledger.zero())
+        return sum((c.amount for c in self.lines()), ledger.zero())
+
+    def lines(self):
+        "The charges billed: a secondary claim bills its primary's"
+        return self.primary_claim.charges if self.primary_claim else (
+            self.charges)
 
     def get_rec_name(self, name):
         return self.number or f'#{self.id}'
@@ -174,7 +187,20 @@ class Claim(Workflow, ModelSQL, ModelView):
 
     def scrub(self):
         "What keeps the claim from a payer: a list of messages"
+        pool = Pool()
+        Date = pool.get('ir.date')
         problems = []
+        if self.primary_claim:
+            if self.primary_paid is None:
+                problems.append(gettext(
+                        'therapy_billing.msg_claim_primary_unpaid',
+                        primary=self.primary_claim.rec_name))
+            return problems  # posted by the remittance step
+        limit = self.coverage.payer.timely_filing_days
+        if (Date.today() - self.date).days > limit:
+            problems.append(gettext(
+                    'therapy_billing.msg_claim_timely_filing',
+                    days=limit, date=self.date))
         if not self.charges:
             problems.append(gettext('therapy_billing.msg_claim_no_charges'))
         if not self.coverage.member_id:
@@ -261,12 +287,40 @@ class Claim(Workflow, ModelSQL, ModelView):
         cls.log_events(claims, 'draft')
 
     @classmethod
+    def adjudicated(cls, claims):
+        """Draft the secondary claims of adjudicated primary claims, when
+        the client has a secondary coverage that day"""
+        Coverage = Pool().get('therapy.coverage')
+        existing = {c.primary_claim for c in cls.search([
+                    ('primary_claim', 'in', [c.id for c in claims])])}
+        vlist = []
+        for claim in claims:
+            if claim.primary_claim or claim in existing:
+                continue
+            secondary = [c for c in Coverage.for_client(
+                    claim.client, claim.date)
+                if c.priority == '2' and not c.payer.self_pay]
+            if secondary:
+                vlist.append({
+                        'company': claim.company.id,
+                        'client': claim.client.id,
+                        'coverage': secondary[0].id,
+                        'date': claim.date,
+                        'primary_claim': claim.id,
+                        })
+        secondaries = cls.create(vlist)
+        cls.log_events(secondaries, 'draft')
+        return secondaries
+
+    @classmethod
     def _simple(cls, state):
         @classmethod
         @ModelView.button
         @Workflow.transition(state)
         def transition(cls, claims):
             cls.log_events(claims, state)
+            if state in {'paid', 'partial', 'denied'}:
+                cls.adjudicated(claims)
         return transition
 
 
