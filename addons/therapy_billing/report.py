@@ -2,7 +2,6 @@
 
 They gather the data from the ledger (open invoices of the guarantor) and
 from the charges, and hand it to documents.py, which lays out the PDF."""
-import datetime as dt
 from decimal import Decimal
 
 from trytond.pool import Pool
