@@ -102,13 +102,15 @@ class Authorization(ModelSQL, ModelView):
     def counted(self, exclude=()):
         "[(attendee, units)] booked or held against this authorization"
         Attendee = Pool().get('therapy.appointment.attendee')
+        # start is stored in UTC and the dates are the location's: search a
+        # day wider on each side, then keep the sessions by their local date
         domain = [
             ('client', '=', self.client.id),
             ('blocking', '=', True),
             ('start', '>=', dt.datetime.combine(
-                    self.start_date, dt.time())),
+                    self.start_date - dt.timedelta(days=1), dt.time())),
             ('start', '<', dt.datetime.combine(
-                    self.end_date + dt.timedelta(days=1), dt.time())),
+                    self.end_date + dt.timedelta(days=2), dt.time())),
             ('appointment.service', 'in', [s.id for s in self.services]),
             ('id', 'not in', list(exclude)),
             ]
@@ -117,7 +119,8 @@ class Authorization(ModelSQL, ModelView):
         with without_check_access():
             attendees = Attendee.search(domain, order=[('start', 'ASC')])
         return [(a, self.units_of(a.start, a.end, a.appointment.service))
-            for a in attendees]
+            for a in attendees
+            if self.start_date <= session_date(a) <= self.end_date]
 
     def left(self, exclude=()):
         return self.approved - sum(u for _, u in self.counted(exclude))
@@ -168,11 +171,10 @@ class Authorization(ModelSQL, ModelView):
     @classmethod
     def search_attention(cls, name, clause):
         _, operator, value = clause
-        authorizations = cls.search([
-                ('end_date', '>=', Pool().get('ir.date').today()),
-                ])
+        if operator not in {'=', '!=', 'in', 'not in'}:
+            raise ValueError(f"attention does not support {operator!r}")
         values = value if isinstance(value, (list, tuple)) else [value]
-        ids = [a.id for a in authorizations if a.attention in values]
+        ids = [a.id for a in cls.search([]) if a.attention in values]
         return [('id', 'in' if operator in {'=', 'in'} else 'not in', ids)]
 
     @classmethod
@@ -218,6 +220,13 @@ class Authorization(ModelSQL, ModelView):
                 exhausted=attention['exhausted']))
         send_message_transactional(message, strict=True)
         return emails
+
+
+def session_date(attendee):
+    "The attendee's session date where it takes place"
+    location = attendee.appointment.location
+    return local_time(
+        attendee.start, location.timezone if location else None).date()
 
 
 class AuthorizationService(ModelSQL):

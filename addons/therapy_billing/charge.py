@@ -26,6 +26,8 @@ KINDS = [
     ('no_show', "No-show fee"),
     ]
 MAX_DIAGNOSES = 12  # CMS-1500 box 21 A-L
+# Medicaid forbids billing its beneficiaries for missed appointments
+MISSED_FEE_FORBIDDEN = {'MC'}
 
 
 class Configuration(metaclass=PoolMeta):
@@ -166,8 +168,14 @@ class Charge(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def fee_values(cls, appointment, attendee, kind):
-        Configuration = Pool().get('therapy.configuration')
+        pool = Pool()
+        Configuration = pool.get('therapy.configuration')
+        Coverage = pool.get('therapy.coverage')
         configuration = Configuration(1)
+        coverages = Coverage.for_client(attendee.client, appointment.local_date)
+        if any(c.payer.filing_indicator in MISSED_FEE_FORBIDDEN
+                for c in coverages):
+            return []
         fee = (configuration.late_cancel_fee if kind == 'late_cancel'
             else configuration.no_show_fee)
         if not fee:
@@ -195,9 +203,10 @@ class Charge(Workflow, ModelSQL, ModelView):
         Authorization = pool.get('therapy.authorization')
         client = attendee.client
         date = appointment.local_date
-        coverages = [c for c in Coverage.for_client(client, date)
-            if not c.payer.self_pay]
-        coverage = coverages[0] if coverages else None
+        coverages = Coverage.for_client(client, date)
+        # a self-pay primary means the client pays, whatever comes after
+        coverage = coverages[0] if coverages and not (
+            coverages[0].payer.self_pay) else None
         payer = coverage.payer if coverage else None
         notes = Note.search([
                 ('appointment', '=', appointment.id),
@@ -226,15 +235,17 @@ class Charge(Workflow, ModelSQL, ModelView):
         if not payer:
             scale = SlidingScale.current(client, date)
             tier = scale.tier if scale else None
+        if tier:
+            # the tier fee is per session: one line, the booked service
+            minutes = {appointment.service: sum(minutes.values())}
         vlist = []
         for service, service_minutes in minutes.items():
             count = units.get(service.id, 0) if service.timed else 1
-            if not count:
-                continue
             unit_price = Fee.charge_for(service, date) or Decimal(0)
             if tier:
-                unit_price = tier.fee
-                count = 1  # the tier fee is per session
+                unit_price, count = tier.fee, 1
+            if not count:
+                continue
             authorizations = (Authorization.for_booking(
                     client, coverage, service, appointment.clinician, date)
                 if coverage else [])

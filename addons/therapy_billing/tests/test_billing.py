@@ -196,6 +196,27 @@ class BillingTestCase(unittest.TestCase):
                 Claim.search([('primary_claim', '=', claim.id)]), [second])
 
     @with_transaction()
+    def test_no_missed_appointment_fee_for_medicaid(self):
+        "Medicaid forbids billing its beneficiaries for a no-show"
+        pool = Pool()
+        Appointment = pool.get('therapy.appointment')
+        Charge = pool.get('therapy.charge')
+        Configuration = pool.get('therapy.configuration')
+        Coverage = pool.get('therapy.coverage')
+        with set_company(create_company()):
+            practice = Practice()
+            Configuration.write([Configuration(1)], {
+                    'no_show_fee': Decimal(75)})
+            medicaid = practice.book(practice.client, 1)
+            Coverage.write([practice.other_coverage], {
+                    'end_date': dt.date.today() - dt.timedelta(days=1)})
+            uninsured = practice.book(practice.other, 1, practice.alex)
+            Appointment.no_show([medicaid, uninsured])
+            self.assertEqual(
+                [(c.client, c.kind, c.amount) for c in Charge.search([])],
+                [(practice.other, 'no_show', Decimal(75))])
+
+    @with_transaction()
     def test_fee_lookup_prefers_modifiers_and_refuses_overlaps(self):
         pool = Pool()
         Fee = pool.get('therapy.fee')
