@@ -39,6 +39,7 @@ LOCATIONS = [
     ]
 
 # code, name, minutes, discipline, modality, group, practice charge
+# (per 15-minute unit for the timed codes, TIMED)
 SERVICES = [
     ('90791', "Psychiatric diagnostic evaluation (intake)", 60,
         'mental_health', 'in_person', False, '220.00'),
@@ -69,6 +70,7 @@ SERVICES = [
     ('97155', "Adaptive behavior treatment with protocol modification",
         60, 'aba', 'in_person', False, '45.00'),
     ]
+TIMED = {'97110', '97153', '97155'}
 
 # key, name, discipline, credential, taxonomy, location index, supervisor key
 CLINICIANS = [
@@ -111,11 +113,10 @@ class DemoPractice:
     def load(self):
         self.close_config_wizard()
         if self.loaded():
-            # a demo made before the schedule or the clinical record
-            # existed gets them now
+            # a demo made before the schedule, the clinical record or the
+            # billing existed gets them now
             company = self.get('company.company').find([])[0]
-            self.load_schedule(company)
-            self.load_clinical(company)
+            self.load_records(company)
             return False
         self.company = self.create_company()
         self.create_accounting()
@@ -125,9 +126,35 @@ class DemoPractice:
         self.create_users()
         self.clients = self.create_clients()
         self.create_portal_logins()
-        self.load_schedule(self.company)
-        self.load_clinical(self.company)
+        self.load_records(self.company)
         return True
+
+    def load_records(self, company):
+        """The billing setup, the schedule, the clinical record, the
+        charges: in this order, as each needs the one before (bookings
+        need their authorizations, signing a note charges its session)"""
+        billing = self.load_billing(company)
+        self.load_schedule(company)
+        if billing:
+            self.finish_billing(company)
+        self.load_clinical(company)
+        if billing:
+            self.charge_history(company)
+
+    def load_billing(self, company):
+        from . import demo_billing
+        return demo_billing.setup(
+            self.config.database_name, self.config.user, company.id)
+
+    def finish_billing(self, company):
+        from . import demo_billing
+        demo_billing.after_schedule(
+            self.config.database_name, self.config.user, company.id)
+
+    def charge_history(self, company):
+        from . import demo_billing
+        demo_billing.charge_history(
+            self.config.database_name, self.config.user, company.id)
 
     def load_schedule(self, company):
         from . import demo_schedule
@@ -296,7 +323,7 @@ class DemoPractice:
                 name=name, code=code, duration=dt.timedelta(minutes=minutes),
                 discipline=discipline, modality=modality,
                 group_session=group, max_attendees=8 if group else 1,
-                product=template.products[0])
+                timed=code in TIMED, product=template.products[0])
             services[code] = service
         Service.save(list(services.values()))
         return services
