@@ -1,13 +1,16 @@
 """Real Chromium against `caseload serve`: the back office (sao) and the
 client portal, as staff and clients meet them."""
+import re
 import tempfile
+import time
 
 import pytest
 
 from helpers import output_dir
 
 pytest.importorskip('playwright')
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import (  # noqa: E402
+    TimeoutError as PlaywrightTimeout, sync_playwright)
 
 CHROMIUM = '/usr/bin/chromium'
 # Without the networking flags Chromium keeps calling home, which this
@@ -41,6 +44,65 @@ def sao_login(page, url, database, login):
     password.fill(PASSWORD)
     password.press('Enter')
     page.get_by_text('Caseload', exact=True).first.wait_for(timeout=TIMEOUT)
+
+
+def open_menu(page, *names):
+    """Click down sao's menu tree, e.g. 'Caseload', 'Clinical', 'Notes';
+    a click on an open folder would close it"""
+    menu = page.locator('#menu')
+    for name, following in zip(names, [*names[1:], None]):
+        if following and menu.get_by_text(
+                following, exact=True).first.is_visible():
+            continue
+        menu.get_by_text(name, exact=True).first.click()
+
+
+def open_action(page, *names):
+    "Open a menu entry and wait for its tab to come to the front"
+    open_menu(page, *names)
+    front_tab(page).get_by_text(' / '.join(names), exact=True).wait_for(
+        timeout=TIMEOUT)
+
+
+def front_tab(page):
+    "The sao tab in front (a form's own notebook pages are .tab-pane too)"
+    return page.locator('#tabcontent > .tab-pane.active')
+
+
+def list_rows(page):
+    return front_tab(page).locator('.treeview tbody tr')
+
+
+def choose_tab(page, name, shown):
+    """Click a list's tab until `shown` appears: a click that lands before
+    sao has wired the tabs, or before the first tab's search is back, is
+    lost"""
+    tab = front_tab(page).get_by_role(
+        'tab', name=re.compile(rf'^{re.escape(name)}\b'))
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while True:
+        try:
+            tab.click(timeout=2000)
+            shown.first.wait_for(timeout=2000)
+            return
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                raise
+
+
+def page_errors(page):
+    """sao's JavaScript errors, to name in a failure: a view sao cannot
+    build leaves the tab at 'Processing' with nothing else to see"""
+    errors = []
+    page.on('pageerror', lambda error: errors.append(str(error)))
+    return errors
+
+
+def failed(page, path, errors, exc):
+    page.screenshot(path=str(path))
+    if errors:
+        raise AssertionError(f"sao raised {errors}") from exc
+    raise exc
 
 
 def test_front_desk_opens_clients(page, demo_server, demo_database):
@@ -97,3 +159,116 @@ def test_calendar_shows_the_demo_week(page, demo_server, demo_database):
     except Exception:
         page.screenshot(path=str(shots / 'sao-calendar-failure.png'))
         raise
+
+
+def test_clinician_writes_overdue_note(page, demo_server, demo_database):
+    shots = output_dir('browser')
+    errors = page_errors(page)
+    # wide enough for the lists' last columns (status, days overdue, state)
+    page.set_viewport_size({'width': 1600, 'height': 1000})
+    try:
+        sao_login(page, demo_server, demo_database, 'clinician')
+        open_action(page, 'Caseload', 'Clinical', 'Notes to Write')
+        # the list opens on the Overdue tab: Morgan Patel's own debt only
+        overdue = front_tab(page).get_by_role('tab', name=re.compile(
+            r'^Overdue'))
+        overdue.wait_for(timeout=TIMEOUT)
+        assert 'active' in overdue.locator('xpath=..').get_attribute('class')
+        rows = list_rows(page)
+        rows.first.wait_for(timeout=TIMEOUT)
+        assert rows.count() > 0
+        for row in rows.all():
+            assert 'Morgan Patel' in row.inner_text()
+        assert front_tab(page).get_by_role(
+            'button', name='Write Note').count() == rows.count()
+        page.screenshot(path=str(shots / 'sao-notes-to-write.png'))
+
+        open_action(page, 'Caseload', 'Clinical', 'Notes')
+        signed = list_rows(page).filter(
+            has=page.get_by_text(re.compile(r'^(Signed|Co-signed)$')))
+        choose_tab(page, 'All', signed)
+        # a double click on a plain cell (the date): the client and
+        # clinician cells are links to their own records
+        signed.first.locator('td').nth(2).dblclick()
+        form = front_tab(page).locator('.form').first
+        for heading in ['Subjective', 'Objective', 'Assessment', 'Plan']:
+            form.get_by_text(heading, exact=True).first.wait_for(
+                timeout=TIMEOUT)
+        state = form.get_by_label('State')
+        assert state.locator('option:checked').inner_text() in {
+            'Signed', 'Co-signed'}
+        assert state.is_disabled()
+        # locked: no new section on a signed note
+        assert form.get_by_role('button', name='New').first.is_disabled()
+        page.mouse.move(0, 0)  # no hover highlight in the picture
+        page.screenshot(path=str(shots / 'sao-note.png'))
+    except Exception as exc:
+        failed(page, shots / 'sao-note-failure.png', errors, exc)
+
+
+def test_biller_sees_codes_not_notes(page, demo_server, demo_database):
+    shots = output_dir('browser')
+    errors = page_errors(page)
+    # the list's nine columns, state and co-signature last
+    page.set_viewport_size({'width': 1920, 'height': 1000})
+    try:
+        sao_login(page, demo_server, demo_database, 'biller')
+        open_menu(page, 'Caseload', 'Clinical')
+        billing = page.locator('#menu').get_by_text(
+            'Note Status for Billing', exact=True)
+        billing.wait_for(timeout=TIMEOUT)
+        entries = [entry.strip() for entry in page.locator(
+                '#menu .treeview tbody tr').all_inner_texts()]
+        assert 'Note Status for Billing' in entries
+        for hidden in ['Notes', 'Notes to Write', 'Treatment Plans',
+                'Latest Outcome Scores', 'My Psychotherapy Notes']:
+            assert hidden not in entries, entries
+        billing.click()
+        rows = list_rows(page)
+        rows.first.wait_for(timeout=TIMEOUT)
+        assert rows.count() > 0
+        header = front_tab(page).locator('.treeview thead').first
+        assert 'Procedure Code' in header.inner_text()
+        assert 'Diagnosis Codes' in header.inner_text()
+        texts = rows.all_inner_texts()
+        # psychotherapy CPT codes and ICD-10-CM codes, no note content
+        assert any(re.search(r'\b908\d\d\b', text) for text in texts)
+        assert any(re.search(r'\b[A-Z]\d\d(\.\w{1,4})?\b', text)
+            for text in texts)
+        assert not front_tab(page).get_by_text('Subjective').count()
+        page.screenshot(path=str(shots / 'sao-note-billing.png'))
+    except Exception as exc:
+        failed(page, shots / 'sao-note-billing-failure.png', errors, exc)
+
+
+def test_outcome_graph(page, demo_server, demo_database):
+    shots = output_dir('browser')
+    errors = page_errors(page)
+    page.set_viewport_size({'width': 1600, 'height': 1000})
+    try:
+        sao_login(page, demo_server, demo_database, 'supervisor')
+        open_action(page, 'Caseload', 'Clinical', 'Latest Outcome Scores')
+        phq9 = list_rows(page).filter(has_text='PHQ-9')
+        phq9.first.wait_for(timeout=TIMEOUT)
+        # the client cell is a link: it opens the client's form in a tab
+        client = phq9.first.get_by_text(re.compile(r'\[C\d+\]$'))
+        name = client.inner_text().strip()
+        client.click()
+        front_tab(page).get_by_text('Guardians & Emergency').wait_for(
+            timeout=TIMEOUT)
+        front_tab(page).get_by_role(
+            'button', name='Open related records').click()
+        page.get_by_role('menuitem', name='Outcome Measures').click()
+        title = page.get_by_text(f'Outcome Measures ({name})').first
+        title.wait_for(timeout=TIMEOUT)
+        graph = front_tab(page).locator('.graph svg').first
+        graph.wait_for(timeout=TIMEOUT)
+        # the PHQ-9 tab: a line through each completed score
+        phq9_tab = front_tab(page).get_by_role(
+            'tab', name=re.compile(r'^PHQ-9'))
+        assert 'active' in phq9_tab.locator('xpath=..').get_attribute('class')
+        points = front_tab(page).locator('.graph svg circle')
+        points.nth(1).wait_for(timeout=TIMEOUT)
+        page.screenshot(path=str(shots / 'sao-outcome-graph.png'))
+    except Exception as exc:
+        failed(page, shots / 'sao-outcome-graph-failure.png', errors, exc)
