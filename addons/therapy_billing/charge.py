@@ -26,6 +26,8 @@ KINDS = [
     ('no_show', "No-show fee"),
     ]
 MAX_DIAGNOSES = 12  # CMS-1500 box 21 A-L
+# CPT modifier 95: synchronous telemedicine (most payers since 2020)
+MODALITY_MODIFIERS = {'telehealth': '95'}
 # Medicaid forbids billing its beneficiaries for missed appointments
 MISSED_FEE_FORBIDDEN = {'MC'}
 
@@ -238,10 +240,12 @@ class Charge(Workflow, ModelSQL, ModelView):
         if tier:
             # the tier fee is per session: one line, the booked service
             minutes = {appointment.service: sum(minutes.values())}
+        modifiers = MODALITY_MODIFIERS.get(appointment.modality)
         vlist = []
         for service, service_minutes in minutes.items():
             count = units.get(service.id, 0) if service.timed else 1
-            unit_price = Fee.charge_for(service, date) or Decimal(0)
+            unit_price = Fee.charge_for(
+                service, date, modifiers) or Decimal(0)
             if tier:
                 unit_price, count = tier.fee, 1
             if not count:
@@ -254,6 +258,7 @@ class Charge(Workflow, ModelSQL, ModelView):
                     'client': client.id,
                     'appointment': appointment.id,
                     'kind': 'service',
+                    'modifiers': modifiers,
                     'date': date,
                     'service': service.id,
                     'procedure_code': service.code,

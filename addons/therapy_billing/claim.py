@@ -160,11 +160,15 @@ class Claim(Workflow, ModelSQL, ModelView):
         coverage and date of service; returns them"""
         pool = Pool()
         Charge = pool.get('therapy.charge')
+        Configuration = pool.get('therapy.configuration')
+        monthly = Configuration(1).claim_grouping == 'month'
         groups = defaultdict(list)
         for charge in charges:
             if (charge.state == 'pending' and charge.responsibility == 'payer'
                     and not charge.claim):
-                groups[(charge.client, charge.coverage, charge.date)].append(
+                period = (charge.date.replace(day=1) if monthly
+                    else charge.date)
+                groups[(charge.client, charge.coverage, period)].append(
                     charge)
         # numbered in the order of the dates of service
         groups = sorted(groups.items(),
@@ -173,8 +177,8 @@ class Claim(Workflow, ModelSQL, ModelView):
                     'company': charges_[0].company.id,
                     'client': client.id,
                     'coverage': coverage.id,
-                    'date': date,
-                    } for (client, coverage, date), charges_ in groups])
+                    'date': min(c.date for c in charges_),
+                    } for (client, coverage, _), charges_ in groups])
         for claim, (_, charges_) in zip(claims, groups):
             Charge.write(charges_, {'claim': claim.id})
         cls.log_events(claims, 'draft')
@@ -414,6 +418,17 @@ class Configuration(metaclass=PoolMeta):
             ('sequence_type', '=',
                 Id('therapy_billing', 'sequence_type_claim')),
             ])
+
+    claim_grouping = fields.Selection([
+            ('date', "A claim per date of service"),
+            ('month', "A claim per month"),
+            ], "Claim Grouping", required=True,
+        help="How a client's charges for one payer are gathered into "
+        "claims (monthly claims suit ABA and daily programs).")
+
+    @classmethod
+    def default_claim_grouping(cls):
+        return 'date'
 
     @classmethod
     def default_claim_sequence(cls):

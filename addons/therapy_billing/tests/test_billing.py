@@ -217,6 +217,34 @@ class BillingTestCase(unittest.TestCase):
                 [(practice.other, 'no_show', Decimal(75))])
 
     @with_transaction()
+    def test_claims_per_date_or_per_month(self):
+        pool = Pool()
+        Charge = pool.get('therapy.charge')
+        Claim = pool.get('therapy.claim')
+        Configuration = pool.get('therapy.configuration')
+        with set_company(create_company()):
+            practice = Practice()
+            first = dt.date.today().replace(day=1)
+
+            def charges():
+                return Charge.create([{
+                            'company': practice.client.company.id,
+                            'client': practice.client.id, 'kind': 'service',
+                            'date': first + dt.timedelta(days=d),
+                            'procedure_code': '97153', 'units': 4,
+                            'amount': Decimal(120),
+                            'responsibility': 'payer',
+                            'coverage': practice.coverage.id,
+                            'payer': practice.medicaid.id,
+                            } for d in [0, 1]])
+            self.assertEqual(len(Claim.from_charges(charges())), 2)
+            Configuration.write([Configuration(1)],
+                {'claim_grouping': 'month'})
+            claim, = Claim.from_charges(charges())
+            self.assertEqual((claim.date, len(claim.charges), claim.total),
+                (first, 2, Decimal(240)))
+
+    @with_transaction()
     def test_fee_lookup_prefers_modifiers_and_refuses_overlaps(self):
         pool = Pool()
         Fee = pool.get('therapy.fee')
