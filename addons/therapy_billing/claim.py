@@ -248,15 +248,24 @@ class Claim(Workflow, ModelSQL, ModelView):
         cls.log_events(claims, 'ready')
 
     def post_invoices(self):
-        "The payer's invoice, less the copay, which the client owes"
-        copay = min(self.coverage.copay or ledger.zero(), self.total)
+        """The payer's invoice, less the copay, which the client owes (a
+        secondary claim: less what the primary paid)"""
+        charges = self.lines()
+        collected = self.copay_collected()
+        copay = ledger.zero() if self.primary_claim else min(
+            collected.total_amount if collected
+            else (self.coverage.copay or ledger.zero()), self.total)
         payer = self.coverage.payer
         description = gettext('therapy_billing.msg_claim_invoice',
             claim=self.rec_name)
         invoice = ledger.new_invoice(self.company, payer.party, description)
-        invoice.lines = [ledger.charge_line(invoice, c)
-            for c in self.charges]
-        first = self.charges[0]
+        invoice.lines = [ledger.charge_line(invoice, c) for c in charges]
+        first = charges[0]
+        if self.primary_claim and self.primary_paid:
+            invoice.lines += (ledger.amount_line(invoice,
+                    ledger.revenue_account(first), -self.primary_paid,
+                    gettext('therapy_billing.msg_primary_paid_line',
+                        claim=self.primary_claim.rec_name)),)
         if copay:
             invoice.lines += (ledger.amount_line(invoice,
                     ledger.revenue_account(first), -copay,
@@ -265,7 +274,7 @@ class Claim(Workflow, ModelSQL, ModelView):
         ledger.post([invoice])
         self.payer_invoice = invoice
         self.copay = copay
-        if copay and not self.copay_collected():
+        if copay and not collected:
             client_invoice = ledger.new_invoice(self.company,
                 ledger.guarantor(self.client), gettext('therapy_billing.msg_copay_invoice',
                     client=self.client.number, date=self.date))
@@ -276,11 +285,11 @@ class Claim(Workflow, ModelSQL, ModelView):
             ledger.post([client_invoice])
             self.client_invoice = client_invoice
         elif copay:
-            self.client_invoice = self.copay_collected()
+            self.client_invoice = collected
 
     def copay_collected(self):
         "The copay invoice made at check-in for this date, if any"
-        for charge in self.charges:
+        for charge in self.lines():
             if charge.appointment and charge.appointment.copay_invoice:
                 return charge.appointment.copay_invoice
 

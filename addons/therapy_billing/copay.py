@@ -26,8 +26,9 @@ class Appointment(metaclass=PoolMeta):
                 'collect_copay': {
                     'invisible': (~Eval('state').in_(
                             ['confirmed', 'arrived', 'completed'])
-                        | Eval('copay_invoice')),
-                    'depends': ['state', 'copay_invoice'],
+                        | Eval('copay_invoice')
+                        | Eval('group_session', False)),
+                    'depends': ['state', 'copay_invoice', 'group_session'],
                     },
                 })
 
@@ -47,6 +48,10 @@ class Appointment(metaclass=PoolMeta):
         pool = Pool()
         Coverage = pool.get('therapy.coverage')
         Charge = pool.get('therapy.charge')
+        if self.group_session or not self.client:
+            raise BillingError(gettext(
+                    'therapy_billing.msg_copay_group',
+                    appointment=self.rec_name))
         if self.copay_invoice:
             raise BillingError(gettext(
                     'therapy_billing.msg_copay_already',

@@ -147,8 +147,12 @@ class Superbill(PDFReport):
         names = {c.code: c.name for c in ICD10.search(
                 [('code', 'in', codes)])} if codes else {}
         paid = Decimal(0)
-        for invoice in {c.client_invoice for c in charges
-                if c.client_invoice}:
+        invoices = {c.client_invoice for c in charges if c.client_invoice}
+        invoices |= {c.appointment.copay_invoice for c in charges
+            if c.appointment and c.appointment.copay_invoice}
+        invoices |= {c.claim.client_invoice for c in charges
+            if c.claim and c.claim.client_invoice}
+        for invoice in invoices:
             if invoice.state in {'posted', 'paid'}:
                 paid += invoice.total_amount - invoice.amount_to_pay
         provider = next((c.rendering for c in charges if c.rendering),
