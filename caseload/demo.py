@@ -88,6 +88,13 @@ CLINICIANS = [
     ('rossi', "Elena Rossi", 'aba', 'bcba', '103K00000X', 1, None),
     ]
 
+# the practice as a billing provider: its organization NPI (the stem, with
+# the Luhn check digit added) and a fictional EIN (its tax ID on claims)
+PRACTICE_NPI_STEM = '190020260'
+PRACTICE_EIN = '12-3456789'
+# how the front desk takes copays at check-in: name, journal code
+PAYMENT_METHODS = [("Cash", 'CASH'), ("Card terminal", 'CARD')]
+
 CLIENT_COUNT = 120
 # client portal logins: a parent of a minor client, an adult client
 PORTAL_LOGINS = ['parent@harborview.example', 'client@harborview.example']
@@ -126,6 +133,7 @@ class DemoPractice:
         self.create_users()
         self.clients = self.create_clients()
         self.create_portal_logins()
+        self.add_practice_phone()
         self.load_records(self.company)
         return True
 
@@ -140,6 +148,7 @@ class DemoPractice:
         self.load_clinical(company)
         if billing:
             self.charge_history(company)
+            self.bill_history(company)
 
     def load_billing(self, company):
         from . import demo_billing
@@ -154,6 +163,11 @@ class DemoPractice:
     def charge_history(self, company):
         from . import demo_billing
         demo_billing.charge_history(
+            self.config.database_name, self.config.user, company.id)
+
+    def bill_history(self, company):
+        from . import demo_billing
+        demo_billing.bill_history(
             self.config.database_name, self.config.user, company.id)
 
     def load_schedule(self, company):
@@ -206,6 +220,7 @@ class DemoPractice:
         address.postal_code = LOCATIONS[0][5]
         address.country = us
         address.subdivision = self.states['NY']
+        party.identifiers.new(type='us_ein', code=PRACTICE_EIN)
         party.save()
         wizard = Wizard('company.company.config', config=self.config)
         wizard.execute('company')
@@ -215,7 +230,17 @@ class DemoPractice:
         wizard.execute('add')
         self.config._context = User.get_preferences(True, {})
         company, = self.get('company.company').find([])
+        company.billing_npi = PRACTICE_NPI_STEM + npi_check_digit(
+            PRACTICE_NPI_STEM)
+        company.save()
         return company
+
+    def add_practice_phone(self):
+        "The number statements give (drawn last: the rest stays as it was)"
+        party = self.company.party
+        party.contact_mechanisms.new(
+            type='phone', value=self.phone(LOCATIONS[0][6]))
+        party.save()
 
     def create_accounting(self):
         from proteus import Wizard
@@ -241,6 +266,15 @@ class DemoPractice:
         wizard.form.account_receivable = self.accounts['receivable']
         wizard.form.account_payable = self.accounts['payable']
         wizard.execute('create_properties')
+        # what fees without a service (late cancellation, no-show) and
+        # products without a category are booked to
+        Configuration = self.get('account.configuration')
+        configuration = Configuration(1)
+        configuration.default_category_account_revenue = \
+            self.accounts['revenue']
+        configuration.default_category_account_expense = \
+            self.accounts['expense']
+        configuration.save()
 
         FiscalYear = self.get('account.fiscalyear')
         Sequence = self.get('ir.sequence.strict')
@@ -269,6 +303,25 @@ class DemoPractice:
                 setattr(invoices, f'{kind}_sequence', sequence)
             fiscalyear.save()
             fiscalyear.click('create_period')
+        self.create_payment_methods()
+
+    def create_payment_methods(self):
+        """Cash and the card terminal, each its own cash journal, both
+        into the chart's cash account: copays taken at check-in"""
+        Account = self.get('account.account')
+        Journal = self.get('account.journal')
+        Method = self.get('account.invoice.payment.method')
+        cash, = Account.find([
+                ('code', '=', '1.1.1'), ('company', '=', self.company.id)])
+        methods = []
+        for name, code in PAYMENT_METHODS:
+            journal, = Journal.find([('code', '=', code)]) or [Journal(
+                    name=name, code=code, type='cash')]
+            journal.save()
+            methods.append(Method(name=name, company=self.company,
+                    journal=journal, credit_account=cash,
+                    debit_account=cash))
+        Method.save(methods)
 
     # --- locations, services, clinicians ---------------------------------------
     def phone(self, area_codes):

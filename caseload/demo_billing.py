@@ -17,6 +17,15 @@ schedule and the clinical record (see demo.DemoPractice.load):
 - charge_history(), after the clinical record (signing a note charges its
   session): the sessions still uncharged that should be (self-pay clients
   whose note waits for a co-signature), late cancellations and no-shows.
+- bill_history(), last: copays taken at check-in for some sessions of the
+  last three weeks, then the charges of the two weeks before the last one
+  billed (claims made ready post their invoices, client charges are
+  invoiced) and the older claims taken through the payers' answers: most
+  paid, some partly, three rejected, two denied, one appealed. The last
+  week's charges wait "To Bill", and so does the older history (posting
+  costs a fifth of a second a claim). Invoices are dated today (Tryton
+  numbers invoices in date order); the claim events are dated when each
+  step would have happened.
 """
 import datetime as dt
 import random
@@ -82,11 +91,31 @@ PERIOD = dt.timedelta(weeks=26)
 APPROVED = {'units': 240, 'visits': 26}
 MBI_ALPHA = 'ACDEFGHJKMNPQRTUVWXY'
 
+# claims: the charges of the weeks before the last are billed (the last
+# days' wait "To Bill": the biller's work); copays were collected at
+# check-in for a share of the sessions of the last weeks, by card mostly.
+# Posting costs (an invoice or two a claim): the window is kept short
+BILLED_FROM, UNBILLED = dt.timedelta(weeks=3), dt.timedelta(days=7)
+COPAY_FROM = dt.timedelta(weeks=3)
+COPAY_SHARE, CARD_SHARE = 1 / 3, 0.7
+# the payers' answers, by the age of the date of service: younger claims
+# wait to be sent, then wait for an answer (some accepted); of the older
+# so many are rejected, denied, denied and appealed, a share partly paid,
+# the rest paid
+SENT_AFTER, ANSWERED_AFTER = dt.timedelta(days=9), dt.timedelta(days=12)
+REJECTED, DENIED, APPEALED, PARTIAL_SHARE = 3, 2, 1, 0.12
+# queued tasks the demo does not run (see run_tasks)
+SKIPPED_TASKS = {'print_invoice'}
+# days after the date of service each step happened (see date_events)
+STEP_DAYS = {'draft': 1, 'ready': 2, 'submitted': 3, 'accepted': 4,
+    'rejected': 4, 'paid': 11, 'partial': 11, 'denied': 11, 'appealed': 12}
+
 
 def run(database, user_id, company_id, step):
     """step(DemoBilling) in one transaction, committed; retried with the
     tables it must lock (therapy.configuration is a singleton: creating
-    its row locks the table), as trytond's dispatcher does"""
+    its row locks the table), as trytond's dispatcher does, which then
+    runs the tasks the transaction queued (see run_tasks)"""
     extras = {}
     for attempt in range(5):
         with Transaction().start(database, user_id, context={
@@ -96,11 +125,34 @@ def run(database, user_id, company_id, step):
                 result = step(DemoBilling(company_id))
             except TransactionError as error:
                 transaction.rollback()
+                transaction.tasks.clear()
                 error.fix(extras)
                 continue
             transaction.commit()
-            return result
+            tasks = list(transaction.tasks)
+        run_tasks(database, tasks)
+        return result
     raise RuntimeError("demo billing: could not lock what it needs")
+
+
+def run_tasks(database, task_ids):
+    """Run the queued tasks as the dispatcher would after a request (an
+    invoice its payment reconciles becomes paid in one), but for the
+    rendering of each posted invoice's report (a tenth of a second each):
+    a report is rendered, and kept, when it is first printed"""
+    from trytond.worker import run_task
+    if not task_ids:
+        return
+    pool = Pool(database)
+    with Transaction().start(database, 0) as transaction:
+        Queue = pool.get('ir.queue')
+        tasks = Queue.browse(task_ids)
+        skip = [t for t in tasks if t.data.get('method') in SKIPPED_TASKS]
+        Queue.delete(skip)
+        transaction.commit()
+        task_ids = [t.id for t in tasks if t not in skip]
+    for task_id in task_ids:
+        run_task(pool, task_id)
 
 
 def setup(database, user_id, company_id):
@@ -121,6 +173,11 @@ def after_schedule(database, user_id, company_id):
 def charge_history(database, user_id, company_id):
     run(database, user_id, company_id,
         lambda billing: billing.charge_history())
+
+
+def bill_history(database, user_id, company_id):
+    run(database, user_id, company_id,
+        lambda billing: billing.bill_history())
 
 
 def money(value):
@@ -531,3 +588,130 @@ class DemoBilling:
                     ], order=[('start', 'ASC'), ('id', 'ASC')])]
         for index in range(0, len(ids), BATCH):
             Charge.create_for(Appointment.browse(ids[index:index + BATCH]))
+
+    # --- claims -------------------------------------------------------------
+    def bill_history(self):
+        """Copays at check-in, then the weeks billed and the claims taken
+        through the payers' answers"""
+        self.collect_copays()
+        self.bill(self.today - BILLED_FROM, self.today - UNBILLED)
+        self.answer_claims()
+
+    def payment_methods(self):
+        Method = self.pool.get('account.invoice.payment.method')
+        methods = {m.name: m for m in Method.search([
+                    ('company', '=', self.company.id)])}
+        return methods.get("Card terminal"), methods.get("Cash")
+
+    def collect_copays(self):
+        """A share of the individual sessions held in the last weeks whose
+        client's primary coverage has a copay: taken at check-in, the
+        claim then bills the payer the rest"""
+        pool = self.pool
+        Appointment = pool.get('therapy.appointment')
+        Coverage = pool.get('therapy.coverage')
+        card, cash = self.payment_methods()
+        if not card or not cash:
+            return
+        since = dt.datetime.combine(self.today - COPAY_FROM, dt.time())
+        sessions = Appointment.search([
+                ('start', '>=', since),
+                ('start', '<', dt.datetime.now()),
+                ('state', '=', 'completed'),
+                ('client', '!=', None),
+                ('copay_invoice', '=', None),
+                ], order=[('start', 'ASC'), ('id', 'ASC')])
+        for appointment in sessions:
+            coverages = Coverage.for_client(
+                appointment.client, appointment.local_date)
+            copay = coverages[0].copay if coverages else None
+            if not copay or self.random.random() >= COPAY_SHARE:
+                continue
+            method = card if self.random.random() < CARD_SHARE else cash
+            appointment.collect(copay, method)
+
+    def bill(self, start, end):
+        """Bill the pending charges of [start, end) a week at a time (a
+        claim is one client, coverage and day: no week splits one), then
+        make the claims that pass the scrub ready: that posts them"""
+        pool = self.pool
+        Charge = pool.get('therapy.charge')
+        Claim = pool.get('therapy.claim')
+        week = start
+        while week < end:
+            until = min(week + dt.timedelta(weeks=1), end)
+            charges = Charge.search([
+                    ('company', '=', self.company.id),
+                    ('state', '=', 'pending'),
+                    ('claim', '=', None),
+                    ('date', '>=', week),
+                    ('date', '<', until),
+                    ], order=[('date', 'ASC'), ('id', 'ASC')])
+            Charge.bill(charges)
+            week = until
+        drafts = Claim.search([
+                ('company', '=', self.company.id),
+                ('state', '=', 'draft'),
+                ('primary_claim', '=', None),
+                ('date', '>=', start),
+                ('date', '<', end),
+                ], order=[('date', 'ASC'), ('id', 'ASC')])
+        clean = [c for c in drafts if not c.scrub()]
+        for index in range(0, len(clean), BATCH):
+            Claim.ready(clean[index:index + BATCH])
+
+    def answer_claims(self):
+        """The youngest claims are ready, the next sent (some accepted);
+        the older were answered: a few rejected (left to correct), two
+        denied, one appealed, some partly paid, most paid"""
+        Claim = self.pool.get('therapy.claim')
+        claims = Claim.search([
+                ('company', '=', self.company.id),
+                ('state', '=', 'ready'),
+                ], order=[('date', 'ASC'), ('id', 'ASC')])
+        rng = self.random
+        old = [c for c in claims if c.date <= self.today - ANSWERED_AFTER]
+        sent = [c for c in claims
+            if self.today - ANSWERED_AFTER < c.date
+            <= self.today - SENT_AFTER]
+        accepted = [c for c in sent if rng.random() < 0.4]
+        picked = rng.sample(old, min(len(old), REJECTED + DENIED + APPEALED))
+        rejected, denied = picked[:REJECTED], picked[REJECTED:]
+        appealed = denied[DENIED:]
+        rest = [c for c in old if c not in picked]
+        partial = [c for c in rest if rng.random() < PARTIAL_SHARE]
+        paid = [c for c in rest if c not in partial]
+        Claim.submit(sent + old)
+        Claim.accept(accepted + [c for c in old if c not in rejected])
+        Claim.reject(rejected)
+        Claim.pay(paid)
+        Claim.pay_partially(partial)
+        Claim.deny(denied)
+        Claim.appeal(appealed)
+        self.date_events(claims + Claim.search([
+                    ('primary_claim', 'in', [c.id for c in old]),
+                    ]))
+
+    def date_events(self, claims):
+        """Each step dated when it would have happened: days after the
+        date of service, never later than now"""
+        Event = self.pool.get('therapy.claim.event')
+        now = dt.datetime.now().replace(microsecond=0)
+        events = []
+        for index in range(0, len(claims), BATCH):
+            events += Event.search([('claim', 'in', [
+                            c.id for c in claims[index:index + BATCH]])])
+        args = []
+        for event in events:
+            days = STEP_DAYS.get(event.state)
+            if event.claim.primary_claim:
+                # drafted when the primary payer answered
+                days = STEP_DAYS['paid'] + 1
+            if days is None:
+                continue
+            hour = 9 + (event.claim.id + days) % 8
+            at = dt.datetime.combine(event.claim.date + dt.timedelta(
+                    days=days), dt.time(hour, (event.id * 7) % 60))
+            args.extend([[event], {'at': min(at, now)}])
+        if args:
+            Event.write(*args)
