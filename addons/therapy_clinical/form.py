@@ -12,7 +12,6 @@ from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, Workflow, fields,
     sequence_ordered)
-from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction
@@ -20,6 +19,7 @@ from trytond.transaction import Transaction
 from .answers import TYPES, AnswerError, label, normalize, parse_options
 from .client_update import apply_changes, describe_changes
 from .exceptions import FormError
+from .locking import LockedRowMixin, SignedLockMixin
 from .measure import schedule
 from .measures import MEASURES, SEVERITIES, ScoringError, score
 from .signature import sha256
@@ -167,7 +167,7 @@ class FormQuestion(sequence_ordered(), ModelSQL, ModelView):
         return value
 
 
-class FormResponse(Workflow, ModelSQL, ModelView):
+class FormResponse(SignedLockMixin, Workflow, ModelSQL, ModelView):
     "Form Response"
     __name__ = 'therapy.form.response'
     _history = True
@@ -233,7 +233,7 @@ class FormResponse(Workflow, ModelSQL, ModelView):
     del _draft
 
     # what a completed response may still receive (review of intake)
-    _post_complete_fields = {'state', 'applied_at', 'applied_by'}
+    _unlocked_fields = {'state', 'applied_at', 'applied_by'}
 
     @classmethod
     def __setup__(cls):
@@ -323,18 +323,9 @@ class FormResponse(Workflow, ModelSQL, ModelView):
                     date=signed_at.isoformat(sep=' ') + ' UTC')]
         return '\n'.join(lines) + '\n'
 
-    @classmethod
-    def check_modification(cls, mode, responses, values=None, external=False):
-        super().check_modification(
-            mode, responses, values=values, external=external)
-        if mode == 'write' and values.keys() <= cls._post_complete_fields:
-            return
-        if mode in {'write', 'delete'}:
-            for response in responses:
-                if response.state != 'draft':
-                    raise AccessError(gettext(
-                            'therapy_clinical.msg_form_response_locked',
-                            response=response.rec_name))
+    def locked_message(self):
+        return gettext('therapy_clinical.msg_form_response_locked',
+            response=self.rec_name)
 
     @classmethod
     @ModelView.button
@@ -418,7 +409,7 @@ class FormResponse(Workflow, ModelSQL, ModelView):
         return schedule(horizon)
 
 
-class FormAnswer(ModelSQL, ModelView):
+class FormAnswer(LockedRowMixin, ModelSQL, ModelView):
     "Form Answer"
     __name__ = 'therapy.form.answer'
     _history = True
@@ -452,12 +443,5 @@ class FormAnswer(ModelSQL, ModelView):
     def get_rec_name(self, name):
         return self.question.text
 
-    @classmethod
-    def check_modification(cls, mode, answers, values=None, external=False):
-        super().check_modification(
-            mode, answers, values=values, external=external)
-        for answer in answers:
-            if answer.response.state != 'draft':
-                raise AccessError(gettext(
-                        'therapy_clinical.msg_form_response_locked',
-                        response=answer.response.rec_name))
+    def locked_record(self):
+        return self.response

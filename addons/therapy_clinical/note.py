@@ -15,6 +15,7 @@ from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
 
 from .exceptions import NoteSignError
+from .locking import LockedRowMixin, SignedLockMixin
 from .signature import content_hash
 from .units import units_for
 
@@ -60,7 +61,7 @@ def is_employee_user(employee):
     return employee and employee.id in {e.id for e in User(user).employees}
 
 
-class Note(Workflow, ModelSQL, ModelView):
+class Note(SignedLockMixin, Workflow, ModelSQL, ModelView):
     "Clinical Note"
     __name__ = 'therapy.note'
     _history = True
@@ -148,8 +149,7 @@ class Note(Workflow, ModelSQL, ModelView):
     due = fields.Function(fields.DateTime("Due"), 'get_due')
     del _draft
 
-    # fields a signed note may still receive
-    _post_sign_fields = {'state', 'cosigned_by', 'cosigned_at', 'addenda'}
+    _unlocked_fields = {'state', 'cosigned_by', 'cosigned_at', 'addenda'}
 
     @classmethod
     def __setup__(cls):
@@ -326,20 +326,10 @@ class Note(Workflow, ModelSQL, ModelView):
             Section.create(sections)
         return notes
 
-    @classmethod
-    def check_modification(cls, mode, notes, values=None, external=False):
-        super().check_modification(
-            mode, notes, values=values, external=external)
-        if mode == 'write' and not (values.keys() - cls._post_sign_fields):
-            return
-        if mode in {'write', 'delete'}:
-            for note in notes:
-                if note.state != 'draft':
-                    raise AccessError(gettext(
-                            'therapy_clinical.msg_note_signed_locked',
-                            note=note.rec_name,
-                            signer=note.signed_by.rec_name,
-                            date=note.signed_at))
+    def locked_message(self):
+        return gettext('therapy_clinical.msg_note_signed_locked',
+            note=self.rec_name, signer=self.signed_by.rec_name,
+            date=self.signed_at)
 
     @classmethod
     def validate(cls, notes):
@@ -444,7 +434,7 @@ class Note(Workflow, ModelSQL, ModelView):
         raise AccessError(gettext('therapy_clinical.msg_note_no_copy'))
 
 
-class NoteChildMixin:
+class NoteChildMixin(LockedRowMixin):
     "Rows of a note: locked with it, readable by whoever reads the note"
     __slots__ = ()
 
@@ -453,18 +443,8 @@ class NoteChildMixin:
         super().__setup__()
         cls.__access__.add('note')
 
-    @classmethod
-    def check_modification(cls, mode, records, values=None, external=False):
-        super().check_modification(
-            mode, records, values=values, external=external)
-        for record in records:
-            note = record.note
-            if note.state != 'draft':
-                raise AccessError(gettext(
-                        'therapy_clinical.msg_note_signed_locked',
-                        note=note.rec_name,
-                        signer=note.signed_by.rec_name,
-                        date=note.signed_at))
+    def locked_record(self):
+        return self.note
 
 
 class NoteSection(NoteChildMixin, sequence_ordered(), ModelSQL, ModelView):

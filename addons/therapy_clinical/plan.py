@@ -14,6 +14,7 @@ from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction
 
 from .exceptions import PlanError
+from .locking import LockedRowMixin, SignedLockMixin
 from .form import SIGNER_ROLES
 from .note import is_employee_user, now
 from .signature import content_hash
@@ -29,7 +30,7 @@ OBJECTIVE_STATUS = [
     ]
 
 
-class TreatmentPlan(Workflow, ModelSQL, ModelView):
+class TreatmentPlan(SignedLockMixin, Workflow, ModelSQL, ModelView):
     "Treatment Plan"
     __name__ = 'therapy.treatment.plan'
     _history = True
@@ -78,7 +79,7 @@ class TreatmentPlan(Workflow, ModelSQL, ModelView):
         searcher='search_review_overdue')
     del _draft
 
-    _post_sign_fields = {'state', 'client_signer_name', 'client_signer_role',
+    _unlocked_fields = {'state', 'client_signer_name', 'client_signer_role',
         'client_signed_at'}
 
     @classmethod
@@ -176,18 +177,9 @@ class TreatmentPlan(Workflow, ModelSQL, ModelView):
             'signed_at': self.signed_at,
             }
 
-    @classmethod
-    def check_modification(cls, mode, plans, values=None, external=False):
-        super().check_modification(
-            mode, plans, values=values, external=external)
-        if mode == 'write' and values.keys() <= cls._post_sign_fields:
-            return
-        if mode in {'write', 'delete'}:
-            for plan in plans:
-                if plan.state != 'draft':
-                    raise AccessError(gettext(
-                            'therapy_clinical.msg_plan_signed_locked',
-                            plan=plan.rec_name))
+    def locked_message(self):
+        return gettext('therapy_clinical.msg_plan_signed_locked',
+            plan=self.rec_name)
 
     @classmethod
     @ModelView.button
@@ -271,23 +263,9 @@ class TreatmentPlan(Workflow, ModelSQL, ModelView):
         raise AccessError(gettext('therapy_clinical.msg_plan_no_copy'))
 
 
-class PlanChildMixin:
+class PlanChildMixin(LockedRowMixin):
     "Lines of a plan: locked with it"
     __slots__ = ()
-
-    def _plan(self):
-        raise NotImplementedError
-
-    @classmethod
-    def check_modification(cls, mode, records, values=None, external=False):
-        super().check_modification(
-            mode, records, values=values, external=external)
-        for record in records:
-            plan = record._plan()
-            if plan and plan.state != 'draft':
-                raise AccessError(gettext(
-                        'therapy_clinical.msg_plan_signed_locked',
-                        plan=plan.rec_name))
 
 
 class PlanDiagnosis(PlanChildMixin, ModelSQL):
@@ -304,7 +282,7 @@ class PlanDiagnosis(PlanChildMixin, ModelSQL):
         super().__setup__()
         cls.__access__.add('plan')
 
-    def _plan(self):
+    def locked_record(self):
         return self.plan
 
 
@@ -324,7 +302,7 @@ class Goal(PlanChildMixin, sequence_ordered(), ModelSQL, ModelView):
         super().__setup__()
         cls.__access__.add('plan')
 
-    def _plan(self):
+    def locked_record(self):
         return self.plan
 
     def get_rec_name(self, name):
@@ -358,7 +336,7 @@ class Objective(PlanChildMixin, sequence_ordered(), ModelSQL, ModelView):
     def default_status(cls):
         return 'not_started'
 
-    def _plan(self):
+    def locked_record(self):
         return self.goal.plan if self.goal else None
 
 
@@ -379,5 +357,5 @@ class PlanIntervention(PlanChildMixin, sequence_ordered(), ModelSQL, ModelView):
         super().__setup__()
         cls.__access__.add('objective')
 
-    def _plan(self):
+    def locked_record(self):
         return self.objective.goal.plan if self.objective else None
