@@ -141,17 +141,22 @@ class MeasureLatest(ModelSQL, ModelView):
 
     @classmethod
     def get_previous(cls, latests, names):
+        "The score before the latest: one query for the whole list"
         Response = Pool().get('therapy.form.response')
         result = {n: {} for n in names}
-        for latest in latests:
-            previous = Response.search([
-                    ('client', '=', latest.client.id),
-                    ('template', '=', latest.template.id),
+        history = defaultdict(list)
+        for response in Response.search([
+                    ('client', 'in', list({l.client.id for l in latests})),
+                    ('template', 'in', list({l.template.id for l in latests})),
                     ('state', '=', 'completed'),
-                    ['OR', ('date', '<', latest.date),
-                        [('date', '=', latest.date), ('id', '<', latest.id)]],
-                    ], order=[('date', 'DESC'), ('id', 'DESC')], limit=1)
-            score = previous[0].score if previous else None
+                    ], order=[('date', 'ASC'), ('id', 'ASC')]):
+            history[(response.client.id, response.template.id)].append(
+                (response.date, response.id, response.score))
+        for latest in latests:
+            earlier = [score for date, id_, score in history[
+                    (latest.client.id, latest.template.id)]
+                if (date, id_) < (latest.date, latest.id)]
+            score = earlier[-1] if earlier else None
             values = {
                 'previous_score': score,
                 'change': (latest.score - score

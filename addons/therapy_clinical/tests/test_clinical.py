@@ -293,6 +293,32 @@ class ClinicalTestCase(unittest.TestCase):
             due = {r.template for r in Response.schedule_measures()}
             self.assertEqual(due, {phq9})
 
+    @with_transaction()
+    def test_latest_score_and_change(self):
+        pool = Pool()
+        Response = pool.get('therapy.form.response')
+        Template = pool.get('therapy.form.template')
+        Latest = pool.get('therapy.measure.latest')
+        with set_company(create_company()):
+            practice = Practice()
+            phq9, = Template.search([('code', '=', 'phq9')])
+            for days, value in [(60, '2'), (30, '1'), (45, '3')]:
+                response, = Response.create([{
+                            'client': practice.client.id,
+                            'template': phq9.id}])
+                for answer in response.answers:
+                    if answer.question.code.startswith('item'):
+                        answer.value = value
+                response.answers = response.answers
+                response.save()
+                Response.do_complete([response],
+                    when=dt.datetime.now() - dt.timedelta(days=days))
+            latest, = Latest.search([('client', '=', practice.client.id)])
+            # by date: 27 (45 days ago) is before 9 (30 days ago)
+            self.assertEqual(
+                (latest.score, latest.previous_score, latest.change),
+                (9, 27, -18))
+
 
 class OverdueNotesEmailTestCase(unittest.TestCase):
     "The daily job emails each clinician how many notes are overdue"
