@@ -69,10 +69,22 @@ def drop(settings, name):
         for suffix in ['', '-wal', '-shm', '-journal']:
             path.with_name(path.name + suffix).unlink(missing_ok=True)
         return
-    from psycopg import sql
-    with _pg_connect(settings) as conn:
-        conn.execute(sql.SQL('DROP DATABASE IF EXISTS {} WITH (FORCE)').format(
-                sql.Identifier(name)))
+    import time
+
+    from psycopg import errors, sql
+    statement = sql.SQL('DROP DATABASE IF EXISTS {} WITH (FORCE)').format(
+        sql.Identifier(name))
+    # FORCE may not end a superuser's backend, e.g. an autovacuum worker
+    # that just entered the new database: it leaves within moments
+    for attempt in range(10):
+        try:
+            with _pg_connect(settings) as conn:
+                conn.execute(statement)
+            return
+        except (errors.InsufficientPrivilege, errors.ObjectInUse):
+            if attempt == 9:
+                raise
+            time.sleep(0.5)
 
 
 def initialised(settings, name):
