@@ -18,6 +18,10 @@ class Appointment(metaclass=PoolMeta):
 
     copay_invoice = fields.Many2One(
         'account.invoice', "Copay Invoice", readonly=True)
+    # what the button needs, readable by the front desk, which cannot read
+    # invoices (a button depending on an unreadable field is hidden)
+    copay_collected = fields.Function(
+        fields.Boolean("Copay Collected"), 'get_copay_collected')
 
     @classmethod
     def __setup__(cls):
@@ -26,9 +30,9 @@ class Appointment(metaclass=PoolMeta):
                 'collect_copay': {
                     'invisible': (~Eval('state').in_(
                             ['confirmed', 'arrived', 'completed'])
-                        | Eval('copay_invoice')
+                        | Eval('copay_collected', False)
                         | Eval('group_session', False)),
-                    'depends': ['state', 'copay_invoice', 'group_session'],
+                    'depends': ['state', 'copay_collected', 'group_session'],
                     },
                 })
 
@@ -37,6 +41,9 @@ class Appointment(metaclass=PoolMeta):
         default = dict(default or {})
         default.setdefault('copay_invoice')
         return super().copy(appointments, default=default)
+
+    def get_copay_collected(self, name):
+        return bool(self.copay_invoice)
 
     @classmethod
     @ModelView.button_action('therapy_billing.wizard_collect_copay')

@@ -95,7 +95,9 @@ class ClientDiagnosis(sequence_ordered('rank', "Rank"), ModelSQL, ModelView):
     onset_date = fields.Date("Onset")
     resolved_date = fields.Date(
         "Resolved",
-        domain=[If(Bool(Eval('onset_date')),
+        # both set: the web client checks this domain on every diagnosis a
+        # note lists, and an open problem (no resolved date) must pass
+        domain=[If(Bool(Eval('onset_date')) & Bool(Eval('resolved_date')),
                 ('resolved_date', '>=', Eval('onset_date')), ())])
     diagnosed_by = fields.Many2One(
         'company.employee', "Diagnosed By", ondelete='RESTRICT')
@@ -113,6 +115,11 @@ class ClientDiagnosis(sequence_ordered('rank', "Rank"), ModelSQL, ModelView):
                 'therapy_clinical.msg_client_diagnosis_unique'),
             ]
         cls._order.insert(0, ('client', 'ASC'))
+
+    @classmethod
+    def default_client(cls):
+        # the problem list of a client and a note's diagnoses pass it
+        return Transaction().context.get('client')
 
     @classmethod
     def default_diagnosed_by(cls):

@@ -120,7 +120,9 @@ class Note(SignedLockMixin, Workflow, ModelSQL, ModelView):
     diagnoses = fields.Many2Many(
         'therapy.note-therapy.client.diagnosis', 'note', 'diagnosis',
         "Diagnoses Addressed",
-        domain=[('client', '=', Eval('client', -1))], states=_draft)
+        domain=[('client', '=', Eval('client', -1))], states=_draft,
+        # a diagnosis made in this session is added from here, for its client
+        context={'client': Eval('client', -1)}, depends={'client'})
     plan = fields.Text("Plan", states=_draft)
     state = fields.Selection([
             ('draft', "Draft"),
