@@ -74,6 +74,7 @@ class Authorization(ModelSQL, ModelView):
                 ('usage', "80% used"),
                 ('expiry', "Expires within 30 days"),
                 ('exhausted', "Exhausted"),
+                ('expired', "Expired"),
                 ], "Attention"),
         'get_usage', searcher='search_attention')
 
@@ -140,7 +141,11 @@ class Authorization(ModelSQL, ModelView):
                 'exhaustion_date': auth.exhaustion(rows, remaining, now),
                 'attention': None,
                 }
-            if remaining <= 0:
+            # an authorization past its end covers nothing any more,
+            # whatever its usage was: say so rather than "80% used"
+            if auth.end_date < today:
+                values['attention'] = 'expired'
+            elif remaining <= 0:
                 values['attention'] = 'exhausted'
             elif used + scheduled >= USAGE_WARNING * auth.approved:
                 values['attention'] = 'usage'

@@ -309,3 +309,30 @@ class AuthorizationEmailTestCase(unittest.TestCase):
         self.assertIn("1 expiring within 30 days", body)
         self.assertIn("1 used up", body)
         self.assertNotIn("Riley", body)
+
+
+class AuthorizationStateTestCase(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        activate_module('therapy_billing')
+
+    @with_transaction()
+    def test_ended_authorization_reads_expired(self):
+        "Past its end date it is expired, not '80% used' nor exhausted"
+        Authorization = Pool().get('therapy.authorization')
+        with set_company(create_company()):
+            practice = Practice()
+            for days in [1, 8, 15, 19]:
+                practice.book(practice.client, days)
+            self.assertEqual(practice.authorization.attention, 'exhausted')
+            today = dt.date.today()
+            Authorization.write([practice.authorization], {
+                    'start_date': today - dt.timedelta(days=60),
+                    'end_date': today - dt.timedelta(days=1)})
+            self.assertEqual(
+                Authorization(practice.authorization.id).attention,
+                'expired')
+            self.assertEqual(Authorization.search([
+                        ('attention', '=', 'expired')]),
+                [practice.authorization])
