@@ -1,0 +1,118 @@
+"""Each role sees the menus its day uses, and opens its own home at login.
+
+The menus a user sees are what sao shows: `ir.ui.menu` searched as that
+user with access checks on. ERP menus (Parties, Products, Banking) are for
+the owner and the accountant; the clinical and billing entries follow the
+roles of README's table."""
+import unittest
+
+from trytond.modules.company.tests import create_company, set_company
+from trytond.pool import Pool
+from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.transaction import Transaction
+
+from therapy_clinical.tests.test_clinical import create_user
+
+MODULES = ['therapy_scheduling', 'therapy_clinical', 'therapy_billing',
+    'therapy_portal']
+ROLES = {
+    'desk': ['therapy_scheduling.group_front_desk'],
+    'clinician': ['therapy_scheduling.group_clinician'],
+    'supervisor': ['therapy_scheduling.group_clinician',
+        'therapy_scheduling.group_supervisor'],
+    'biller': ['therapy_scheduling.group_biller'],
+    'accountant': ['therapy_scheduling.group_accountant',
+        'account.group_account'],
+    'owner': ['therapy_scheduling.group_owner'],
+    }
+
+
+def visible_menus(user):
+    Menu = Pool().get('ir.ui.menu')
+    User = Pool().get('res.user')
+    transaction = Transaction()
+    with transaction.set_user(user.id), transaction.set_context(
+            User.get_preferences(context_only=True), _check_access=True):
+        return {m.complete_name for m in Menu.search([])}
+
+
+class MenusTestCase(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        activate_module(MODULES)
+
+    @with_transaction()
+    def test_each_role_sees_its_menus(self):
+        with set_company(create_company()):
+            menus = {name: visible_menus(create_user(name, groups))
+                for name, groups in ROLES.items()}
+        tops = {name: {m for m in seen if ' / ' not in m}
+            for name, seen in menus.items()}
+        for role in ['desk', 'clinician', 'supervisor', 'biller']:
+            with self.subTest(role=role):
+                self.assertEqual(tops[role], {'Caseload'})
+        for role in ['accountant', 'owner']:
+            with self.subTest(role=role):
+                self.assertLessEqual(
+                    {'Caseload', 'Parties', 'Products', 'Banking'},
+                    tops[role])
+
+        def has(role, *names):
+            for name in names:
+                self.assertIn(f'Caseload / {name}', menus[role], role)
+
+        def lacks(role, *names):
+            for name in names:
+                self.assertNotIn(f'Caseload / {name}', menus[role], role)
+
+        has('desk', 'Clients', 'Schedule / Day Sheet',
+            'Schedule / Find a Slot', 'Schedule / Waitlist',
+            'Billing / Coverages')
+        lacks('desk', 'Schedule / My Calendar', 'Clinical / Notes',
+            'Billing / Claims', 'Configuration')
+        has('clinician', 'Clients', 'Schedule / My Calendar',
+            'Clinical / Notes to Write', 'Billing / Authorizations')
+        lacks('clinician', 'Schedule / Waitlist', 'Schedule / Rooms',
+            'Schedule / Find a Slot', 'Billing / Services & Charges',
+            'Billing / Claims', 'Configuration')
+        has('supervisor', 'Clinical / Licenses & Supervision')
+        has('biller', 'Billing / Claims', 'Billing / Payers',
+            'Clinical / Note Status for Billing', 'Schedule / Appointments')
+        lacks('biller', 'Schedule / Day Sheet', 'Schedule / Waitlist',
+            'Clinical / Notes', 'Configuration')
+        lacks('accountant', 'Clients', 'Schedule / Appointments')
+        has('owner', 'Configuration / Settings', 'Schedule / Day Sheet',
+            'Billing / Claims')
+
+    @with_transaction()
+    def test_home_opens_at_login(self):
+        pool = Pool()
+        RoleHome = pool.get('therapy.role.home')
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        Action = pool.get('ir.action')
+        day_sheet = Action(ModelData.get_id(
+                'therapy_scheduling', 'act_appointment_day_sheet'))
+        calendar = Action(ModelData.get_id(
+                'therapy_scheduling', 'act_my_calendar'))
+        with set_company(create_company()):
+            desk = create_user('desk', ROLES['desk'])
+            clinician = create_user('clinician', ROLES['clinician'])
+            chosen = create_user('chosen', ROLES['desk'])
+        RoleHome.delete(RoleHome.search([]))
+        RoleHome.create([{
+                    'group': ModelData.get_id(
+                        'therapy_scheduling', 'group_front_desk'),
+                    'action': day_sheet.id, 'sequence': 60}])
+        User.write([chosen], {'actions': [('add', [calendar.id])]})
+
+        def login_actions(user):
+            with Transaction().set_user(user.id):
+                return User.get_preferences()['actions']
+
+        self.assertEqual(login_actions(desk), [day_sheet.id])
+        # no home for the role: nothing opens, as before
+        self.assertEqual(login_actions(clinician), [])
+        # a user's own login actions win over the role's home
+        self.assertEqual(login_actions(chosen), [calendar.id])
