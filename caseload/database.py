@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 MODULES = [
     'therapy_scheduling', 'therapy_clinical', 'therapy_billing',
-    'therapy_portal']
+    'therapy_portal', 'therapy_reporting']
 
 
 class DatabaseError(Exception):
@@ -88,28 +88,29 @@ def drop(settings, name):
 
 
 def initialised(settings, name):
-    "True when the database holds Tryton with our modules activated"
+    """True when the database holds Tryton with Caseload activated: its
+    base module is enough, `update` activates a module added since"""
     if settings.backend == 'sqlite':
         import sqlite3
         conn = sqlite3.connect(_sqlite_file(settings, name))
-        query = "SELECT count(*) FROM ir_module WHERE name IN (%s) " \
-            "AND state = 'activated'" % ','.join('?' * len(MODULES))
+        query = ("SELECT count(*) FROM ir_module WHERE name = ? "
+            "AND state = 'activated'")
         try:
-            count, = conn.execute(query, MODULES).fetchone()
+            count, = conn.execute(query, MODULES[:1]).fetchone()
         except sqlite3.OperationalError:
             return False
         finally:
             conn.close()
-        return count == len(MODULES)
+        return count == 1
     import psycopg
     with _pg_connect(settings, name) as conn:
         try:
             count, = conn.execute(
-                "SELECT count(*) FROM ir_module WHERE name = ANY(%s) "
-                "AND state = 'activated'", (MODULES,)).fetchone()
+                "SELECT count(*) FROM ir_module WHERE name = %s "
+                "AND state = 'activated'", (MODULES[0],)).fetchone()
         except psycopg.errors.UndefinedTable:
             return False
-    return count == len(MODULES)
+    return count == 1
 
 
 def code_fingerprint():

@@ -14,7 +14,7 @@ from trytond.transaction import Transaction
 from therapy_clinical.tests.test_clinical import create_user
 
 MODULES = ['therapy_scheduling', 'therapy_clinical', 'therapy_billing',
-    'therapy_portal']
+    'therapy_portal', 'therapy_reporting']
 ROLES = {
     'desk': ['therapy_scheduling.group_front_desk'],
     'clinician': ['therapy_scheduling.group_clinician'],
