@@ -30,7 +30,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
-sao: $(SAO_ROOT)/package/index.html
+sao: $(SAO_ROOT)/package/index.html $(SAO_ROOT)/package/custom.js \
+	$(SAO_ROOT)/package/custom.css
+
+# Caseload's additions to the web client (sao loads them after itself)
+$(SAO_ROOT)/package/custom.%: sao/custom.% $(SAO_ROOT)/package/index.html
+	cp $< $@
 
 # Unpacked from the npm tarball and installed inside the package: sao's
 # index.html loads node_modules/ relatively. --legacy-peer-deps skips a dev

@@ -20,10 +20,12 @@ def practice_config(tmp_path_factory):
     uri = os.environ.get('TRYTOND_DATABASE_URI', 'sqlite://')
     config = folder / 'caseload.conf'
     config.write_text(
-        f"[database]\nuri = {uri}\npath = {folder / 'db'}\nlist = True\n"
+        f"[database]\nuri = {uri}\npath = {folder / 'db'}\nlist = False\n"
         f"[web]\nlisten = 127.0.0.1:0\n"
         f"root = {ROOT / 'var' / 'sao' / 'package'}\n"
-        "[password]\nlength = 12\n")
+        "[password]\nlength = 12\n"
+        "[request]\nmax_size_authenticated = 20971520\n"
+        "records_limit = 2000\n")
     (folder / 'db').mkdir()
     return config
 

@@ -1,2 +1,7 @@
+from trytond.wsgi import app
+
 from . import routes  # noqa: F401
 from . import waitlist_routes  # noqa: F401
+from .web_guard import install
+
+install(app)
