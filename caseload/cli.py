@@ -8,6 +8,8 @@
 import argparse
 import getpass
 import os
+import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -25,6 +27,20 @@ DEFAULT_CONFIG = os.environ.get(
 
 class CommandError(Exception):
     pass
+
+
+# a file name on SQLite, an identifier on PostgreSQL: letters, digits, _
+# and -, no path separator, at most PostgreSQL's 63 characters
+DATABASE_NAME = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_-]{0,62}')
+
+
+def check_database_name(name):
+    if not DATABASE_NAME.fullmatch(name):
+        raise CommandError(
+            f"{shlex.quote(name)} is not a valid database name: use up to "
+            "63 letters, digits, '_' and '-', starting with a letter, a "
+            "digit or '_'.")
+    return name
 
 
 def main(argv=None):
@@ -65,6 +81,7 @@ def main(argv=None):
 
     args = parser.parse_args(argv)
     try:
+        check_database_name(args.database)
         args.settings = Settings(args.config)
         return args.func(args) or 0
     except (ConfigError, CommandError, database.DatabaseError) as error:
@@ -77,11 +94,32 @@ def require_database(args):
     if not database.exists(settings, name):
         raise CommandError(
             f"Database {name!r} does not exist. Create it with: "
-            f"caseload -d {name} init (add --demo for the demo practice).")
+            f"caseload -d {shlex.quote(name)} init (add --demo for the demo practice).")
     if not database.initialised(settings, name):
         raise CommandError(
             f"Database {name!r} exists but Caseload is not set up in it. "
-            f"Run: caseload -d {name} init")
+            f"Run: caseload -d {shlex.quote(name)} init")
+
+
+def check_password(settings, password, email=None):
+    """The server's own password policy ([password] length and forbidden),
+    which trytond-admin does not apply to the admin password it sets"""
+    length = int(settings.get('password', 'length', fallback='8') or 8)
+    if len(password) < length:
+        raise CommandError(
+            f"The admin password is shorter than the {length} characters "
+            f"the config requires ([password] length); nothing was created.")
+    if password.lower() in {'admin', (email or '').lower()}:
+        raise CommandError(
+            "The admin password may not be the login or the email; "
+            "nothing was created.")
+    forbidden = settings.get('password', 'forbidden')
+    if forbidden and os.path.isfile(forbidden):
+        with open(forbidden, encoding='utf-8', errors='replace') as file:
+            if password in (line.strip() for line in file):
+                raise CommandError(
+                    "The admin password is in the list of forbidden "
+                    "passwords ([password] forbidden); nothing was created.")
 
 
 def password_file(args):
@@ -90,6 +128,9 @@ def password_file(args):
     if path:
         if not os.path.isfile(path):
             raise CommandError(f"Password file {path} not found.")
+        with open(path, encoding='utf-8') as file:
+            check_password(
+                args.settings, file.readline().rstrip('\r\n'), args.email)
         return path, None
     if not sys.stdin.isatty():
         raise CommandError(
@@ -98,6 +139,7 @@ def password_file(args):
     password = getpass.getpass("Admin password: ")
     if password != getpass.getpass("Again: "):
         raise CommandError("The two passwords differ; nothing was created.")
+    check_password(args.settings, password, args.email)
     fd, path = tempfile.mkstemp(prefix='caseload-pass-')
     with os.fdopen(fd, 'w') as fp:
         fp.write(password + '\n')
@@ -117,43 +159,49 @@ def admin_email(args):
 
 
 def stamp_path(args):
-    base = args.settings.database_path or os.path.dirname(
-        args.settings.path)
-    return Path(base) / f'{args.database}.caseload-code'
+    base = Path(args.settings.database_path or os.path.dirname(
+        args.settings.path))
+    # the folder a config names may not exist yet in a fresh checkout
+    base.mkdir(parents=True, exist_ok=True)
+    return base / f'{args.database}.caseload-code'
 
 
 def cmd_init(args):
     settings, name = args.settings, args.database
     created = not database.exists(settings, name)
-    if created:
-        database.create(settings, name)
-        print(f"Created database {name!r}.")
+    install = created or not database.initialised(settings, name)
+    # the admin's email and password are checked before anything is made
+    email, (path, temporary) = (
+        (admin_email(args), password_file(args)) if install
+        else (None, (None, None)))
     try:
-        setup(args)
-    except BaseException:
-        # a database we created and could not set up is useless and would
-        # look "already set up" next time: remove it, nothing else is lost
         if created:
-            database.drop(settings, name)
-            stamp_path(args).unlink(missing_ok=True)
-            print(f"Removed the incomplete database {name!r}.",
-                file=sys.stderr)
-        raise
+            database.create(settings, name)
+            print(f"Created database {name!r}.")
+        try:
+            setup(args, email, path)
+        except BaseException:
+            # a database we created and could not set up is useless and
+            # would look "already set up" next time: remove it, nothing
+            # else is lost
+            if created:
+                database.drop(settings, name)
+                stamp_path(args).unlink(missing_ok=True)
+                print(f"Removed the incomplete database {name!r}.",
+                    file=sys.stderr)
+            raise
+    finally:
+        if temporary:
+            os.unlink(temporary)
 
 
-def setup(args):
+def setup(args, email, password_path):
     settings, name = args.settings, args.database
     if database.initialised(settings, name):
         print(f"Database {name!r} is already set up.")
         update_if_code_changed(args)
     else:
-        email = admin_email(args)
-        path, temporary = password_file(args)
-        try:
-            database.install(settings, name, path, email=email)
-        finally:
-            if temporary:
-                os.unlink(temporary)
+        database.install(settings, name, password_path, email=email)
         stamp_path(args).write_text(database.code_fingerprint())
         print(f"Activated the Caseload modules in {name!r}.")
     if args.demo:

@@ -67,3 +67,25 @@ def test_password_file_must_exist(practice_config):
         '--password-file', str(PASSWORD_FILE) + '.missing', check=False)
     assert result.returncode == 2
     assert "not found" in result.stderr
+
+
+def test_short_admin_password_creates_nothing(practice_config, tmp_path):
+    "The config asks for 12 characters: an 8-character password is refused"
+    short = tmp_path / 'short-password'
+    short.write_text("abcd1234\n")
+    result = run_caseload(practice_config, 'shortpass', 'init',
+        '--email', 'admin@example.com', '--password-file', str(short),
+        check=False)
+    assert result.returncode == 2
+    assert "shorter than the 12 characters" in result.stderr
+    result = run_caseload(practice_config, 'shortpass', 'users',
+        check=False)
+    assert "does not exist" in result.stderr
+
+
+def test_database_name_is_checked(practice_config):
+    for name in ['../outside', 'a/b', 'x;rm -rf', '']:
+        result = run_caseload(practice_config, name, 'users', check=False)
+        assert result.returncode == 2, name
+        assert "is not a valid database name" in result.stderr, name
+    assert not (practice_config.parent / 'outside.sqlite').exists()
