@@ -1,5 +1,14 @@
+from dateutil.relativedelta import relativedelta
+
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
+
+AGE_OF_MAJORITY = 18
+
+
+def majority_birth_date(today):
+    "Clients born after this date are minors today"
+    return today - relativedelta(years=AGE_OF_MAJORITY)
 
 
 class Client(metaclass=PoolMeta):
@@ -12,10 +21,19 @@ class Client(metaclass=PoolMeta):
             "consent for them."),
         'get_portal_users')
 
+    def is_minor(self, today=None):
+        today = today or Pool().get('ir.date').today()
+        return bool(self.birth_date
+            and self.birth_date > majority_birth_date(today))
+
     def portal_parties(self):
-        "Parties whose portal login may see this client"
+        """Parties whose portal login may see this client: the client, and
+        a consenting guardian while the client is a minor (or when the
+        adult client lets them keep access)"""
         parties = [self.party]
-        parties += [g.party for g in self.guardians if g.legal_guardian]
+        minor = self.is_minor()
+        parties += [g.party for g in self.guardians if g.legal_guardian
+            and (minor or g.portal_after_majority)]
         return parties
 
     def get_portal_users(self, name):
@@ -27,14 +45,35 @@ class Client(metaclass=PoolMeta):
     @classmethod
     def for_portal_party(cls, party):
         """Clients the portal user of party may see: themselves and the
-        clients they are the consenting guardian of."""
+        minors they are the consenting guardian of (or adults who let them
+        keep access)."""
         if not party:
             return []
+        today = Pool().get('ir.date').today()
         return cls.search(['OR',
                 ('party', '=', party.id),
-                # one guardian row must satisfy both conditions
+                # one guardian row must satisfy all the conditions
                 ('guardians', 'where', [
                         ('party', '=', party.id),
                         ('legal_guardian', '=', True),
+                        ['OR',
+                            ('portal_after_majority', '=', True),
+                            ('client.birth_date', '>',
+                                majority_birth_date(today)),
+                            ],
                         ]),
                 ], order=[('number', 'ASC')])
+
+
+class Guardian(metaclass=PoolMeta):
+    __name__ = 'therapy.client.guardian'
+
+    portal_after_majority = fields.Boolean(
+        "Portal Access When Adult",
+        help="The client, as an adult, lets this person keep seeing their "
+        "record in the portal. Without it a guardian's portal access ends "
+        "on the client's 18th birthday.")
+
+    @classmethod
+    def default_portal_after_majority(cls):
+        return False

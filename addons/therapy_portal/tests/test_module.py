@@ -2,9 +2,11 @@ import datetime as dt
 
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
     ModuleTestCase, RouteTestCase, with_transaction)
+from trytond.transaction import Transaction
 
 PASSWORD = 'correct horse battery staple'
 
@@ -19,6 +21,7 @@ class TherapyPortalTestCase(CompanyTestMixin, ModuleTestCase):
         pool = Pool()
         Party = pool.get('party.party')
         Client = pool.get('therapy.client')
+        Guardian = pool.get('therapy.client.guardian')
         company = create_company()
         with set_company(company):
             kid, mom, aunt, adult = Party.create([
@@ -32,10 +35,60 @@ class TherapyPortalTestCase(CompanyTestMixin, ModuleTestCase):
                                         'legal_guardian': False},
                                     ])],
                         }, {'party': adult.id}])
+            Client.write([child], {
+                    'birth_date': dt.date.today() - dt.timedelta(days=3650)})
             self.assertEqual(Client.for_portal_party(mom), [child])
             self.assertEqual(Client.for_portal_party(aunt), [])
             self.assertEqual(Client.for_portal_party(adult), [grown])
             self.assertEqual(child.portal_parties(), [kid, mom])
+
+            # the child turns 18 today: the parent's access ends ...
+            eighteen = dt.date.today().replace(
+                year=dt.date.today().year - 18)
+            Client.write([child], {'birth_date': eighteen})
+            self.assertEqual(Client.for_portal_party(mom), [])
+            self.assertEqual(Client(child.id).portal_parties(), [kid])
+            # ... unless the adult client lets them keep it
+            mom_row, = [g for g in child.guardians if g.party == mom]
+            Guardian.write([mom_row], {'portal_after_majority': True})
+            self.assertEqual(Client.for_portal_party(mom), [child])
+            self.assertEqual(Client(child.id).portal_parties(), [kid, mom])
+
+    @with_transaction()
+    def test_portal_secrets_unreadable_by_staff(self):
+        "Hashes, tokens and session keys: refused to every staff role"
+        pool = Pool()
+        Party = pool.get('party.party')
+        User = pool.get('res.user')
+        WebUser = pool.get('web.user')
+        Session = pool.get('web.user.session')
+        ModelData = pool.get('ir.model.data')
+        company = create_company()
+        with set_company(company):
+            party, = Party.create([{'name': "Pat Parent"}])
+            web_user, = WebUser.create([{
+                        'email': 'pat@example.com', 'password': PASSWORD,
+                        'party': party.id}])
+            web_user.new_session()
+            owner, = User.create([{
+                        'name': "Owner", 'login': 'owner',
+                        'groups': [('add', [ModelData.get_id(
+                                        'therapy_scheduling', 'group_owner')])],
+                        }])
+        with Transaction().set_user(owner.id), \
+                Transaction().set_context(_check_access=True):
+            # the login itself stays visible to the owner
+            self.assertEqual(
+                WebUser.read([web_user.id], ['email'])[0]['email'],
+                'pat@example.com')
+            for field in ['password_hash', 'reset_password_token',
+                    'email_token']:
+                with self.assertRaises(AccessError, msg=field):
+                    WebUser.read([web_user.id], [field])
+            with self.assertRaises(AccessError):
+                WebUser.search([('password_hash', '!=', None)])
+            with self.assertRaises(AccessError):
+                Session.search([])
 
 
 class TherapyPortalRouteTestCase(RouteTestCase):
