@@ -90,29 +90,38 @@ class MenusTestCase(unittest.TestCase):
         pool = Pool()
         RoleHome = pool.get('therapy.role.home')
         User = pool.get('res.user')
+        Group = pool.get('res.group')
         ModelData = pool.get('ir.model.data')
         Action = pool.get('ir.action')
-        day_sheet = Action(ModelData.get_id(
-                'therapy_scheduling', 'act_appointment_day_sheet'))
-        calendar = Action(ModelData.get_id(
-                'therapy_scheduling', 'act_my_calendar'))
-        with set_company(create_company()):
-            desk = create_user('desk', ROLES['desk'])
-            clinician = create_user('clinician', ROLES['clinician'])
-            chosen = create_user('chosen', ROLES['desk'])
-        RoleHome.delete(RoleHome.search([]))
+
+        def action(module, xml_id):
+            return Action(ModelData.get_id(module, xml_id))
+        day_sheet = action('therapy_scheduling', 'act_appointment_day_sheet')
+        calendar = action('therapy_scheduling', 'act_my_calendar')
+        owner_home = action('therapy_reporting', 'act_home_owner')
+        role, other = Group.create([{'name': "Test Role"},
+                {'name': "Role Without Home"}])
         RoleHome.create([{
-                    'group': ModelData.get_id(
-                        'therapy_scheduling', 'group_front_desk'),
-                    'action': day_sheet.id, 'sequence': 60}])
+                    'group': role.id, 'action': day_sheet.id,
+                    'sequence': 99}])
+        with set_company(create_company()):
+            tester = create_user('tester', [])
+            owner = create_user('owner', ROLES['owner'])
+            chosen = create_user('chosen', [])
+            nobody = create_user('nobody', [])
+        User.write([tester, chosen], {'groups': [('add', [role.id])]})
+        User.write([owner], {'groups': [('add', [role.id])]})
+        User.write([nobody], {'groups': [('add', [other.id])]})
         User.write([chosen], {'actions': [('add', [calendar.id])]})
 
         def login_actions(user):
             with Transaction().set_user(user.id):
                 return User.get_preferences()['actions']
 
-        self.assertEqual(login_actions(desk), [day_sheet.id])
+        self.assertEqual(login_actions(tester), [day_sheet.id])
+        # the role first by sequence wins: the owner's home (10)
+        self.assertEqual(login_actions(owner), [owner_home.id])
         # no home for the role: nothing opens, as before
-        self.assertEqual(login_actions(clinician), [])
+        self.assertEqual(login_actions(nobody), [])
         # a user's own login actions win over the role's home
         self.assertEqual(login_actions(chosen), [calendar.id])
