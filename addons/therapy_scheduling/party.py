@@ -5,12 +5,19 @@ addresses and contact mechanisms is kept, so a changed reminder address
 shows who changed it, when, and from what."""
 from trytond.pool import PoolMeta
 
+from .phi import PHIMixin
 
-class Address(metaclass=PoolMeta):
+
+class Party(PHIMixin, metaclass=PoolMeta):
+    "Clients and guardians are parties: their names are PHI"
+    __name__ = 'party.party'
+
+
+class Address(PHIMixin, metaclass=PoolMeta):
     __name__ = 'party.address'
     _history = True
 
 
-class ContactMechanism(metaclass=PoolMeta):
+class ContactMechanism(PHIMixin, metaclass=PoolMeta):
     __name__ = 'party.contact_mechanism'
     _history = True

@@ -1,0 +1,99 @@
+"""One guard for the models that hold PHI.
+
+Tryton applies record rules to `read` and `search`, but three read paths
+go around them (SECURITY.md §0.11): `export_data` with explicit ids (and
+the data route and sao's export built on it), `history_revisions`, and the
+export of the attachments and notes of a record. A model holding PHI
+inherits PHIMixin and each of those paths first checks the user's rules on
+the records asked for; exported text that a spreadsheet would run as a
+formula (= + - @) is neutralised.
+
+Every model of ours is either PHI (PHIMixin) or listed in NOT_PHI with
+why: `tests/test_phi_guard.py` walks the pool and fails for a model that
+is neither, so a new model cannot ship unguarded by accident."""
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
+
+FORMULA_STARTS = ('=', '+', '-', '@', '\t', '\r')
+
+# models of ours that hold no PHI, and why
+NOT_PHI = {
+    'therapy.configuration': "practice settings",
+    'therapy.configuration.sequence': "practice settings",
+    'therapy.location': "the practice's places",
+    'therapy.room': "the practice's places",
+    'therapy.service': "the practice's service catalogue",
+    'therapy.holiday': "practice calendar",
+    'therapy.availability': "clinicians' working hours",
+    'therapy.availability.exception': "clinicians' time off",
+    'company.employee-therapy.location': "where clinicians work",
+    'therapy.role.home': "which board a role opens",
+    'therapy.appointment.override': "who overrode a booking rule, when",
+    'therapy.note.template': "the practice's note templates",
+    'therapy.note.template.section': "the practice's note templates",
+    'therapy.intervention': "the practice's catalogue of interventions",
+    'therapy.icd10': "the public ICD-10-CM code set",
+    'therapy.form.template': "the practice's blank forms",
+    'therapy.form.question': "the practice's blank forms",
+    'therapy.payer': "insurance companies",
+    'therapy.payer.identifier': "insurance companies",
+    'therapy.payer.service': "insurance companies' rules",
+    'therapy.fee': "the practice's fee schedule",
+    'therapy.poverty.guideline': "public HHS tables",
+    'therapy.sliding.tier': "the practice's fee tiers",
+    'therapy.kpi.week': "practice-wide counts and sums, no client",
+    'therapy.receivable.aging': "practice-wide sums, no client",
+    }
+
+
+def neutralise(value):
+    "A cell a spreadsheet will not run as a formula (OWASP CSV injection)"
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def check_readable(Model, ids):
+    "Raise AccessError unless the user's rules let them read all of ids"
+    transaction = Transaction()
+    if not (transaction.user and transaction.check_access):
+        return
+    ids = [i for i in ids if i is not None and i >= 0]
+    if ids:
+        Pool().get('ir.rule').check(Model.__name__, ids, mode='read')
+
+
+class PHIMixin:
+    "A model holding PHI: its rules hold on every read path"
+    __slots__ = ()
+
+    @classmethod
+    def export_data(cls, records, fields_names, header=False):
+        check_readable(cls, [r.id for r in records])
+        rows = super().export_data(records, fields_names, header=header)
+        return [[neutralise(v) for v in row] for row in rows]
+
+    @classmethod
+    def history_revisions(cls, ids):
+        check_readable(cls, ids)
+        return super().history_revisions(ids)
+
+
+class ResourceExportMixin:
+    """Attachments and notes: exported only when their record may be read
+    (Tryton checks that on read and search, not on export)"""
+    __slots__ = ()
+
+    @classmethod
+    def export_data(cls, records, fields_names, header=False):
+        cls.check_access([r.id for r in records], mode='read')
+        rows = super().export_data(records, fields_names, header=header)
+        return [[neutralise(v) for v in row] for row in rows]
+
+
+class Attachment(ResourceExportMixin, metaclass=PoolMeta):
+    __name__ = 'ir.attachment'
+
+
+class Note(ResourceExportMixin, metaclass=PoolMeta):
+    __name__ = 'ir.note'
