@@ -18,6 +18,7 @@ COPY config config
 RUN pip install --no-cache-dir -c constraints.txt . \
     && mkdir -p var/filestore && chown caseload var/filestore
 COPY --from=sao /sao/package var/sao/package
+COPY config/sao-custom.css var/sao/package/custom.css
 USER caseload
 ENV CASELOAD_CONFIG=/srv/caseload/config/docker.conf
 EXPOSE 8000

@@ -30,7 +30,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
-sao: $(SAO_ROOT)/package/index.html
+sao: $(SAO_ROOT)/package/index.html $(SAO_ROOT)/package/custom.css
 
 # Unpacked from the npm tarball and installed inside the package: sao's
 # index.html loads node_modules/ relatively. --legacy-peer-deps skips a dev
@@ -42,6 +42,10 @@ $(SAO_ROOT)/package/index.html:
 	cd $(SAO_ROOT)/package && npm install --silent --omit=dev \
 		--ignore-scripts --legacy-peer-deps --no-audit --no-fund
 	test -f $@
+
+# sao loads custom.css from its root: Caseload's few style rules
+$(SAO_ROOT)/package/custom.css: config/sao-custom.css $(SAO_ROOT)/package/index.html
+	cp config/sao-custom.css $@
 
 # Browser tests drive Debian's Chromium (never a downloaded browser).
 browser:
