@@ -988,8 +988,9 @@ class DemoClinical:
 
     # --- treatment plans -----------------------------------------------------
     def create_plans(self):
-        """An active signed plan for four measure clients and a speech
-        client; one overdue for review, one with the version it replaced"""
+        """An active signed plan for four measure clients, a speech client
+        and the supervisee's regulars; one overdue for review, one with the
+        version it replaced"""
         speech = next((c for c in self.clients.values()
                 if c.discipline == 'speech'
                 and len(self.by_client[c.id]) >= 10), None)
@@ -1004,6 +1005,15 @@ class DemoClinical:
             self.create_plan(client, days, client_signs, previous=previous)
         if speech:
             self.create_plan(speech.id, 50, True)
+        # the supervisee's other regulars too: their plan's goals stand
+        # beside the notes the clinician writes
+        planned = set(self.measure_clients[:PLAN_CLIENTS]) | (
+            {speech.id} if speech else set())
+        employee = self.employee_id(SUPERVISEE)
+        for client in self.clients.values():
+            if (client.clinician == employee and client.id not in planned
+                    and len(self.by_client[client.id]) >= 4):
+                self.create_plan(client.id, 30 + client.id % 40, True)
 
     def plan_goals(self, client, start):
         "Goals -> objectives -> interventions, by the primary diagnosis"
