@@ -96,14 +96,17 @@ def wait_tab(page, pattern):
     return title.first.inner_text().strip().lstrip('×').strip()
 
 
-def type_in(field, text):
+def type_in(field, text, leave=True):
     """Type into a field sao may still be filling (a new record's
-    defaults land after the dialog shows): again until the text stays"""
+    defaults land after the dialog shows): again until the text stays.
+    A text field is left (sao takes its text then); a record field's
+    search is left open to pick from."""
     for _ in range(20):
         field.fill(text)
         field.page.wait_for_timeout(300)
         if field.input_value() == text:
-            field.blur()  # sao takes a text when it is left
+            if leave:
+                field.blur()
             return
     raise AssertionError(f"{text!r} did not stay in the field")
 

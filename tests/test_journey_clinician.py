@@ -120,7 +120,7 @@ def test_clinician_journey(page, demo_server, demo_database):
         # the note's client, passed by the note
         expect(new_diagnosis.get_by_label('Client')).to_have_value(
             client_name, timeout=TIMEOUT)
-        type_in(code, 'F43.23')
+        type_in(code, 'F43.23', leave=False)
         choice = page.locator('.dropdown-menu:visible li', has_text='F43.23')
         journey.click(choice.first, "Pick F43.23")
         journey.click(new_diagnosis.get_by_role('button', name='Save'),
@@ -190,7 +190,7 @@ def test_clinician_journey(page, demo_server, demo_database):
             "New diagnosis")
         code = problems.get_by_label('ICD-10-CM')
         code.wait_for(timeout=TIMEOUT)
-        type_in(code, 'Z63.0')
+        type_in(code, 'Z63.0', leave=False)
         journey.click(page.locator('.dropdown-menu:visible li',
                 has_text='Z63.0').first, "Pick Z63.0")
         assert name in problems.get_by_label('Client').input_value()

@@ -69,8 +69,8 @@ def test_supervisor_journey(page, demo_server, demo_database):
         attestation = wizard.locator('textarea[name="attestation"]')
         attestation.wait_for(timeout=TIMEOUT)
         # the practice's attestation, shown before signing
-        assert 'agree with the assessment and plan' in (
-            attestation.input_value())
+        expect(attestation).to_have_value(re.compile(
+                'agree with the assessment and plan'), timeout=TIMEOUT)
         assert client in wizard.inner_text()
         type_in(attestation, ATTESTATION)
         journey.shot('cosign-attestation')
