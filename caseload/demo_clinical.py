@@ -13,9 +13,13 @@ stamps them with its module-level now(), which signed_at() below sets for
 the duration of one signing. Forms are completed with do_complete's own
 `when`.
 
-What the clinician login (Morgan Patel, a supervisee) finds: overdue notes
-(some not started, two unsigned drafts), two signed notes waiting for the
-supervisor's co-signature, and the rest co-signed.
+What the clinician login (Morgan Patel, a supervisee) finds: a session
+today whose note is still to write (the demo books one when the schedule
+has none yet today), overdue notes (some not started, two unsigned drafts
+listing the client's diagnoses), a note the supervisor returned with
+comments, signed notes waiting for the supervisor's co-signature, the rest
+co-signed, and a client with a risk flag. The supervisor login (Avery
+Brooks, also a clinician) finds those notes awaiting their co-signature.
 """
 import contextlib
 import datetime as dt
@@ -34,7 +38,12 @@ SUPERVISEE, SUPERVISOR, FRONT_DESK = 'clinician', 'supervisor', 'frontdesk'
 DIRECTOR_GROUP = ('therapy_clinical', 'group_clinical_director')
 # documentation debt left for the supervisee: notes not started, drafts
 # and signed notes waiting for co-signature; one missing for the supervisor
-MISSING, DRAFTS, AWAITING_COSIGN, SUPERVISOR_MISSING = 3, 2, 2, 1
+MISSING, DRAFTS, AWAITING_COSIGN, SUPERVISOR_MISSING = 3, 2, 6, 1
+# of those awaiting co-signature, the latest goes back with comments
+RETURN_COMMENTS = (
+    "Please add the client's own words on the week's stressors to the "
+    "Subjective section, and tie the Assessment to the treatment plan's "
+    "objective (activity log). Then sign again.")
 DEBT_WITHIN = dt.timedelta(days=10)
 # sessions that ended less than this ago have no note yet
 WRITING = dt.timedelta(minutes=30)
@@ -375,7 +384,7 @@ MEASURE_COURSES = [
     ('improving', (15, 5), (16, 7), False),
     ('improving', (21, 9), (11, 5), False),
     ('improving', (12, 4), (17, 8), False),
-    ('worse', (8, 16), (7, 13), False),
+    ('worse', (8, 16), (7, 13), True),
     ('steady', (16, 13), (12, 10), True),
     ]
 # the clinicians (as named in demo.CLINICIANS) of the clients above
@@ -494,8 +503,9 @@ def load(database, user_id, company_id):
 
 @contextlib.contextmanager
 def signed_at(when):
-    """Sign (notes, co-signatures, addenda, plans) as if it were `when`:
-    the addon stamps signatures with its module-level now()"""
+    """Sign (notes, co-signatures and returns, addenda, plans) as if it
+    were `when`: the addon stamps signatures with the module-level now() of
+    note.py (supervision and addenda call it there) and plan.py"""
     from therapy_clinical import note, plan
     saved = note.now, plan.now
     note.now = plan.now = lambda: when
@@ -529,11 +539,13 @@ class DemoClinical:
     def load(self):
         self.find_users()
         self.grant_director()
+        self.book_session_today()
         self.sessions = self.attended_sessions()
         self.clients = self.read_clients()
         self.measure_clients = self.pick_measure_clients()
         self.diagnoses = self.create_diagnoses()
         self.debts = self.pick_debts()
+        self.debts.update(self.sessions_today())
         self.measures = self.plan_measures()
         self.create_notes()
         self.create_plans()
@@ -577,6 +589,57 @@ class DemoClinical:
                         ('add', [ModelData.get_id(*DIRECTOR_GROUP)])]})
 
     # --- sessions ------------------------------------------------------------
+    def book_session_today(self):
+        """A session of the supervisee's that took place today in its
+        location's day, for the clinician's home: the schedule's own when
+        there is one, else one booked now (on weekends and holidays too)
+        with a regular client, ending before now where the day allows"""
+        from therapy_scheduling.appointment import local_time, to_utc
+        Appointment = self.pool.get('therapy.appointment')
+        employee = self.employee_id(SUPERVISEE)
+        if not employee or Appointment.search([
+                    ('clinician', '=', employee),
+                    ('local_today', '=', True),
+                    ('state', 'in', ['arrived', 'completed']),
+                    ], limit=1):
+            return
+        booked = {a.client for a in Appointment.search([
+                    ('clinician', '=', employee),
+                    ('local_today', '=', True),
+                    ])}
+        regulars = [a for a in Appointment.search([
+                    ('clinician', '=', employee),
+                    ('state', '=', 'completed'),
+                    ('client', '!=', None),
+                    ('start', '<', self.now - dt.timedelta(days=1)),
+                    ], order=[('start', 'DESC')], limit=50)
+            if a.client not in booked]
+        if not regulars:
+            return
+        last = regulars[0]
+        timezone = last.location.timezone
+        local_now = local_time(self.now, timezone).replace(tzinfo=None)
+        start = max(local_now - dt.timedelta(minutes=60),
+            local_now.replace(hour=0, minute=0, second=0, microsecond=0))
+        start = to_utc(start.replace(minute=start.minute // 5 * 5, second=0,
+                microsecond=0), timezone)
+        end = start + (last.end - last.start)
+        # as root: a demo session outside the clinician's weekly hours
+        # needs no override
+        with Transaction().set_user(0):
+            Appointment.create([{
+                        'company': self.company.id,
+                        'client': last.client.id,
+                        'clinician': employee,
+                        'location': last.location.id,
+                        'service': last.service.id,
+                        'modality': last.modality,
+                        'place_of_service': last.place_of_service,
+                        'start': start,
+                        'end': end,
+                        'state': 'completed' if end <= self.now else 'arrived',
+                        }])
+
     def attended_sessions(self):
         "[Session] of the attended clients, oldest first"
         pool = self.pool
@@ -688,6 +751,17 @@ class DemoClinical:
                 and s.client not in self.measure_clients]
             debts.update(zip(recent, kinds))
         return debts
+
+    def sessions_today(self):
+        """{(appointment, client): 'missing'}: the supervisee writes today's
+        notes tonight"""
+        Appointment = self.pool.get('therapy.appointment')
+        today = {a.id for a in Appointment.search([
+                    ('clinician', '=', self.employee_id(SUPERVISEE)),
+                    ('local_today', '=', True),
+                    ])}
+        return {(s.appointment, s.client): 'missing' for s in self.sessions
+            if s.appointment in today}
 
     def plan_measures(self):
         """{client: [Session]}: a PHQ-9 and a GAD-7 at the first session,
@@ -829,6 +903,7 @@ class DemoClinical:
                 for note, session in zip(note_ids, sessions)
                 if self.debts.get((session.appointment, session.client))
                 != 'draft'])
+        self.return_note()
         self.add_addendum()
 
     def sign_notes(self, notes):
@@ -868,6 +943,22 @@ class DemoClinical:
                     signed_at(when):
                 Note.cosign(Note.browse([n for n, _ in day]))
 
+    def return_note(self):
+        "The supervisor sends the latest note awaiting them back"
+        Note = self.pool.get('therapy.note')
+        notes = Note.search([
+                ('clinician', '=', self.employee_id(SUPERVISEE)),
+                ('state', '=', 'signed'),
+                ('cosign_required', '=', True),
+                ], order=[('date', 'DESC'), ('id', 'DESC')], limit=1)
+        if not notes:
+            return
+        note, = notes
+        when = min(note.signed_at + dt.timedelta(hours=16), self.now)
+        with Transaction().set_user(self.user_id(SUPERVISOR)), \
+                signed_at(when):
+            Note.send_back([note], RETURN_COMMENTS)
+
     def add_addendum(self):
         "A late entry on one of the supervisor's signed notes"
         pool = self.pool
@@ -897,8 +988,9 @@ class DemoClinical:
 
     # --- treatment plans -----------------------------------------------------
     def create_plans(self):
-        """An active signed plan for four measure clients and a speech
-        client; one overdue for review, one with the version it replaced"""
+        """An active signed plan for four measure clients, a speech client
+        and the supervisee's regulars; one overdue for review, one with the
+        version it replaced"""
         speech = next((c for c in self.clients.values()
                 if c.discipline == 'speech'
                 and len(self.by_client[c.id]) >= 10), None)
@@ -913,6 +1005,15 @@ class DemoClinical:
             self.create_plan(client, days, client_signs, previous=previous)
         if speech:
             self.create_plan(speech.id, 50, True)
+        # the supervisee's other regulars too: their plan's goals stand
+        # beside the notes the clinician writes
+        planned = set(self.measure_clients[:PLAN_CLIENTS]) | (
+            {speech.id} if speech else set())
+        employee = self.employee_id(SUPERVISEE)
+        for client in self.clients.values():
+            if (client.clinician == employee and client.id not in planned
+                    and len(self.by_client[client.id]) >= 4):
+                self.create_plan(client.id, 30 + client.id % 40, True)
 
     def plan_goals(self, client, start):
         "Goals -> objectives -> interventions, by the primary diagnosis"

@@ -195,15 +195,20 @@ def test_clinician_writes_overdue_note(page, demo_server, demo_database):
         # clinician cells are links to their own records
         signed.first.locator('td').nth(2).dblclick()
         form = front_tab(page).locator('.form').first
-        for heading in ['Subjective', 'Objective', 'Assessment', 'Plan']:
-            form.get_by_text(heading, exact=True).first.wait_for(
-                timeout=TIMEOUT)
+        # the note on one page: each section of the template a card, in
+        # order (the heading, then the text)
+        sections = form.locator('.list-form .list-form-item')
+        sections.nth(3).locator('textarea').wait_for(timeout=TIMEOUT)
+        assert [card.locator('input').input_value()
+            for card in sections.all()] == [
+                'Subjective', 'Objective', 'Assessment', 'Plan']
         state = form.get_by_label('State')
         assert state.locator('option:checked').inner_text() in {
             'Signed', 'Co-signed'}
         assert state.is_disabled()
-        # locked: no new section on a signed note
-        assert form.get_by_role('button', name='New').first.is_disabled()
+        # locked in the form itself: nothing to type into
+        for area in sections.locator('textarea').all():
+            assert area.input_value() and not area.is_editable()
         page.mouse.move(0, 0)  # no hover highlight in the picture
         page.screenshot(path=str(shots / 'sao-note.png'))
     except Exception as exc:
@@ -273,6 +278,11 @@ def test_outcome_graph(page, demo_server, demo_database):
         assert 'active' in phq9_tab.locator('xpath=..').get_attribute('class')
         points = front_tab(page).locator('.graph svg circle')
         points.nth(1).wait_for(timeout=TIMEOUT)
+        # on the published 0-27 scale, over the severity bands
+        legend = front_tab(page).locator('.graph').inner_text()
+        for band in ['Mild (from 5)', 'Moderate (from 10)',
+                'Moderately severe (from 15)', 'Scale maximum']:
+            assert band in legend, legend
         page.screenshot(path=str(shots / 'sao-outcome-graph.png'))
     except Exception as exc:
         failed(page, shots / 'sao-outcome-graph-failure.png', errors, exc)

@@ -1,4 +1,5 @@
-"""Outcome measures over time: scheduling and the caseload's latest scores.
+"""Outcome measures over time: scheduling, the caseload's latest scores
+and the trend graph's fixed scale with its severity bands.
 
 schedule() drafts the measures due at each client's next session (the
 response waits, linked to the appointment, for the client or the clinician
@@ -11,10 +12,15 @@ from sql import Null
 from sql.operators import Exists
 
 from trytond.model import ModelSQL, ModelView, fields
-from trytond.pool import Pool
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Bool, Eval
 from trytond.transaction import without_check_access
 
-from .measures import SEVERITIES, is_due
+from .measures import SEVERITIES, band_floor, is_due, scale_max
+
+# the trend graph's severity bands: each drawn as a line at the band's
+# floor, on the measure's whole published scale (0 to the maximum)
+BAND_FIELDS = ['band_' + s for s, _ in SEVERITIES]
 
 
 @without_check_access
@@ -131,6 +137,9 @@ class MeasureLatest(ModelSQL, ModelView):
             response.score, response.severity, response.risk_flag,
             where=scored & ~Exists(newer))
 
+    def get_rec_name(self, name):
+        return f'{self.template.rec_name}, {self.client.rec_name}'
+
     def get_primary_clinician(self, name):
         clinician = self.client.primary_clinician
         return clinician.id if clinician else None
@@ -165,4 +174,49 @@ class MeasureLatest(ModelSQL, ModelView):
                 }
             for name in names:
                 result[name][latest.id] = values[name]
+        return result
+
+
+class FormResponse(metaclass=PoolMeta):
+    __name__ = 'therapy.form.response'
+
+    measure = fields.Function(
+        fields.Char("Measure"), 'get_measure_scale')
+    scale_max = fields.Function(
+        fields.Integer("Scale maximum",
+            help="The highest score of the measure: the graph shows the "
+            "whole published scale."),
+        'get_measure_scale')
+    band_minimal = fields.Function(
+        fields.Integer("Minimal"), 'get_measure_scale')
+    band_mild = fields.Function(
+        fields.Integer("Mild"), 'get_measure_scale')
+    band_moderate = fields.Function(
+        fields.Integer("Moderate"), 'get_measure_scale')
+    band_moderately_severe = fields.Function(
+        fields.Integer("Moderately severe"), 'get_measure_scale')
+    band_severe = fields.Function(
+        fields.Integer("Severe"), 'get_measure_scale')
+
+    @classmethod
+    def view_attributes(cls):
+        # a band the measure does not have (GAD-7: moderately severe) is no
+        # line at 0: the graph skips it
+        return super().view_attributes() + [
+            (f'/graph/y/field[@name="{name}"]', 'domain',
+                Bool(Eval(name, 0)))
+            for name in BAND_FIELDS[1:]]
+
+    @classmethod
+    def get_measure_scale(cls, responses, names):
+        result = {n: {} for n in names}
+        for response in responses:
+            measure = response.template.measure if response.template else None
+            values = {'measure': measure}
+            values['scale_max'] = scale_max(measure) if measure else None
+            for name in BAND_FIELDS:
+                values[name] = (band_floor(measure, name[len('band_'):])
+                    if measure else None)
+            for name in names:
+                result[name][response.id] = values[name]
         return result

@@ -30,6 +30,18 @@ MEASURES = {
 ITEM_MIN, ITEM_MAX = 0, 3
 
 
+def scale_max(measure):
+    "The highest score of measure (27 for PHQ-9, 21 for GAD-7)"
+    spec = MEASURES[measure]
+    return spec.items * ITEM_MAX
+
+
+def band_floor(measure, severity):
+    "The lowest score of a severity band of measure, None if it has none"
+    return dict((name, low) for low, name in MEASURES[measure].bands).get(
+        severity)
+
+
 class ScoringError(ValueError):
     pass
 

@@ -3,7 +3,13 @@
 A signed note's content is frozen server-side (check_modification), its
 SHA-256 stored at signing; corrections and late information go into signed
 addenda. Notes of a clinician who needs supervision wait for the
-supervisor's co-signature before they count as final (and billable)."""
+supervisor's co-signature before they count as final (and billable); the
+supervisor may instead return them with comments (supervision.py), which
+takes the signature off: the clinician corrects and signs again.
+
+Signature, co-signature and workflow fields are the server's: Tryton does
+not enforce `readonly` over RPC, so check_modification refuses them from
+any client."""
 import datetime as dt
 
 from trytond.i18n import gettext
@@ -12,7 +18,9 @@ from trytond.model import (
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, check_access
+
+from therapy_scheduling.appointment import format_local, local_time
 
 from .exceptions import NoteSignError
 from .locking import LockedRowMixin, SignedLockMixin
@@ -51,6 +59,21 @@ def user_employees():
     "Employee ids the current user acts as (all of them for root)"
     User = Pool().get('res.user')
     return set(User.get_employees())
+
+
+def note_timezone(note):
+    "The time zone a note's times are shown in: where the session was"
+    for location in [note.appointment and note.appointment.location,
+            note.client and note.client.location]:
+        if location and location.timezone:
+            return location.timezone
+    return note.company.timezone if note.company else None
+
+
+def format_time(value, timezone):
+    "A naive UTC time as the practice reads it there, e.g. 04:10 PM EST"
+    local = local_time(value, timezone)
+    return local.strftime('%I:%M %p %Z') if local else ''
 
 
 def is_employee_user(employee):
@@ -106,13 +129,15 @@ class Note(SignedLockMixin, Workflow, ModelSQL, ModelView):
     interventions = fields.Many2Many(
         'therapy.note-therapy.intervention', 'note', 'intervention',
         "Interventions", states=_draft)
+    # ordered by severity, as a clinician scans them
     suicidal_ideation = fields.Selection(
-        IDEATION, "Suicidal Ideation", states=_draft)
+        IDEATION, "Suicidal Ideation", states=_draft, sort=False)
     homicidal_ideation = fields.Selection(
-        IDEATION, "Homicidal Ideation", states=_draft)
-    self_harm = fields.Selection(SELF_HARM, "Self-Harm", states=_draft)
+        IDEATION, "Homicidal Ideation", states=_draft, sort=False)
+    self_harm = fields.Selection(
+        SELF_HARM, "Self-Harm", states=_draft, sort=False)
     risk_level = fields.Selection(
-        RISK_LEVELS, "Risk Level", states=_draft,
+        RISK_LEVELS, "Risk Level", states=_draft, sort=False,
         help="The clinician's overall judgement of current risk.")
     safety_plan = fields.Boolean(
         "Safety Plan Reviewed", states=_draft)
@@ -123,7 +148,19 @@ class Note(SignedLockMixin, Workflow, ModelSQL, ModelView):
         domain=[('client', '=', Eval('client', -1))], states=_draft,
         # a diagnosis made in this session is added from here, for its client
         context={'client': Eval('client', -1)}, depends={'client'})
-    plan = fields.Text("Plan", states=_draft)
+    # the template's Plan section took its place: only notes written before
+    # show it (it stays part of what they signed)
+    plan = fields.Text(
+        "Plan (earlier notes)",
+        states={
+            'readonly': Eval('state') != 'draft',
+            'invisible': ~Eval('plan'),
+            })
+    plan_goals = fields.Function(
+        fields.Text("Treatment Plan Goals",
+            help="The goals and objectives of the client's active signed "
+            "treatment plan."),
+        'get_plan_goals')
     state = fields.Selection([
             ('draft', "Draft"),
             ('signed', "Signed"),
@@ -146,12 +183,24 @@ class Note(SignedLockMixin, Workflow, ModelSQL, ModelView):
             help="Signed, and co-signed when supervision requires it."),
         'get_final', searcher='search_final')
     addenda = fields.One2Many(
-        'therapy.note.addendum', 'note', "Addenda",
-        states={'readonly': Eval('state') == 'draft'})
+        'therapy.note.addendum', 'note', "Addenda", readonly=True)
     due = fields.Function(fields.DateTime("Due"), 'get_due')
+    # shown where the session took place, whatever the browser's zone
+    session_time = fields.Function(
+        fields.Char("Session"), 'get_local_times')
+    signed_at_local = fields.Function(
+        fields.Char("Signed At"), 'get_local_times')
+    cosigned_at_local = fields.Function(
+        fields.Char("Co-signed At"), 'get_local_times')
+    due_local = fields.Function(fields.Char("Due"), 'get_local_times')
     del _draft
 
-    _unlocked_fields = {'state', 'cosigned_by', 'cosigned_at', 'addenda'}
+    # what only the workflow writes (sign, co-sign, return): refused from
+    # any client
+    _server_fields = {'state', 'cosign_required', 'signed_by', 'signed_at',
+        'content_hash', 'cosigned_by', 'cosigned_at'}
+    # what a signed note still receives, from the workflow only
+    _unlocked_fields = _server_fields | {'addenda'}
 
     @classmethod
     def __setup__(cls):
@@ -167,16 +216,28 @@ class Note(SignedLockMixin, Workflow, ModelSQL, ModelView):
             ('signed', 'cosigned'),
             }
         cls._buttons.update({
+                'copy_forward': {
+                    'invisible': Eval('state') != 'draft',
+                    'depends': ['state'],
+                    },
                 'sign': {
                     'invisible': Eval('state') != 'draft',
                     'depends': ['state'],
                     },
-                'cosign': {
-                    'invisible': ((Eval('state') != 'signed')
-                        | ~Eval('cosign_required', False)),
-                    'depends': ['state', 'cosign_required'],
+                'add_addendum': {
+                    'invisible': Eval('state') == 'draft',
+                    'depends': ['state'],
                     },
                 })
+
+    @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            # a signed session's times are read where it took place
+            ('//group[@id="session_times"]', 'states', {
+                    'invisible': Eval('state') != 'draft',
+                    }, ['state']),
+            ]
 
     @classmethod
     def default_company(cls):
@@ -199,8 +260,9 @@ class Note(SignedLockMixin, Workflow, ModelSQL, ModelView):
         return Transaction().context.get('employee')
 
     def get_rec_name(self, name):
+        Lang = Pool().get('ir.lang')
         return gettext('therapy_clinical.msg_note_rec_name',
-            client=self.client.rec_name, date=self.date)
+            client=self.client.rec_name, date=Lang.get().strftime(self.date))
 
     @fields.depends('start', 'end')
     def on_change_with_minutes(self, name=None):
@@ -281,6 +343,63 @@ class Note(SignedLockMixin, Workflow, ModelSQL, ModelView):
             result[note.id] = end + delay if end else None
         return result
 
+    @classmethod
+    def get_local_times(cls, notes, names):
+        result = {n: {} for n in names}
+        due = cls.get_due(notes, 'due')
+        for note in notes:
+            timezone = note_timezone(note)
+            session = format_local(note.start, timezone)
+            if note.start and note.end:
+                start = local_time(note.start, timezone)
+                session = (f'{start:%a %b %d, %Y %I:%M %p} - '
+                    + format_time(note.end, timezone))
+            values = {
+                'session_time': session or None,
+                'signed_at_local': format_local(note.signed_at, timezone),
+                'cosigned_at_local': format_local(note.cosigned_at, timezone),
+                'due_local': format_local(due[note.id], timezone),
+                }
+            for name in names:
+                result[name][note.id] = values[name] or None
+        return result
+
+    def get_plan_goals(self, name):
+        "The active plan's goals and objectives, as this user may read them"
+        pool = Pool()
+        Plan = pool.get('therapy.treatment.plan')
+        Lang = pool.get('ir.lang')
+        ModelAccess = pool.get('ir.model.access')
+        if not self.client:
+            return None
+        with check_access():
+            if not ModelAccess.check(
+                    Plan.__name__, 'read', raise_exception=False):
+                return None
+            plans = Plan.search([
+                    ('client', '=', self.client.id),
+                    ('state', '=', 'active'),
+                    ], order=[('start_date', 'DESC'), ('id', 'DESC')],
+                limit=1)
+            if not plans:
+                return gettext('therapy_clinical.msg_note_no_active_plan')
+            plan, = plans
+            lang = Lang.get()
+            lines = [gettext('therapy_clinical.msg_note_plan_heading',
+                    start=lang.strftime(plan.start_date),
+                    review=lang.strftime(plan.review_due))]
+            for number, goal in enumerate(plan.goals, 1):
+                lines += ['', f'{number}. {goal.description.strip()}']
+                for objective in goal.objectives:
+                    status = dict(
+                        objective.__class__.status.selection)[objective.status]
+                    lines.append(gettext(
+                            'therapy_clinical.msg_note_plan_objective',
+                            objective=objective.description.strip(),
+                            target=lang.strftime(objective.target_date),
+                            status=status))
+        return '\n'.join(lines)
+
     def signed_content(self):
         "What the signature covers, in a stable form"
         return {
@@ -331,7 +450,26 @@ class Note(SignedLockMixin, Workflow, ModelSQL, ModelView):
     def locked_message(self):
         return gettext('therapy_clinical.msg_note_signed_locked',
             note=self.rec_name, signer=self.signed_by.rec_name,
-            date=self.signed_at)
+            date=format_local(self.signed_at, note_timezone(self)))
+
+    @classmethod
+    def check_modification(cls, mode, notes, values=None, external=False):
+        super().check_modification(
+            mode, notes, values=values, external=external)
+        if not external:
+            return
+        if mode == 'write' and (values.keys() & cls._server_fields):
+            raise AccessError(gettext(
+                    'therapy_clinical.msg_note_server_fields',
+                    fields=', '.join(sorted(
+                            getattr(cls, f).string for f in (
+                                values.keys() & cls._server_fields)))))
+        if mode == 'create':
+            for note in notes:
+                if note.state != 'draft' or any(getattr(note, f)
+                        for f in cls._server_fields - {'state'}):
+                    raise AccessError(gettext(
+                            'therapy_clinical.msg_note_create_draft'))
 
     @classmethod
     def validate(cls, notes):
@@ -378,20 +516,51 @@ class Note(SignedLockMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     @ModelView.button
-    @Workflow.transition('cosigned')
-    def cosign(cls, notes):
-        User = Pool().get('res.user')
-        user = User(Transaction().user)
+    def copy_forward(cls, notes):
+        """Fill a draft's empty sections (and empty diagnoses and
+        interventions) from the client's last signed note of the same
+        template that the user may read; nothing else is touched, and a
+        signed note never"""
         for note in notes:
-            if not is_employee_user(note.clinician.supervisor):
+            if note.state != 'draft':
+                raise AccessError(note.locked_message())
+            previous = note.last_signed()
+            if not previous:
                 raise NoteSignError(gettext(
-                        'therapy_clinical.msg_note_cosign_not_supervisor',
-                        note=note.rec_name,
-                        supervisor=(note.clinician.supervisor.rec_name
-                            if note.clinician.supervisor else '-')))
-            note.cosigned_by = user
-            note.cosigned_at = now()
+                        'therapy_clinical.msg_note_copy_forward_none',
+                        client=note.client.rec_name,
+                        template=(note.template.rec_name
+                            if note.template else '-')))
+            earlier = {s.name: s.content for s in previous.sections}
+            for section in note.sections:
+                if (not (section.content or '').strip()
+                        and (earlier.get(section.name) or '').strip()):
+                    section.content = earlier[section.name]
+            note.sections = note.sections
+            if not note.diagnoses:
+                note.diagnoses = [d for d in previous.diagnoses
+                    if d.active_problem]
+            if not note.interventions:
+                note.interventions = previous.interventions
         cls.save(notes)
+
+    def last_signed(self):
+        "The client's latest signed note of this template the user reads"
+        with check_access():
+            notes = self.search([
+                    ('client', '=', self.client.id),
+                    ('template', '=', self.template.id
+                        if self.template else None),
+                    ('state', 'in', ['signed', 'cosigned']),
+                    ('id', '!=', self.id),
+                    ], order=[('date', 'DESC'), ('signed_at', 'DESC')],
+                limit=1)
+        return notes[0] if notes else None
+
+    @classmethod
+    @ModelView.button_action('therapy_clinical.wizard_note_addendum')
+    def add_addendum(cls, notes):
+        pass
 
     @classmethod
     def open_for(cls, appointments):
@@ -454,13 +623,29 @@ class NoteSection(NoteChildMixin, sequence_ordered(), ModelSQL, ModelView):
     __name__ = 'therapy.note.section'
     _history = True
 
+    _locked = {'readonly': Eval('note_state', 'draft') != 'draft'}
     note = fields.Many2One(
         'therapy.note', "Note", required=True, ondelete='CASCADE')
-    name = fields.Char("Heading", required=True)
+    name = fields.Char("Heading", required=True, states=_locked)
     guidance = fields.Function(fields.Text("Guidance"), 'get_template_section')
     required = fields.Function(
         fields.Boolean("Required"), 'get_template_section')
-    content = fields.Text("Content")
+    content = fields.Text("Content", states=_locked)
+    # read-only in the form itself once the note is signed, not refused
+    # only when saving
+    note_state = fields.Function(
+        fields.Selection('get_note_states', "Note State"),
+        'on_change_with_note_state')
+    del _locked
+
+    @classmethod
+    def get_note_states(cls):
+        return Pool().get('therapy.note').fields_get(
+            ['state'])['state']['selection']
+
+    @fields.depends('note', '_parent_note.state')
+    def on_change_with_note_state(self, name=None):
+        return self.note.state if self.note else 'draft'
 
     def get_template_section(self, name):
         "From the note template's section of the same heading"
@@ -501,98 +686,6 @@ class NoteDiagnosis(NoteChildMixin, ModelSQL):
     diagnosis = fields.Many2One(
         'therapy.client.diagnosis', "Diagnosis", required=True,
         ondelete='RESTRICT')
-
-
-class Addendum(Workflow, ModelSQL, ModelView):
-    "Note Addendum"
-    __name__ = 'therapy.note.addendum'
-    _history = True
-
-    note = fields.Many2One(
-        'therapy.note', "Note", required=True, ondelete='RESTRICT',
-        domain=[('state', '!=', 'draft')],
-        states={'readonly': Eval('state') != 'draft'})
-    author = fields.Many2One('res.user', "Author", readonly=True)
-    content = fields.Text(
-        "Addendum", required=True,
-        states={'readonly': Eval('state') != 'draft'})
-    state = fields.Selection([
-            ('draft', "Draft"),
-            ('signed', "Signed"),
-            ], "State", readonly=True, required=True)
-    signed_at = fields.DateTime("Signed At", readonly=True)
-    content_hash = fields.Char("Content SHA-256", readonly=True, size=64)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.__access__.add('note')
-        cls._order = [('create_date', 'ASC'), ('id', 'ASC')]
-        cls._transitions |= {('draft', 'signed')}
-        cls._buttons.update({
-                'sign': {
-                    'invisible': Eval('state') != 'draft',
-                    'depends': ['state'],
-                    },
-                })
-
-    @classmethod
-    def default_state(cls):
-        return 'draft'
-
-    @classmethod
-    def default_author(cls):
-        return Transaction().user
-
-    @classmethod
-    def preprocess_values(cls, mode, values):
-        values = super().preprocess_values(mode, values)
-        if mode == 'create':
-            # the author is whoever writes it, whatever the client sends
-            values['author'] = Transaction().user
-        return values
-
-    def signed_content(self):
-        return {
-            'note': self.note.id,
-            'note_hash': self.note.content_hash,
-            'author': self.author.id,
-            'content': self.content,
-            'signed_at': self.signed_at,
-            }
-
-    @classmethod
-    def check_modification(cls, mode, addenda, values=None, external=False):
-        super().check_modification(
-            mode, addenda, values=values, external=external)
-        if mode == 'create':
-            for addendum in addenda:
-                if addendum.note.state == 'draft':
-                    raise AccessError(gettext(
-                            'therapy_clinical.msg_addendum_draft_note',
-                            note=addendum.note.rec_name))
-        if mode == 'write' and values.keys() <= {'state'}:
-            return
-        if mode in {'write', 'delete'}:
-            for addendum in addenda:
-                if addendum.state != 'draft':
-                    raise AccessError(gettext(
-                            'therapy_clinical.msg_addendum_signed',
-                            note=addendum.note.rec_name))
-
-    @classmethod
-    @ModelView.button
-    @Workflow.transition('signed')
-    def sign(cls, addenda):
-        user = Transaction().user
-        for addendum in addenda:
-            if user and addendum.author.id != user:
-                raise NoteSignError(gettext(
-                        'therapy_clinical.msg_addendum_not_author',
-                        author=addendum.author.rec_name))
-            addendum.signed_at = now()
-            addendum.content_hash = content_hash(addendum.signed_content())
-        cls.save(addenda)
 
 
 class Appointment(metaclass=PoolMeta):

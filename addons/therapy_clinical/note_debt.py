@@ -13,6 +13,7 @@ from email.message import EmailMessage
 
 from sql import Literal, Null
 from sql.conditionals import Case
+from sql.operators import Exists
 
 from trytond import config
 from trytond.i18n import gettext
@@ -29,6 +30,7 @@ from .units import units_for
 DEBT_STATUS = [
     ('missing', "Not started"),
     ('draft', "Unsigned draft"),
+    ('returned', "Returned by supervisor"),
     ('cosign', "Awaiting co-signature"),
     ]
 
@@ -85,6 +87,11 @@ class NoteBilling(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order = [('date', 'DESC'), ('id', 'DESC')]
+
+    def get_rec_name(self, name):
+        Lang = Pool().get('ir.lang')
+        return gettext('therapy_clinical.msg_note_rec_name',
+            client=self.client.rec_name, date=Lang.get().strftime(self.date))
 
     @classmethod
     def table_query(cls):
@@ -152,6 +159,9 @@ class NoteDebt(ModelSQL, ModelView):
         fields.Boolean("Overdue"), 'get_overdue', searcher='search_overdue')
     days_overdue = fields.Function(
         fields.Integer("Days Overdue"), 'get_days_overdue')
+    awaiting_my_cosign = fields.Function(
+        fields.Boolean("Awaiting My Co-signature"),
+        'get_awaiting_my_cosign')
 
     @classmethod
     def __setup__(cls):
@@ -163,7 +173,19 @@ class NoteDebt(ModelSQL, ModelView):
                     'invisible': Eval('status') == 'cosign',
                     'depends': ['status'],
                     },
+                'cosign': {
+                    'invisible': ~Eval('awaiting_my_cosign', False),
+                    'depends': ['awaiting_my_cosign'],
+                    },
                 })
+
+    def get_rec_name(self, name):
+        "The client and when the session was, as a tab title reads it"
+        return f'{self.client.rec_name}, {self.appointment.local_time}'
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        return [('client.rec_name',) + tuple(clause[1:])]
 
     @classmethod
     def table_query(cls):
@@ -171,8 +193,13 @@ class NoteDebt(ModelSQL, ModelView):
         attendee = pool.get('therapy.appointment.attendee').__table__()
         appointment = pool.get('therapy.appointment').__table__()
         note = pool.get('therapy.note').__table__()
+        review = pool.get('therapy.note.review').__table__()
+        open_return = review.select(review.id,
+            where=(review.note == note.id) & (review.kind == 'returned')
+            & (review.resolved_at == Null))
         status = Case(
             (note.id == Null, 'missing'),
+            ((note.state == 'draft') & Exists(open_return), 'returned'),
             (note.state == 'draft', 'draft'),
             else_='cosign')
         return attendee.join(appointment,
@@ -219,6 +246,26 @@ class NoteDebt(ModelSQL, ModelView):
         now = dt.datetime.now()
         delay = due_delay()
         return {d.id: max((now - (d.end + delay)).days, 0) for d in debts}
+
+    @classmethod
+    def get_awaiting_my_cosign(cls, debts, name):
+        Note = Pool().get('therapy.note')
+        waiting = [d for d in debts if d.status == 'cosign']
+        awaiting = set()
+        if waiting:
+            for note in Note.search(['OR'] + [[
+                            ('appointment', '=', d.appointment.id),
+                            ('client', '=', d.client.id),
+                            ] for d in waiting]):
+                if note.awaits_cosign_of_user():
+                    awaiting.add((note.appointment.id, note.client.id))
+        return {d.id: (d.appointment.id, d.client.id) in awaiting
+            for d in debts}
+
+    @classmethod
+    @ModelView.button_action('therapy_clinical.wizard_note_debt_cosign')
+    def cosign(cls, debts):
+        pass
 
     @classmethod
     @ModelView.button_action('therapy_clinical.act_note_appointment')

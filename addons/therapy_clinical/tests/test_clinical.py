@@ -167,10 +167,10 @@ class ClinicalTestCase(unittest.TestCase):
             self.assertFalse(note.final)
             self.assertIn(note, Note.search([('final', '=', False)]))
             with Transaction().set_user(practice.alex_user.id):
-                with self.assertRaisesRegex(UserError, 'supervisor'):
-                    Note.cosign([note])
+                with self.assertRaisesRegex(UserError, 'your co-signature'):
+                    Note.cosign_attested([note], "Reviewed.")
             with Transaction().set_user(practice.avery_user.id):
-                Note.cosign([note])
+                Note.cosign_attested([note], "Reviewed.")
             self.assertEqual(note.state, 'cosigned')
             self.assertIn(note, Note.search([('final', '=', True)]))
 

@@ -13,6 +13,12 @@ class TherapyClinicalTestCase(CompanyTestMixin, ModuleTestCase):
     "Test Therapy Clinical module"
     module = 'therapy_clinical'
 
+    # The structural check of every wizard, as root: ours are granted to
+    # the clinical groups only (the administrator is not a clinician), and
+    # who may run them is tested in test_clinical.py and the browser.
+    test_wizards = with_transaction(user=0)(
+        ModuleTestCase.test_wizards.__wrapped__)
+
     @with_transaction()
     def test_cosign_needs_supervisor(self):
         company = create_company()
