@@ -18,6 +18,7 @@ COPY config config
 RUN pip install --no-cache-dir -c constraints.txt . \
     && mkdir -p var/filestore && chown caseload var/filestore
 COPY --from=sao /sao/package var/sao/package
+COPY sao/custom.js var/sao/package/custom.js
 USER caseload
 ENV CASELOAD_CONFIG=/srv/caseload/config/docker.conf
 EXPOSE 8000

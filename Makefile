@@ -30,7 +30,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
-sao: $(SAO_ROOT)/package/index.html
+sao: $(SAO_ROOT)/package/index.html $(SAO_ROOT)/package/custom.js
+
+# our additions to sao (sao/custom.js says what and why), loaded by its
+# index.html from the web root
+$(SAO_ROOT)/package/custom.js: sao/custom.js $(SAO_ROOT)/package/index.html
+	cp sao/custom.js $@
 
 # Unpacked from the npm tarball and installed inside the package: sao's
 # index.html loads node_modules/ relatively. --legacy-peer-deps skips a dev

@@ -113,8 +113,13 @@ class BillingTestCase(unittest.TestCase):
             user, context = run('desk')
             with user, context:
                 self.assertEqual(len(Coverage.search([])), 2)
+                # the front desk enters and corrects cards, a biller
+                # verifies them with the payer
+                Coverage.write([practice.coverage], {'copay': 0})
                 with self.assertRaises(AccessError):
-                    Coverage.write([practice.coverage], {'copay': 0})
+                    Coverage.verify([practice.coverage])
+                with self.assertRaises(AccessError):
+                    Coverage.delete([practice.coverage])
                 with self.assertRaises(AccessError):
                     Payer.write([practice.medicaid], {'unit_rule': 'midpoint'})
                 with self.assertRaises(AccessError):
