@@ -8,7 +8,7 @@ import datetime as dt
 from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Bool, Eval
+from trytond.pyson import Bool, Eval, If
 
 from .coverage import RELATIONSHIPS
 from .exceptions import BillingError
@@ -34,8 +34,8 @@ class NewClientStart(metaclass=PoolMeta):
     group_number = fields.Char(
         "Group Number", states={'invisible': ~_insured})
     relationship = fields.Selection(
-        RELATIONSHIPS, "Client is the Subscriber's",
-        states={'invisible': ~_insured})
+        RELATIONSHIPS, "Relationship", states={'invisible': ~_insured},
+        help="The client is the subscriber's: self, child, spouse...")
     subscriber_name = fields.Char(
         "Subscriber", states={
             'invisible': ~_insured | (Eval('relationship') == '18'),
@@ -44,7 +44,7 @@ class NewClientStart(metaclass=PoolMeta):
         "guardian entered above.")
     copay = fields.Numeric(
         "Copay", digits=(16, 2), states={'invisible': ~_insured},
-        domain=[('copay', '>=', 0)])
+        domain=[If(Bool(Eval('copay')), ('copay', '>=', 0), ())])
     coverage_start = fields.Date(
         "Effective From", states={
             'invisible': ~_insured,
@@ -59,12 +59,16 @@ class NewClientStart(metaclass=PoolMeta):
         states={'invisible': ~_insured})
     card_back_name = fields.Char("Card Back Name")
     household_size = fields.Integer(
-        "Household Size", domain=[('household_size', '>=', 0)],
+        "Household Size",
+        domain=[If(Bool(Eval('household_size')),
+                ('household_size', '>=', 1), ())],
         help="For the sliding scale: people in the household. Leave empty "
         "when the client does not ask for it.")
     annual_income = fields.Numeric(
-        "Annual Household Income", digits=(16, 2),
-        domain=[('annual_income', '>=', 0)],
+        "Household Income", digits=(16, 2),
+        domain=[If(Bool(Eval('annual_income')),
+                ('annual_income', '>=', 0), ())],
+        help="Yearly, before taxes.",
         states={'required': Bool(Eval('household_size'))})
     region = fields.Selection(
         REGIONS, "Region", states={'invisible': ~Eval('household_size')})

@@ -16,7 +16,14 @@ from trytond.pyson import Eval, If
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
+from therapy_scheduling.day_sheet import widths
+
 from . import ledger
+
+FRONT_DESK_WIDTHS = {
+    'field': {'copay_due': 80, 'balance_due': 85, 'eligibility': 120},
+    'button': {'check_in': 75, 'collect_copay': 105},
+    }
 
 # where a copay may still be taken
 COPAY_STATES = {'scheduled', 'confirmed', 'arrived', 'completed'}
@@ -65,7 +72,7 @@ class Appointment(metaclass=PoolMeta):
                 If(Eval('copay_due', 0) > 0, 'danger', '')),
             ('/tree/field[@name="balance_due"]', 'visual',
                 If(Eval('balance_due', 0) > 0, 'danger', '')),
-            ]
+            ] + widths(FRONT_DESK_WIDTHS)
 
     def get_currency(self, name):
         return self.company.currency.id if self.company else None

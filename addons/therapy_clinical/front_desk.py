@@ -6,6 +6,8 @@ from collections import defaultdict
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 
+from therapy_scheduling.day_sheet import widths
+
 # outcome measures are the clinician's business, not the front desk's
 FRONT_DESK_CATEGORIES = ['intake', 'consent', 'other']
 
@@ -17,6 +19,11 @@ class Appointment(metaclass=PoolMeta):
             "Forms Due",
             help="Intake and consent forms the client has not completed."),
         'get_forms_due')
+
+    @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + widths(
+            {'field': {'forms_due': 90}})
 
     @classmethod
     def get_forms_due(cls, appointments, name):

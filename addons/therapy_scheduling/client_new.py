@@ -47,7 +47,8 @@ class NewClientStart(ModelView):
         fields.Boolean("Minor"), 'on_change_with_minor')
     phone = fields.Char("Phone")
     email = fields.Char("Email")
-    street = fields.Char("Street", help="Number, street, apartment.")
+    street = fields.Text(
+        "Street", help="Number and street; the apartment on a second line.")
     city = fields.Char("City")
     state = fields.Many2One(
         'country.subdivision', "State",

@@ -13,6 +13,34 @@ from trytond.transaction import Transaction
 
 from .appointment import local_time, to_utc
 
+# sao sizes a list column by its type (10em for text, a button, a name) and
+# scrolls the list sideways beyond; the front desk's lists give their
+# narrow columns a width in pixels so that their buttons stay on screen at
+# 1280 px beside the menu
+FRONT_DESK_LISTS = ['appointment_view_list_day_sheet',
+    'appointment_view_list_arrivals']
+FRONT_DESK_WIDTHS = {
+    'field': {'clock': 90, 'client': 120, 'clinician': 110, 'state': 80},
+    'button': {'arrive': 75, 'no_show': 75},
+    }
+
+
+def front_desk_list():
+    "Whether the view being built is one of the front desk's lists"
+    ModelData = Pool().get('ir.model.data')
+    view_id = Transaction().context.get('view_id')
+    return bool(view_id) and view_id in {
+        ModelData.get_id('therapy_scheduling', name)
+        for name in FRONT_DESK_LISTS}
+
+
+def widths(sizes):
+    "view_attributes giving the front desk's list columns their widths"
+    if not front_desk_list():
+        return []
+    return [(f'/tree/{kind}[@name="{name}"]', 'width', width)
+        for kind, names in sizes.items() for name, width in names.items()]
+
 
 class DaySheetContext(ModelView):
     "Day Sheet"
@@ -41,14 +69,24 @@ class Appointment(metaclass=PoolMeta):
     clock = fields.Function(
         fields.Char("Time", help="Start at the location, e.g. 9:00 AM EST."),
         'get_clock')
+    service_code = fields.Function(
+        fields.Char("Code", help="The service's procedure code."),
+        'get_service_code')
     local_today = fields.Function(
         fields.Boolean("Today", help="On the location's own today."),
         'get_local_today', searcher='search_local_today')
+
+    @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + widths(FRONT_DESK_WIDTHS)
 
     def get_clock(self, name):
         local = local_time(
             self.start, self.location.timezone if self.location else None)
         return local.strftime('%I:%M %p %Z').lstrip('0') if local else None
+
+    def get_service_code(self, name):
+        return self.service.code if self.service else None
 
     @staticmethod
     def _location_today(location):
