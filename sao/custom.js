@@ -5,10 +5,13 @@
  * only on the current record: Sao.View.Tree.ButtonColumn.button_clicked
  * returns early ("Need to raise the event to get the record selected")
  * when the row is not yet selected, so the first click merely selects the
- * row and a second click is needed to press the button. Here the click
- * selects that row itself (as a plain click on the row would: only this
- * row selected, current record set) and then presses the button in the
- * same click. */
+ * row and a second click is needed to press the button. And right after a
+ * wizard or a button, sao reloads the list's records but keeps their rows
+ * drawn: a click then finds the record's values unloaded, reads the button
+ * as invisible and lets the click through to the row, which unselects it.
+ * Here the click selects its row itself (as a plain click on the row would:
+ * only this row, current record set), loads the record's values when they
+ * are stale, and then presses the button, all in the same click. */
 (function() {
     'use strict';
     var ButtonColumn = Sao.View.Tree.ButtonColumn;
@@ -16,10 +19,10 @@
     ButtonColumn.prototype.button_clicked = function(event) {
         var record = event.data[0];
         var view = this.view;
+        var row = view.rows.find(function(row) {
+            return row.record == record;
+        });
         if (record != view.screen.current_record) {
-            var row = view.rows.find(function(row) {
-                return row.record == record;
-            });
             if (!row) {
                 return true;
             }
@@ -30,6 +33,43 @@
                 return true;
             }
         }
+        if (!record.get_loaded()) {
+            record.load('*', false);  // synchronous: the click waits
+        }
+        var states = record.expr_eval(this.attributes.states || {});
+        if (states.invisible || states.readonly) {
+            // a stale button: redraw the row, keep it selected
+            event.stopImmediatePropagation();
+            if (row) {
+                row._drawed_record = null;
+                row.redraw(view.get_selected_paths());
+            }
+            return false;
+        }
         return button_clicked.call(this, event);
+    };
+}());
+
+/* A check box in an editable list (the "Choose" column of Find a Slot and
+ * Reschedule): sao 8.0's BooleanColumn.clicked reads this.group, which a
+ * column does not have, and throws after setting the value. The same
+ * handler, reading the record's group. */
+(function() {
+    'use strict';
+    Sao.View.Tree.BooleanColumn.prototype.clicked = function(evt) {
+        var record = evt.data.record;
+        var cell = evt.data.cell;
+        var current_record = this.tree.screen.current_record;
+        var fields = this.tree.get_fields();
+        if (!current_record || current_record.validate(
+                fields, false, false)) {
+            this.field.set_client(record, cell.prop('checked'));
+            if (!record.group.parent && (record !== current_record)) {
+                // the editable list's handler will not save this row
+                record.save();
+            }
+        } else {
+            evt.preventDefault();
+        }
     };
 }());

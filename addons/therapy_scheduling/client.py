@@ -201,24 +201,23 @@ class Client(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def set_party_mechanism(cls, clients, name, value):
-        """Change the party's first phone (or mobile) or email, add one
-        when it has none, remove it when value is cleared"""
+        """Change the party's first contact mechanism of that type (phone,
+        mobile or email), add one when it has none, remove it when the
+        value is cleared"""
         Mechanism = Pool().get('party.contact_mechanism')
-        types = {'phone': ['phone', 'mobile'], 'email': ['email']}[name]
         value = (value or '').strip()
         to_save, to_delete = [], []
         for client in clients:
             existing = [m for m in client.party.contact_mechanisms
-                if m.type in types]
+                if m.type == name]
             if existing and not value:
                 to_delete.append(existing[0])
             elif existing:
                 existing[0].value = value
                 to_save.append(existing[0])
             elif value:
-                to_save.append(Mechanism(party=client.party,
-                        type='mobile' if name == 'phone' else 'email',
-                        value=value))
+                to_save.append(Mechanism(
+                        party=client.party, type=name, value=value))
         Mechanism.save(to_save)
         Mechanism.delete(to_delete)
 

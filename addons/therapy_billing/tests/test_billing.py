@@ -6,6 +6,7 @@ import unittest
 from decimal import Decimal
 
 from trytond.model.exceptions import AccessError, ValidationError
+from trytond.model.modelview import AccessButtonError
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
@@ -116,7 +117,7 @@ class BillingTestCase(unittest.TestCase):
                 # the front desk enters and corrects cards, a biller
                 # verifies them with the payer
                 Coverage.write([practice.coverage], {'copay': 0})
-                with self.assertRaises(AccessError):
+                with self.assertRaises(AccessButtonError):
                     Coverage.verify([practice.coverage])
                 with self.assertRaises(AccessError):
                     Coverage.delete([practice.coverage])

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
+from trytond.model.modelview import AccessButtonError
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
@@ -115,7 +116,7 @@ class FrontDeskTestCase(unittest.TestCase):
             self.assertFalse(coverage.verified)
             user, context = as_user(desk)
             with user, context:
-                with self.assertRaises(AccessError):
+                with self.assertRaises(AccessButtonError):
                     Coverage.verify([coverage])
                 with self.assertRaisesRegex(AccessError, "Verify button"):
                     Coverage.write([coverage], {
@@ -168,9 +169,11 @@ class FrontDeskTestCase(unittest.TestCase):
                         + talk.duration,
                         } for i, c in enumerate([insured, uncovered])])
             aba = practice.book(practice.client, 3)
-            # the authorization covers days 0 to 20: a session after that
-            # has none
-            late_aba = practice.book(practice.client, 25)
+            # booked under the authorization, which was then cut short
+            late_aba = practice.book(practice.client, 10)
+            pool.get('therapy.authorization').write(
+                [practice.authorization],
+                {'end_date': dt.date.today() + dt.timedelta(days=5)})
             rows = Appointment.read(
                 [a.id for a in sessions + [aba, late_aba]],
                 ['copay_due', 'eligibility', 'eligibility_problem'])
@@ -195,8 +198,9 @@ class FrontDeskTestCase(unittest.TestCase):
                 self.assertEqual(
                     (shown['copay_due'], shown['eligibility']),
                     (Decimal(30), "Harbor Health: verified"))
-                result = CheckIn.execute(session_id, {'start': shown},
-                    'arrive_collect')
+                result = CheckIn.execute(session_id, {'start': {
+                            k: v for k, v in shown.items()
+                            if not k.endswith('.')}}, 'arrive_collect')
             CheckIn.delete(session_id)
             self.assertEqual(insured_session.state, 'arrived')
             # on to the Collect Copay wizard for this appointment
@@ -234,8 +238,10 @@ class FrontDeskTestCase(unittest.TestCase):
             def cancel(appointment, user, **values):
                 session_id, _, _ = Cancel.create()
                 login, context = as_user(user)
+                company = Transaction().context['company']
                 try:
                     with login, context, Transaction().set_context(
+                            company=company, companies=[company],
                             active_model='therapy.appointment',
                             active_id=appointment.id,
                             active_ids=[appointment.id]):

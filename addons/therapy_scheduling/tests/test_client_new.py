@@ -74,7 +74,8 @@ class NewClientTestCase(unittest.TestCase):
                 (client.preferred_name, client.pronouns, client.status,
                     client.location),
                 ("May", "she/her", 'active', location))
-            self.assertEqual(client.phone, "+1 718-555-0142")
+            # a mobile: reminders by text go there
+            self.assertEqual(client.mobile, "+1 718-555-0142")
             self.assertEqual(client.email, "maya@example.com")
             address, = client.party.addresses
             self.assertEqual(
@@ -129,10 +130,15 @@ class NewClientTestCase(unittest.TestCase):
                     'phone': "+1 718-555-0100", 'email': "ann@example.com"})
             self.assertEqual(
                 [(m.type, m.value) for m in client.party.contact_mechanisms],
-                [('mobile', "+1 718-555-0100"), ('email', "ann@example.com")])
-            Client.write([client], {'phone': "+1 718-555-0199", 'email': ""})
+                [('phone', "+1 718-555-0100"), ('email', "ann@example.com")])
+            Client.write([client], {
+                    'phone': "+1 718-555-0199", 'email': "",
+                    'mobile': "+1 917-555-0123"})
             self.assertEqual(
-                [(m.type, m.value) for m in client.party.contact_mechanisms],
-                [('mobile', "+1 718-555-0199")])
-            self.assertEqual(Client(client.id).phone, "+1 718-555-0199")
+                sorted((m.type, m.value)
+                    for m in client.party.contact_mechanisms),
+                [('mobile', "+1 917-555-0123"), ('phone', "+1 718-555-0199")])
+            client = Client(client.id)
+            self.assertEqual((client.phone, client.mobile, client.email),
+                ("+1 718-555-0199", "+1 917-555-0123", None))
 
