@@ -22,7 +22,7 @@ from . import ledger
 
 FRONT_DESK_WIDTHS = {
     'field': {'copay_due': 80, 'balance_due': 85, 'eligibility': 120},
-    'button': {'check_in': 75, 'collect_copay': 105},
+    'button': {'check_in': 95, 'collect_copay': 125},
     }
 
 # where a copay may still be taken
