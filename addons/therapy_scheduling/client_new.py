@@ -22,6 +22,9 @@ from .exceptions import ClientValidationError
 from .phone import format_phone
 
 ZIP_CODE = re.compile(r'^\d{5}(-\d{4})?$')
+# what the party's email check (with email-validator) would refuse anyway,
+# caught before anything is created
+EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
 
 
 def _guardian_shown():
@@ -201,6 +204,12 @@ class NewClient(Wizard):
                 raise ClientValidationError(gettext(
                         'therapy_scheduling.msg_client_new_phone',
                         phone=value))
+        for field in ['email', 'guardian_email']:
+            value = (getattr(start, field) or '').strip()
+            if value and not EMAIL.match(value):
+                raise ClientValidationError(gettext(
+                        'therapy_scheduling.msg_client_new_email',
+                        email=value))
         if start.minor and not (start.guardian_name or '').strip():
             raise ClientValidationError(gettext(
                     'therapy_scheduling.msg_client_new_guardian',

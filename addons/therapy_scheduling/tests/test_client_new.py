@@ -109,6 +109,9 @@ class NewClientTestCase(unittest.TestCase):
                     ({'first_name': "Jo", 'last_name': "Doe",
                             'birth_date': adult, 'phone': "555"},
                         "not a valid phone number"),
+                    ({'first_name': "Jo", 'last_name': "Doe",
+                            'birth_date': adult, 'email': "jo@"},
+                        "not an email address"),
                     ({'first_name': "Kid", 'last_name': "Doe",
                             'birth_date': dt.date.today().replace(
                                 year=dt.date.today().year - 5)},
