@@ -210,7 +210,9 @@ class NewClient(Wizard):
                 raise ClientValidationError(gettext(
                         'therapy_scheduling.msg_client_new_email',
                         email=value))
-        if start.minor and not (start.guardian_name or '').strip():
+        # computed here: the form's value is only what the client last drew
+        if (start.on_change_with_minor()
+                and not (start.guardian_name or '').strip()):
             raise ClientValidationError(gettext(
                     'therapy_scheduling.msg_client_new_guardian',
                     client=start.full_name))

@@ -47,7 +47,7 @@ class FrontDeskTestCase(unittest.TestCase):
         with set_company(create_company()):
             create_location()
             payer = commercial_payer()
-            desk = create_user('desk', [DESK])
+            desk = create_user('fd_desk', [DESK])
             user, context = as_user(desk)
             with user, context:
                 client = run_new_client({
@@ -87,7 +87,12 @@ class FrontDeskTestCase(unittest.TestCase):
         Coverage = pool.get('therapy.coverage')
         with set_company(create_company()):
             payer = commercial_payer()
-            parties = Party.search([], count=True)
+
+            def counts():
+                return (Party.search([], count=True),
+                    Client.search([], count=True),
+                    Coverage.search([], count=True))
+            before = counts()
             adult = {'first_name': "Jo", 'last_name': "Doe",
                 'birth_date': dt.date(1990, 1, 1), 'payer': payer.id}
             for values, message in [
@@ -100,9 +105,7 @@ class FrontDeskTestCase(unittest.TestCase):
                 with self.subTest(message=message):
                     with self.assertRaisesRegex(UserError, message):
                         run_new_client({**adult, **values})
-            self.assertEqual(
-                (Party.search([], count=True), Client.search([], count=True),
-                    Coverage.search([], count=True)), (parties, 0, 0))
+            self.assertEqual(counts(), before)
 
     @with_transaction()
     def test_biller_verifies_coverage(self):
@@ -110,8 +113,8 @@ class FrontDeskTestCase(unittest.TestCase):
         Coverage = pool.get('therapy.coverage')
         with set_company(create_company()):
             practice = Practice()
-            desk = create_user('desk', [DESK])
-            biller = create_user('biller', [BILLER])
+            desk = create_user('fd_desk', [DESK])
+            biller = create_user('fd_biller', [BILLER])
             coverage = practice.coverage
             self.assertFalse(coverage.verified)
             user, context = as_user(desk)
@@ -222,8 +225,8 @@ class FrontDeskTestCase(unittest.TestCase):
             location = create_location()
             dana = create_clinician("Dana")
             talk = create_service()
-            desk = create_user('desk', [DESK])
-            owner = create_user('owner', [OWNER])
+            desk = create_user('fd_desk', [DESK])
+            owner = create_user('fd_owner', [OWNER])
             soon = dt.datetime.now().replace(microsecond=0) + dt.timedelta(
                 hours=3)
             first, second = Appointment.create([{

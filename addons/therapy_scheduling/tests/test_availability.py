@@ -375,8 +375,8 @@ class SlotWizardTestCase(unittest.TestCase):
             for clinician in [practice.dana, practice.eli]:
                 create_availability(clinician, practice.location, 0,
                     t(9), t(12))
-            # Ann sees Eli at 10:00 (15:00 UTC): nobody is offered to her
-            # from 10:00 to 10:45, nor at 9:00 (ends after 10:00)
+            # Ann sees Eli at 10:00 (15:00 UTC): no clinician is offered
+            # to her at 10:00 (9:00 ends at 9:45, before it)
             Appointment.create([{
                         'client': practice.ann.id,
                         'clinician': practice.eli.id,
@@ -395,7 +395,9 @@ class SlotWizardTestCase(unittest.TestCase):
             lines = result['view']['defaults']['slots']
             self.assertEqual(
                 [(line['clinician'], line['time']) for line in lines], [
+                    (practice.dana.id, "9:00 AM EST"),
                     (practice.dana.id, "11:00 AM EST"),
+                    (practice.eli.id, "9:00 AM EST"),
                     (practice.eli.id, "11:00 AM EST"),
                     ])
             # without a client (a group) Dana's whole morning is offered
