@@ -136,13 +136,15 @@ def set_day_sheet_date(page, date):
     settled(page)
 
 
-def save(page, name):
-    "A screenshot for the test output and, for README, docs/screenshots"
+def save(page, name, readme=False):
+    """A screenshot for the test output and, for README's telling ones,
+    docs/screenshots"""
     path = output_dir('front-desk') / name
     page.mouse.move(0, 0)
     page.screenshot(path=str(path))
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(path, SCREENSHOTS / name)
+    if readme:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, SCREENSHOTS / name)
 
 
 def test_front_desk_day(page, demo_server, demo_database):
@@ -162,7 +164,7 @@ def test_front_desk_day(page, demo_server, demo_database):
         for name in ['Time', 'Client', 'Forms Due', 'Copay Due',
                 'Balance Due', 'Eligibility']:
             assert name in header, header
-        save(page, 'front-desk-home.png')
+        save(page, 'front-desk-home.png', readme=True)
 
         # --- New Client with insurance ----------------------------------
         clicks.step('new client with insurance')
@@ -193,7 +195,7 @@ def test_front_desk_day(page, demo_server, demo_database):
         clicks()
         expect(form.locator('input[name="first_name"]').first
             ).to_have_value("Rosa")
-        save(page, 'front-desk-new-client.png')
+        save(page, 'front-desk-new-client.png', readme=True)
         form.get_by_role('button', name='Create Client').click()
         clicks()
         # the new client's form: the one party, its number, its contacts
@@ -244,7 +246,7 @@ def test_front_desk_day(page, demo_server, demo_database):
         check_in = row.get_by_role('button', name='Check In')
         box = check_in.bounding_box()
         assert box and box['x'] + box['width'] <= VIEWPORT['width']
-        save(page, 'front-desk-day-sheet.png')
+        save(page, 'front-desk-day-sheet.png', readme=True)
 
         clicks.step('check in and collect the copay')
         check_in.click()  # one click, though the row was not selected
@@ -366,7 +368,7 @@ def test_front_desk_day(page, demo_server, demo_database):
         times = grid.all_inner_texts()
         # on the service's own length: no quarter-hour starts
         assert not any(re.search(r':(15|45) [AP]M', text) for text in times)
-        save(page, 'front-desk-slot-grid.png')
+        save(page, 'front-desk-slot-grid.png', readme=True)
         choose = column(page, 'Choose', within=form)
         grid.first.locator('td').nth(choose).locator(
             'input[type="checkbox"]').click()
