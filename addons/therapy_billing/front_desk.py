@@ -21,8 +21,8 @@ from therapy_scheduling.day_sheet import widths
 from . import ledger
 
 FRONT_DESK_WIDTHS = {
-    'field': {'copay_due': 80, 'balance_due': 85, 'eligibility': 120},
-    'button': {'check_in': 95, 'collect_copay': 125},
+    'field': {'copay_due': 80, 'balance_due': 85, 'eligibility': 110},
+    'button': {'check_in': 100, 'collect_copay': 135},
     }
 
 # where a copay may still be taken
@@ -55,10 +55,10 @@ class Appointment(metaclass=PoolMeta):
     def __setup__(cls):
         super().__setup__()
         cls._buttons.update({
+                # no icon: the label alone fits the front desk's lists
                 'check_in': {
                     'invisible': ~Eval('state').in_(
                         ['scheduled', 'confirmed']),
-                    'icon': 'tryton-forward',
                     'depends': ['state'],
                     },
                 })

@@ -23,7 +23,7 @@ class Appointment(metaclass=PoolMeta):
     @classmethod
     def view_attributes(cls):
         return super().view_attributes() + widths(
-            {'field': {'forms_due': 90}})
+            {'field': {'forms_due': 80}})
 
     @classmethod
     def get_forms_due(cls, appointments, name):

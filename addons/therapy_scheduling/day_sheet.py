@@ -20,8 +20,8 @@ from .appointment import local_time, to_utc
 FRONT_DESK_LISTS = ['appointment_view_list_day_sheet',
     'appointment_view_list_arrivals']
 FRONT_DESK_WIDTHS = {
-    'field': {'clock': 90, 'client': 120, 'clinician': 100, 'state': 80},
-    'button': {'arrive': 75, 'no_show': 75},
+    'field': {'clock': 100, 'client': 120, 'clinician': 100, 'state': 80},
+    'button': {'arrive': 100},
     }
 
 
