@@ -333,12 +333,11 @@ def test_front_desk_day(page, demo_server, demo_database):
 
         # --- reschedule from the free-time grid -------------------------
         clicks.step('reschedule')
-        open_action(page, 'Caseload', 'Schedule', 'Day Sheet')
-        clicks()  # the menu is open: Day Sheet
-        set_day_sheet_date(page, day)
-        clicks()
+        open_action(page, 'Caseload', 'Schedule', 'Appointments')
+        clicks()  # the menu is open: Appointments (its Upcoming tab)
         rows = list_rows(page)
         rows.first.wait_for(timeout=TIMEOUT)
+        settled(page)
         state, name = column(page, 'State'), column(page, 'Client')
         shown = rows.evaluate_all(
             """(rows, [state, name]) => rows.filter(
@@ -349,7 +348,7 @@ def test_front_desk_day(page, demo_server, demo_database):
             if now in {'Scheduled', 'Confirmed'})
         rows.filter(has_text=client).filter(
             has_text=re.compile('Scheduled|Confirmed')).first.locator(
-            'td').nth(column(page, 'Time')).dblclick()
+            'td').nth(column(page, 'Date')).dblclick()
         clicks()
         form = record_form(page)
         old_time = form.locator('input[name="local_time"]').first
