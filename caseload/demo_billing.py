@@ -62,6 +62,8 @@ AUTHORIZED_SERVICES = ['97153', '97155', '92507', '92523']
 CONTRACTED = {'harbor': (0.78, 0.85), 'medicare': (0.64, 0.72),
     'medicaid': (0.58, 0.66)}
 LATE_CANCEL_FEE, NO_SHOW_FEE = Decimal('50'), Decimal('75')
+# coverages whose eligibility the biller has not checked yet
+UNVERIFIED_SHARE = 0.1
 
 # commercial plans: name, copay choices, deductible, coinsurance, OOP max
 HARBOR_PLANS = [
@@ -203,6 +205,7 @@ class DemoBilling:
         self.tiers = self.create_tiers()
         self.plan_coverages()
         self.create_coverages()
+        self.verify_coverages()
         self.create_sliding_scales()
         self.create_authorizations()
 
@@ -370,6 +373,20 @@ class DemoBilling:
             'member_id': self.member_id('medicaid'),
             'copay': Decimal(0),
             }
+
+    def verify_coverages(self):
+        """The biller checked eligibility for most coverages; a few new
+        cards wait (unverified on the front desk's lists)"""
+        pool = self.pool
+        Coverage = pool.get('therapy.coverage')
+        User = pool.get('res.user')
+        coverages = Coverage.search([], order=[('id', 'ASC')])
+        # a draw of its own: the rest of the demo stays as it was
+        rng = random.Random(SEED + 1)
+        checked = [c for c in coverages if rng.random() >= UNVERIFIED_SHARE]
+        billers = User.search([('login', '=', 'biller')])
+        with Transaction().set_user(billers[0].id if billers else 0):
+            Coverage.verify(checked)
 
     def create_coverages(self):
         Coverage = self.pool.get('therapy.coverage')

@@ -27,6 +27,11 @@ SERVICE_BY_DISCIPLINE = {
     'aba': ['97153'],
     }
 WORK_HOURS = range(8, 18)
+# a session a few hours after the demo is made, whatever the hour: its
+# cancellation is late (fee shown, waiver) and frees a slot the waitlist
+# can fill (the front desk's browser journey)
+SOON_NOTE = "Demo: starts soon; a cancellation now is late."
+SOON_HOURS = 3
 # SQLite caps the depth of one query: create in batches
 BATCH = 40
 
@@ -57,6 +62,7 @@ class DemoSchedule:
         self.create_availability()
         self.create_series()
         self.create_waitlist()
+        self.create_session_soon()
 
     def create_holidays(self):
         Holiday = self.pool.get('therapy.holiday')
@@ -192,3 +198,66 @@ class DemoSchedule:
                     if self.random.random() < 0.4 else None,
                     })
         Entry.create(entries)
+
+    def create_session_soon(self):
+        """One of a mental-health clinician's active clients booked a few
+        hours from now, in extra hours (whatever the hour), at the first
+        time both are free"""
+        pool = self.pool
+        Service = pool.get('therapy.service')
+        service, = Service.search([('code', '=', '90834')])
+        base = (self.now + dt.timedelta(hours=SOON_HOURS)).replace(
+            minute=0, second=0, microsecond=0)
+        for hours in range(6):
+            start = base + dt.timedelta(hours=hours)
+            for clinician in self.clinicians():
+                if (clinician.discipline == 'mental_health'
+                        and self.book_soon(clinician, service, start)):
+                    return
+
+    def no_missed_fee_clients(self):
+        "Medicaid members, who are never charged a late fee"
+        try:
+            Coverage = self.pool.get('therapy.coverage')
+        except KeyError:  # billing not activated
+            return set()
+        return {c.client for c in Coverage.search([
+                    ('payer.filing_indicator', '=', 'MC')])}
+
+    def book_soon(self, clinician, service, start):
+        pool = self.pool
+        Client = pool.get('therapy.client')
+        Attendee = pool.get('therapy.appointment.attendee')
+        Exception_ = pool.get('therapy.availability.exception')
+        Appointment = pool.get('therapy.appointment')
+        location = clinician.therapy_locations[0]
+        end = start + service.duration
+        if Appointment.search([
+                    ('clinician', '=', clinician.id),
+                    ('state', 'in', ['scheduled', 'confirmed']),
+                    ('start', '<', end), ('end', '>', start)]):
+            return False
+        busy = {a.client for a in Attendee.search([
+                    ('blocking', '=', True),
+                    ('start', '<', end), ('end', '>', start)])}
+        busy |= self.no_missed_fee_clients()
+        client = next((c for c in Client.search([
+                        ('status', '=', 'active'),
+                        ('primary_clinician', '=', clinician.id),
+                        ('location', '=', location.id),
+                        ], order=[('id', 'ASC')]) if c not in busy), None)
+        if not client:
+            return False
+        Exception_.create([{
+                    'company': self.company.id, 'clinician': clinician.id,
+                    'kind': 'extra', 'location': location.id,
+                    'start': start, 'end': start + dt.timedelta(hours=2),
+                    'reason': "Extra hours",
+                    }])
+        Appointment.create([{
+                    'company': self.company.id, 'client': client.id,
+                    'clinician': clinician.id, 'location': location.id,
+                    'service': service.id, 'start': start, 'end': end,
+                    'notes': SOON_NOTE,
+                    }])
+        return True

@@ -165,7 +165,8 @@ class Charge(Workflow, ModelSQL, ModelView):
         if attendee.attendance == 'no_show':
             return 'no_show'
         if (attendee.attendance == 'cancelled'
-                and appointment.late_cancellation):
+                and appointment.late_cancellation
+                and not appointment.late_fee_waived_at):
             return 'late_cancel'
 
     @classmethod

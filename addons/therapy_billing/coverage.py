@@ -1,9 +1,16 @@
-"""A client's insurance coverage, resolved by priority at a date."""
+"""A client's insurance coverage, resolved by priority at a date.
+
+The front desk enters coverages from the card; a biller verifies them with
+the payer (eligibility) and the verification records who and when. A
+change of payer, member, group or dates makes it unverified again."""
+import datetime as dt
+
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
-from trytond.model.exceptions import ValidationError
+from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.currency.fields import Monetary
 from trytond.pyson import Bool, Eval, If
+from trytond.transaction import Transaction
 
 PRIORITIES = [
     ('1', "Primary"),
@@ -68,12 +75,80 @@ class Coverage(ModelSQL, ModelView):
         "Out-of-Pocket Maximum", currency='currency', digits='currency')
     self_pay = fields.Function(
         fields.Boolean("Self-Pay"), 'on_change_with_self_pay')
+    verified_by = fields.Many2One(
+        'res.user', "Verified By", readonly=True,
+        help="The biller who checked eligibility with the payer.")
+    verified_at = fields.DateTime("Verified At", readonly=True)
+    verified = fields.Function(
+        fields.Boolean("Verified"), 'get_verified', searcher='search_verified')
+
+    # what the payer answers eligibility for: changing one of them means
+    # checking again
+    _verified_fields = {'payer', 'member_id', 'group_number', 'relationship',
+        'subscriber', 'start_date', 'end_date', 'client'}
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         cls._order = [('client', 'ASC'), ('priority', 'ASC'),
             ('start_date', 'DESC'), ('id', 'ASC')]
+        cls._buttons.update({
+                'verify': {
+                    'invisible': Bool(Eval('verified_at')),
+                    'icon': 'tryton-ok',
+                    'depends': ['verified_at'],
+                    },
+                })
+
+    def get_verified(self, name):
+        return bool(self.verified_at)
+
+    @classmethod
+    def search_verified(cls, name, clause):
+        _, operator, value = clause[:3]
+        is_set = (operator == '=') == bool(value)
+        return [('verified_at', '!=' if is_set else '=', None)]
+
+    @classmethod
+    @ModelView.button
+    def verify(cls, coverages):
+        "Record that eligibility was checked with the payer, by whom"
+        with Transaction().set_context(_coverage_verify=True):
+            cls.write(coverages, {
+                    'verified_by': Transaction().user,
+                    'verified_at': dt.datetime.now(),
+                    })
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if Transaction().context.get('_coverage_verify'):
+            return values
+        if mode == 'create':
+            # a new coverage waits for the biller's check
+            values.update(verified_by=None, verified_at=None)
+        elif values.keys() & cls._verified_fields:
+            values.update(verified_by=None, verified_at=None)
+        return values
+
+    @classmethod
+    def check_modification(cls, mode, coverages, values=None,
+            external=False):
+        super().check_modification(
+            mode, coverages, values=values, external=external)
+        # the verification is the biller's act, never a typed value
+        if (external and values and values.keys() & {
+                    'verified_by', 'verified_at'}
+                and not Transaction().context.get('_coverage_verify')):
+            raise AccessError(gettext(
+                    'therapy_billing.msg_coverage_verified_readonly'))
+
+    @classmethod
+    def copy(cls, coverages, default=None):
+        default = dict(default or {})
+        default.setdefault('verified_by')
+        default.setdefault('verified_at')
+        return super().copy(coverages, default=default)
 
     @classmethod
     def default_relationship(cls):

@@ -160,8 +160,6 @@ class Appointment(Workflow, ModelSQL, ModelView):
     local_date = fields.Function(
         fields.Date("Local Date", help="The date at the location."),
         'get_local_date', searcher='search_local_date')
-    calendar_label = fields.Function(
-        fields.Char("Label"), 'get_calendar_label')
     local_time = fields.Function(
         fields.Char("Local Time",
             help="Start in the location's time zone."),
@@ -410,15 +408,6 @@ class Appointment(Workflow, ModelSQL, ModelView):
                 }[operator]
             domain.append([('location', '=', location.id)] + bounds)
         return domain
-
-    def get_calendar_label(self, name):
-        # stored fields only: the calendar asks for a week of these at once
-        client = self.client
-        who = (f'{client.preferred_name or client.party.name} '
-            f'[{client.number}]' if client
-            else f'Group ({len(self.attendees)})')
-        room = f' · {self.room.name}' if self.room else ''
-        return f'{who} · {self.service.code}{room}'
 
     def get_rec_name(self, name):
         who = (self.client.rec_name if self.client

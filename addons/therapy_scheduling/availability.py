@@ -221,7 +221,7 @@ class Availability(ModelSQL, ModelView):
     @classmethod
     def free_slots(cls, clinicians, location, duration, date_from, date_to,
             kinds=('bookable', 'contact'), not_before=None,
-            step=slots.DEFAULT_STEP):
+            step=slots.DEFAULT_STEP, busy=()):
         """Return [(clinician, start, end, kind)] of free slots of duration
         at location on the local dates [date_from, date_to], earliest first
         then by clinician name; start and end are naive UTC.
@@ -238,6 +238,7 @@ class Availability(ModelSQL, ModelView):
             clinicians, location, date_from, date_to, kinds)
         found = []
         for clinician_id, free in windows.items():
+            free = slots.subtract(free, busy) if busy else free
             for window in slots.cut([w for w in free if w.kind in kinds],
                     duration, step=step, tz=location.timezone,
                     not_before=not_before):

@@ -112,8 +112,12 @@ class Client(Workflow, ModelSQL, ModelView):
         'party.party', "Referred By",
         context={'company': Eval('company', -1)}, depends={'company'},
         help="The referring provider or person, when there is one.")
-    phone = fields.Function(fields.Char("Phone"), 'get_party_mechanism')
-    email = fields.Function(fields.Char("Email"), 'get_party_mechanism')
+    phone = fields.Function(
+        fields.Char("Phone", help="The client's own phone, kept on the party."),
+        'get_party_mechanism', setter='set_party_mechanism')
+    email = fields.Function(
+        fields.Char("Email", help="The client's own email, kept on the party."),
+        'get_party_mechanism', setter='set_party_mechanism')
 
     @classmethod
     def __setup__(cls):
@@ -194,6 +198,28 @@ class Client(Workflow, ModelSQL, ModelView):
 
     def get_party_mechanism(self, name):
         return getattr(self.party, name, None) if self.party else None
+
+    @classmethod
+    def set_party_mechanism(cls, clients, name, value):
+        """Change the party's first contact mechanism of that type (phone,
+        mobile or email), add one when it has none, remove it when the
+        value is cleared"""
+        Mechanism = Pool().get('party.contact_mechanism')
+        value = (value or '').strip()
+        to_save, to_delete = [], []
+        for client in clients:
+            existing = [m for m in client.party.contact_mechanisms
+                if m.type == name]
+            if existing and not value:
+                to_delete.append(existing[0])
+            elif existing:
+                existing[0].value = value
+                to_save.append(existing[0])
+            elif value:
+                to_save.append(Mechanism(
+                        party=client.party, type=name, value=value))
+        Mechanism.save(to_save)
+        Mechanism.delete(to_delete)
 
     @classmethod
     def preprocess_values(cls, mode, values):

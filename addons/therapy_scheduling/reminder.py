@@ -164,7 +164,7 @@ class Client(metaclass=PoolMeta):
 
     mobile = fields.Function(
         fields.Char("Mobile", help="The party's mobile number."),
-        'get_party_mechanism')
+        'get_party_mechanism', setter='set_party_mechanism')
     reminder_email = fields.Boolean(
         "Email Reminders",
         help="Send this client appointment reminders to the party's email.")

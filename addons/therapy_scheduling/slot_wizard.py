@@ -9,13 +9,83 @@ from trytond.transaction import Transaction
 from trytond.wizard import (
     Button, StateAction, StateView, Wizard)
 
-from .appointment import DEFAULT_PLACE, format_local
+from . import slots as slot_math
+from .appointment import DEFAULT_PLACE, format_local, local_time
 from .availability import KINDS
 from .disciplines import DISCIPLINES, MODALITIES
 from .exceptions import SlotError
 
 SEARCH_DAYS = 14
-MAX_LINES = 200
+MAX_LINES = 80
+
+
+def client_busy(client, low, high, exclude=None):
+    """The client's own bookings overlapping [low, high) as (start, end)
+    intervals, but those of the appointment exclude (being moved)"""
+    if not client:
+        return []
+    Attendee = Pool().get('therapy.appointment.attendee')
+    domain = [
+        ('client', '=', client.id),
+        ('blocking', '=', True),
+        ('start', '<', high),
+        ('end', '>', low),
+        ]
+    if exclude:
+        domain.append(('appointment', '!=', exclude.id))
+    return [(a.start, a.end) for a in Attendee.search(domain, order=[])]
+
+
+def slot_lines(clinicians, location, service, date_from, date_to,
+        client=None, exclude=None):
+    """Free times for service at location as slot line values, a day x
+    clinician grid: day earliest first, then clinician, then time; starts
+    on the service's own length (45 min -> on the hour), never when the
+    client is booked elsewhere. Returns (lines, note about the rest)."""
+    if date_to < date_from:
+        raise SlotError(gettext('therapy_scheduling.msg_slot_dates'))
+    Availability = Pool().get('therapy.availability')
+    tz = location.timezone
+    duration = service.duration
+    low, high = slot_math.utc_bounds(date_from, date_to, tz)
+    found = Availability.free_slots(
+        clinicians, location, duration, date_from, date_to,
+        step=slot_math.step_for(duration),
+        busy=client_busy(client, low, high, exclude))
+    if not found:
+        raise SlotError(gettext('therapy_scheduling.msg_slot_none',
+                service=service.rec_name, location=location.rec_name,
+                date_from=date_from, date_to=date_to))
+    grid = slot_math.by_day_and_resource(
+        found, tz, key=lambda c: (c.rec_name, c.id))
+    lines = []
+    for (_, clinician), times in grid.items():
+        for begin, end, kind in (s[1:] for s in times):
+            local = local_time(begin, tz)
+            lines.append({
+                    'day': local.strftime('%a %b %d'),
+                    'time': local.strftime('%I:%M %p %Z').lstrip('0'),
+                    'clinician': clinician.id,
+                    'start': begin,
+                    'end': end,
+                    'local_time': format_local(begin, tz),
+                    'kind': kind,
+                    'book': False,
+                    })
+    note = None
+    if len(lines) > MAX_LINES:
+        note = gettext('therapy_scheduling.msg_slot_more',
+            shown=MAX_LINES, count=len(lines))
+    return lines[:MAX_LINES], note
+
+
+def chosen_line(lines):
+    "The one slot line ticked"
+    chosen = [line for line in lines if line.book]
+    if len(chosen) != 1:
+        raise SlotError(gettext('therapy_scheduling.msg_slot_choose_one',
+                count=len(chosen)))
+    return chosen[0]
 
 
 class SlotStart(ModelView):
@@ -83,6 +153,8 @@ class SlotLine(ModelView):
     "Free Slot"
     __name__ = 'therapy.appointment.slot.line'
 
+    day = fields.Char("Day", readonly=True)
+    time = fields.Char("Time", readonly=True, help="At the location.")
     clinician = fields.Many2One(
         'company.employee', "Clinician", readonly=True)
     start = fields.DateTime("Start", readonly=True)
@@ -91,7 +163,7 @@ class SlotLine(ModelView):
         "Local Time", readonly=True,
         help="Start in the location's time zone.")
     kind = fields.Selection(KINDS, "Kind", readonly=True)
-    book = fields.Boolean("Book", help="Tick the slot to book.")
+    book = fields.Boolean("Choose", help="Tick the time to book.")
 
 
 class SlotChoose(ModelView):
@@ -102,7 +174,8 @@ class SlotChoose(ModelView):
         "Note", readonly=True, states={'invisible': ~Eval('note')})
     slots = fields.One2Many(
         'therapy.appointment.slot.line', None, "Free Slots",
-        help="Earliest first. Tick one and press Book.")
+        help="Each day, each clinician's free times. Tick one and press "
+        "Book.")
 
 
 class Slot(Wizard):
@@ -155,40 +228,17 @@ class Slot(Wizard):
                     service=self.start.service.rec_name))
 
     def default_choose(self, fields):
-        pool = Pool()
-        Availability = pool.get('therapy.availability')
-        Line = pool.get('therapy.appointment.slot.line')
         start = self.start
-        if start.date_to < start.date_from:
-            raise SlotError(gettext('therapy_scheduling.msg_slot_dates'))
         self.check_client()
-        location = start.location
-        found = Availability.free_slots(
-            self._clinicians(), location, start.service.duration,
-            start.date_from, start.date_to)
-        if not found:
-            raise SlotError(gettext('therapy_scheduling.msg_slot_none',
-                    service=start.service.rec_name,
-                    location=location.rec_name,
-                    date_from=start.date_from, date_to=start.date_to))
-        lines = [Line(clinician=clinician, start=begin, end=end, kind=kind,
-                local_time=format_local(begin, location.timezone),
-                book=False)
-            for clinician, begin, end, kind in found[:MAX_LINES]]
-        note = None
-        if len(found) > MAX_LINES:
-            note = gettext('therapy_scheduling.msg_slot_more',
-                shown=MAX_LINES, count=len(found))
+        lines, note = slot_lines(self._clinicians(), start.location,
+            start.service, start.date_from, start.date_to,
+            client=start.client)
         return {'slots': lines, 'note': note}
 
     def do_book(self, action):
         pool = Pool()
         Appointment = pool.get('therapy.appointment')
-        chosen = [line for line in self.choose.slots if line.book]
-        if len(chosen) != 1:
-            raise SlotError(gettext('therapy_scheduling.msg_slot_choose_one',
-                    count=len(chosen)))
-        line, = chosen
+        line = chosen_line(self.choose.slots)
         self.check_client()
         start = self.start
         appointment = Appointment(

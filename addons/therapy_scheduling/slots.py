@@ -25,6 +25,9 @@ from zoneinfo import ZoneInfo
 UTC = dt.timezone.utc
 DAY = dt.timedelta(days=1)
 DEFAULT_STEP = dt.timedelta(minutes=15)
+# staff offer times on the half hour at the finest: a 45- or 55-minute
+# session is offered on the hour, a 90-minute one every 90 minutes
+STEP_GRAIN = dt.timedelta(minutes=30)
 # where windows of several kinds overlap, the first kind wins
 KIND_PRIORITY = ('bookable', 'contact')
 
@@ -205,12 +208,34 @@ def cut(windows, duration, step=DEFAULT_STEP, tz='UTC', not_before=None):
     return result
 
 
+def step_for(duration, grain=STEP_GRAIN):
+    """The step between offered starts for a service of duration: the
+    duration rounded up to the grain (45 min -> 1 h, 90 min -> 1 h 30), so
+    a day is offered as back-to-back sessions, not every quarter hour."""
+    if duration <= dt.timedelta(0):
+        raise ValueError("duration must be positive")
+    return -(-duration // grain) * grain
+
+
 def rank(slots, key=None):
     """Slots earliest first; at equal start ordered by key(resource) (e.g.
     the clinician's name)."""
     key = key or (lambda resource: resource)
     return sorted(
         (Slot(*s) for s in slots), key=lambda s: (s.start, key(s.resource)))
+
+
+def by_day_and_resource(slots, tz, key=None):
+    """Slots grouped as a day x clinician grid: local day earliest first,
+    then the resource (ordered by key), then time; {(day, resource):
+    [slots]} in that order."""
+    key = key or (lambda resource: resource)
+    groups = {}
+    for slot in sorted((Slot(*s) for s in slots), key=lambda s: (
+                to_local(s.start, tz).date(), key(s.resource), s.start)):
+        day = to_local(slot.start, tz).date()
+        groups.setdefault((day, slot.resource), []).append(slot)
+    return groups
 
 
 def free_slots(windows, busy, duration, step=DEFAULT_STEP, tz='UTC',

@@ -6,6 +6,7 @@ import unittest
 from decimal import Decimal
 
 from trytond.model.exceptions import AccessError, ValidationError
+from trytond.model.modelview import AccessButtonError
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
@@ -113,8 +114,13 @@ class BillingTestCase(unittest.TestCase):
             user, context = run('desk')
             with user, context:
                 self.assertEqual(len(Coverage.search([])), 2)
+                # the front desk enters and corrects cards, a biller
+                # verifies them with the payer
+                Coverage.write([practice.coverage], {'copay': 0})
+                with self.assertRaises(AccessButtonError):
+                    Coverage.verify([practice.coverage])
                 with self.assertRaises(AccessError):
-                    Coverage.write([practice.coverage], {'copay': 0})
+                    Coverage.delete([practice.coverage])
                 with self.assertRaises(AccessError):
                     Payer.write([practice.medicaid], {'unit_rule': 'midpoint'})
                 with self.assertRaises(AccessError):

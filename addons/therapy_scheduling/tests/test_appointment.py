@@ -16,8 +16,8 @@ from trytond.tests.test_tryton import (
 from trytond.transaction import Transaction
 
 from .fixtures import (
-    create_client, create_clinician, create_location, create_room,
-    create_service)
+    create_availability, create_client, create_clinician, create_location,
+    create_room, create_service)
 
 # a Monday, far enough ahead that nothing is "late" or in the past
 DAY = dt.datetime(2031, 3, 3)
@@ -223,6 +223,11 @@ class AppointmentTestCase(unittest.TestCase):
         with set_company(company):
             practice = Practice()
             old = practice.book(at(10), room=practice.room)
+            # Eli works 09:00-12:00 in New York (14:00-17:00 UTC) that day;
+            # Ann is booked with Dana at 15:00 UTC
+            create_availability(practice.eli, practice.location, 0,
+                dt.time(9), dt.time(12))
+            practice.book(at(15), client=practice.ann)
             session_id, _, _ = Reschedule.create()
             context = {'active_model': old.__name__, 'active_id': old.id,
                 'active_ids': [old.id]}
@@ -232,16 +237,31 @@ class AppointmentTestCase(unittest.TestCase):
                 form = {k: v for k, v in result['view']['defaults'].items()
                     if not k.endswith('.')}
                 self.assertEqual(
-                    (form['clinician'], form['room'], form['start']),
-                    (practice.dana.id, practice.room.id, at(10)))
-                form.update(start=at(12), clinician=practice.eli.id,
-                    room=None)
-                Reschedule.execute(
-                    session_id, {'start': form}, 'reschedule')
+                    (form['clinician'], form['requested_by']),
+                    (practice.dana.id, 'client'))
+                # any clinician of the discipline that day: Eli's hours on
+                # the hour, but not 10:00 when Ann is with Dana
+                form.update(clinician=None, date_from=DAY.date(),
+                    date_to=DAY.date())
+                result = Reschedule.execute(
+                    session_id, {'start': form}, 'choose')
+                lines = [{k: v for k, v in line.items()
+                        if not k.endswith('.')}
+                    for line in result['view']['defaults']['slots']]
+                self.assertEqual(
+                    [(line['clinician'], line['start']) for line in lines],
+                    [(practice.eli.id, at(14)), (practice.eli.id, at(16))])
+                lines[1]['book'] = True
+                result = Reschedule.execute(session_id, {
+                        'start': form, 'choose': {'slots': lines}},
+                    'reschedule')
             Reschedule.delete(session_id)
             new = old.rescheduled_to
+            # the front desk lands on the new appointment
+            (action, data), = result['actions']
+            self.assertEqual(data, {'res_id': [new.id]})
             self.assertEqual((new.start, new.clinician, new.room),
-                (at(12), practice.eli, None))
+                (at(16), practice.eli, practice.room))
             session_id, _, _ = Cancel.create()
             with Transaction().set_context(active_model=new.__name__,
                     active_id=new.id, active_ids=[new.id]):

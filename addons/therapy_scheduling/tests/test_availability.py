@@ -317,15 +317,17 @@ class SlotWizardTestCase(unittest.TestCase):
                             'date_to': dt.date(2001, 1, 7)}}, 'choose')
             result = Wizard.execute(session_id, {'start': search}, 'choose')
             lines = result['view']['defaults']['slots']
+            # a 45-minute service is offered on the hour, each day's times
+            # grouped by clinician (Dana before Eli)
             self.assertEqual(
                 [(line['clinician'], line['start']) for line in lines], [
                     (practice.dana.id, T(2031, 3, 3, 14)),
                     (practice.eli.id, T(2031, 3, 3, 14)),
-                    (practice.dana.id, T(2031, 3, 3, 14, 15)),
-                    (practice.eli.id, T(2031, 3, 3, 14, 15)),
                     ])
             self.assertEqual(lines[0]['local_time'],
                 "Mon Mar 03, 2031 09:00 AM EST")
+            self.assertEqual((lines[0]['day'], lines[0]['time']),
+                ("Mon Mar 03", "9:00 AM EST"))
             self.assertEqual(lines[1]['kind'], 'contact')
 
             # as the client sends them back: without the rec_name keys
@@ -340,7 +342,7 @@ class SlotWizardTestCase(unittest.TestCase):
             with self.assertRaisesRegex(UserError, "exactly one"):
                 Wizard.execute(session_id, {'choose': {'slots': lines}},
                     'book')
-            lines[3]['book'] = True
+            lines[1]['book'] = True
             result = Wizard.execute(
                 session_id, {'choose': {'slots': lines}}, 'book')
             (action, data), = result['actions']
@@ -351,12 +353,55 @@ class SlotWizardTestCase(unittest.TestCase):
                 (appointment.client, appointment.clinician,
                     appointment.start, appointment.end,
                     appointment.modality, appointment.place_of_service),
-                (practice.ann, practice.eli, T(2031, 3, 3, 14, 15),
-                    T(2031, 3, 3, 15), 'telehealth', '10'))
+                (practice.ann, practice.eli, T(2031, 3, 3, 14),
+                    T(2031, 3, 3, 14, 45), 'telehealth', '10'))
             self.assertEqual(action['res_model'], 'therapy.appointment')
             Wizard.delete(session_id)
 
-            # Eli's hour is no longer offered (09:00-09:15 is too short)
+            # Eli's hour is no longer offered (09:45-10:00 is too short)
             self.assertEqual(
                 local(practice.free([practice.eli, practice.dana])),
                 [("Dana", T(2031, 3, 3, 9)), ("Dana", T(2031, 3, 3, 9, 15))])
+
+    @with_transaction()
+    def test_times_when_the_client_is_booked_are_not_offered(self):
+        "Find a Slot never offers a time the client is booked elsewhere"
+        pool = Pool()
+        Wizard = pool.get('therapy.appointment.slot', type='wizard')
+        Appointment = pool.get('therapy.appointment')
+        company = create_company()
+        with set_company(company):
+            practice = Practice()
+            for clinician in [practice.dana, practice.eli]:
+                create_availability(clinician, practice.location, 0,
+                    t(9), t(12))
+            # Ann sees Eli at 10:00 (15:00 UTC): no clinician is offered
+            # to her at 10:00 (9:00 ends at 9:45, before it)
+            Appointment.create([{
+                        'client': practice.ann.id,
+                        'clinician': practice.eli.id,
+                        'location': practice.location.id,
+                        'service': practice.therapy.id,
+                        'start': T(2031, 3, 3, 15),
+                        'end': T(2031, 3, 3, 15, 45)}])
+            session_id, _, _ = Wizard.create()
+            search = {
+                'client': practice.ann.id, 'service': practice.therapy.id,
+                'discipline': 'mental_health', 'clinicians': [],
+                'location': practice.location.id, 'modality': 'in_person',
+                'date_from': MONDAY, 'date_to': MONDAY,
+                }
+            result = Wizard.execute(session_id, {'start': search}, 'choose')
+            lines = result['view']['defaults']['slots']
+            self.assertEqual(
+                [(line['clinician'], line['time']) for line in lines], [
+                    (practice.dana.id, "9:00 AM EST"),
+                    (practice.dana.id, "11:00 AM EST"),
+                    (practice.eli.id, "9:00 AM EST"),
+                    (practice.eli.id, "11:00 AM EST"),
+                    ])
+            # without a client (a group) Dana's whole morning is offered
+            Wizard.delete(session_id)
+            self.assertEqual(
+                [to_local(s, NY).hour for _, s, _, _ in practice.free(
+                        step=dt.timedelta(hours=1))], [9, 10, 11])

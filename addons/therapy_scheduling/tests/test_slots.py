@@ -3,6 +3,7 @@ import datetime as dt
 
 import pytest
 
+from .. import slots
 from ..slots import (
     Slot, Template, Window, clip, covers, cut, expand, free_slots,
     local_days, merge, normalize, rank, subtract, to_local, utc_bounds)
@@ -13,6 +14,7 @@ D = dt.date
 T = dt.datetime
 t = dt.time
 MIN = dt.timedelta(minutes=1)
+HOUR = dt.timedelta(hours=1)
 
 
 def test_expand_keeps_local_hours_across_spring_forward():
@@ -141,3 +143,29 @@ def test_free_slots_subtracts_busy_and_filters_kinds():
         (t(11), 'contact'), (t(11, 15), 'contact')]
     online = free_slots(windows, busy, 45 * MIN, tz=NY, kinds={'bookable'})
     assert [to_local(s.start, NY).time() for s in online] == [t(10, 15)]
+
+
+def test_step_follows_the_service_length():
+    assert slots.step_for(dt.timedelta(minutes=45)) == dt.timedelta(hours=1)
+    assert slots.step_for(dt.timedelta(minutes=60)) == dt.timedelta(hours=1)
+    assert slots.step_for(dt.timedelta(minutes=30)) == dt.timedelta(
+        minutes=30)
+    assert slots.step_for(dt.timedelta(minutes=90)) == dt.timedelta(
+        minutes=90)
+    assert slots.step_for(dt.timedelta(minutes=20)) == dt.timedelta(
+        minutes=30)
+
+
+def test_grid_by_day_then_clinician_then_time():
+    day = dt.datetime(2031, 3, 3, 14)   # 09:00 in New York
+    found = [
+        ('eli', day, day + HOUR, 'bookable'),
+        ('dana', day + 2 * HOUR, day + 3 * HOUR, 'bookable'),
+        ('dana', day, day + HOUR, 'bookable'),
+        ('ann', day + dt.timedelta(days=1), day + dt.timedelta(days=1)
+            + HOUR, 'bookable'),
+        ]
+    grid = slots.by_day_and_resource(found, 'America/New_York')
+    assert [(d.day, who, [s.start.hour for s in times])
+        for (d, who), times in grid.items()] == [
+            (3, 'dana', [14, 16]), (3, 'eli', [14]), (4, 'ann', [14])]

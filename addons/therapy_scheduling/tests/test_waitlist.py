@@ -96,6 +96,43 @@ class WaitlistTestCase(unittest.TestCase):
                 [practice.cara_entry])
 
     @with_transaction()
+    def test_cancel_wizard_proposes_the_waitlist(self):
+        "Cancelling shows the freed slot's candidates and sends offers"
+        pool = Pool()
+        Cancel = pool.get('therapy.appointment.cancel', type='wizard')
+        Offer = pool.get('therapy.waitlist.offer')
+        transaction = Transaction()
+        company = create_company()
+        with set_company(company):
+            practice = WaitlistPractice()
+            appointment = practice.book(soon())
+            session_id, _, _ = Cancel.create()
+            with transaction.set_context(active_model=appointment.__name__,
+                    active_id=appointment.id, active_ids=[appointment.id]):
+                Cancel.execute(session_id, {}, 'start')
+                start = {'cancelled_by': 'client', 'reason': 'illness',
+                    'note': None}
+                result = Cancel.execute(
+                    session_id, {'start': start}, 'cancel')
+                self.assertEqual(result['view']['state'], 'waitlist')
+                proposal = result['view']['defaults']
+                self.assertEqual(proposal['candidates'],
+                    [practice.ben_entry.id, practice.cara_entry.id])
+                self.assertEqual(proposal['count'], 2)
+                result = Cancel.execute(session_id, {
+                        'start': start,
+                        'waitlist': {'slot': proposal['slot'], 'count': 1,
+                            'candidates': proposal['candidates']}},
+                    'offer')
+            Cancel.delete(session_id)
+            self.assertEqual(appointment.state, 'cancelled')
+            offer, = Offer.search([])
+            self.assertEqual(offer.entry, practice.ben_entry)
+            transaction.commit()
+            (to,), _ = self.outbox.emails[0]
+            self.assertEqual(to, 'ben@example.com')
+
+    @with_transaction()
     def test_first_to_accept_gets_it(self):
         pool = Pool()
         Offer = pool.get('therapy.waitlist.offer')

@@ -1,0 +1,224 @@
+"""What the front desk needs to know about money at check-in.
+
+For a list of appointments (the day sheet, today's arrivals) each column is
+computed for the whole list at once: one search of coverages, one of
+authorizations, one receivable query for the guarantors. Check In shows
+the copay and the balance due before the client is marked arrived, and can
+go straight on to Collect Copay (therapy_billing.wizard_collect_copay)."""
+from collections import defaultdict
+from decimal import Decimal
+
+from trytond.i18n import gettext
+from trytond.model import ModelView, fields
+from trytond.modules.currency.fields import Monetary
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval, If
+from trytond.wizard import (
+    Button, StateAction, StateTransition, StateView, Wizard)
+
+from therapy_scheduling.day_sheet import widths
+
+from . import ledger
+
+FRONT_DESK_WIDTHS = {
+    'field': {'copay_due': 80, 'balance_due': 85, 'eligibility': 110},
+    'button': {'check_in': 100, 'collect_copay': 135},
+    }
+
+# where a copay may still be taken
+COPAY_STATES = {'scheduled', 'confirmed', 'arrived', 'completed'}
+
+
+class Appointment(metaclass=PoolMeta):
+    __name__ = 'therapy.appointment'
+
+    currency = fields.Function(
+        fields.Many2One('currency.currency', "Currency"), 'get_currency')
+    copay_due = fields.Function(Monetary(
+            "Copay Due", currency='currency', digits='currency',
+            help="The primary coverage's copay, until collected."),
+        'get_front_desk')
+    balance_due = fields.Function(Monetary(
+            "Balance Due", currency='currency', digits='currency',
+            help="What the guarantor owes the practice (the ledger's "
+            "receivable)."),
+        'get_front_desk')
+    eligibility = fields.Function(fields.Char(
+            "Eligibility",
+            help="Coverage in effect on the date and whether a biller "
+            "verified it; missing authorizations."),
+        'get_front_desk')
+    eligibility_problem = fields.Function(
+        fields.Boolean("Eligibility Problem"), 'get_front_desk')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                # no icon: the label alone fits the front desk's lists
+                'check_in': {
+                    'invisible': ~Eval('state').in_(
+                        ['scheduled', 'confirmed']),
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            ('/tree/field[@name="eligibility"]', 'visual',
+                If(Eval('eligibility_problem', False), 'warning', '')),
+            ('/tree/field[@name="copay_due"]', 'visual',
+                If(Eval('copay_due', 0) > 0, 'danger', '')),
+            ('/tree/field[@name="balance_due"]', 'visual',
+                If(Eval('balance_due', 0) > 0, 'danger', '')),
+            ] + widths(FRONT_DESK_WIDTHS)
+
+    def get_currency(self, name):
+        return self.company.currency.id if self.company else None
+
+    @classmethod
+    def get_front_desk(cls, appointments, names):
+        pool = Pool()
+        Coverage = pool.get('therapy.coverage')
+        Authorization = pool.get('therapy.authorization')
+        Party = pool.get('party.party')
+        result = {name: {} for name in names}
+        individual = [a for a in appointments if a.client]
+        clients = {a.client for a in individual}
+        dates = [a.local_date for a in individual]
+        coverages, authorizations = defaultdict(list), defaultdict(list)
+        if clients:
+            for coverage in Coverage.search([
+                        ('client', 'in', [c.id for c in clients]),
+                        ('start_date', '<=', max(dates)),
+                        ['OR', ('end_date', '=', None),
+                            ('end_date', '>=', min(dates))],
+                        ], order=[('priority', 'ASC'), ('id', 'ASC')]):
+                coverages[coverage.client].append(coverage)
+            for authorization in Authorization.search([
+                        ('client', 'in', [c.id for c in clients]),
+                        ('start_date', '<=', max(dates)),
+                        ('end_date', '>=', min(dates)),
+                        ]):
+                authorizations[authorization.coverage].append(authorization)
+        balances = {}
+        if 'balance_due' in names and clients:
+            guarantors = {c: ledger.guarantor(c) for c in clients}
+            balances = Party.get_receivable_payable(
+                list(set(guarantors.values())), ['receivable'])['receivable']
+            balances = {c: balances.get(p.id, Decimal(0))
+                for c, p in guarantors.items()}
+        for appointment in appointments:
+            values = dict.fromkeys(names)
+            values['eligibility_problem'] = False
+            if appointment.client:
+                date = appointment.local_date
+                in_effect = [c for c in coverages[appointment.client]
+                    if c.active_on(date)]
+                values.update(cls._eligibility(
+                        appointment, in_effect, authorizations))
+                primary = in_effect[0] if in_effect else None
+                if (primary and primary.copay
+                        and appointment.state in COPAY_STATES
+                        and not appointment.copay_collected):
+                    values['copay_due'] = primary.copay
+                else:
+                    values['copay_due'] = Decimal(0)
+                values['balance_due'] = balances.get(appointment.client)
+            for name in names:
+                result[name][appointment.id] = values[name]
+        return result
+
+    @staticmethod
+    def _eligibility(appointment, in_effect, authorizations):
+        "The eligibility text and whether it is a problem"
+        if not in_effect:
+            return {
+                'eligibility': gettext('therapy_billing.msg_eligibility_none'),
+                'eligibility_problem': True,
+                }
+        primary = in_effect[0]
+        if primary.payer.self_pay:
+            return {
+                'eligibility': gettext(
+                    'therapy_billing.msg_eligibility_self_pay'),
+                'eligibility_problem': False,
+                }
+        problems = []
+        if not primary.verified:
+            problems.append(gettext(
+                    'therapy_billing.msg_eligibility_unverified'))
+        service = appointment.service
+        date = appointment.local_date
+        if (primary.payer.requires_authorization(service)
+                and not any(a.covers(service, appointment.clinician, date)
+                    for a in authorizations[primary])):
+            problems.append(gettext(
+                    'therapy_billing.msg_eligibility_no_authorization'))
+        text = gettext('therapy_billing.msg_eligibility_payer',
+            payer=primary.payer.rec_name,
+            status=', '.join(problems) or gettext(
+                'therapy_billing.msg_eligibility_verified'))
+        return {'eligibility': text, 'eligibility_problem': bool(problems)}
+
+    @classmethod
+    @ModelView.button_action('therapy_billing.wizard_check_in')
+    def check_in(cls, appointments):
+        pass
+
+
+class CheckInStart(ModelView):
+    "Check In"
+    __name__ = 'therapy.appointment.check_in.start'
+
+    appointment = fields.Many2One(
+        'therapy.appointment', "Appointment", readonly=True)
+    currency = fields.Many2One('currency.currency', "Currency", readonly=True)
+    copay_due = Monetary(
+        "Copay Due", currency='currency', digits='currency', readonly=True)
+    balance_due = Monetary(
+        "Balance Due", currency='currency', digits='currency', readonly=True)
+    eligibility = fields.Char("Eligibility", readonly=True)
+
+
+class CheckIn(Wizard):
+    """Check In: the client is here; show what they owe, and collect the
+    copay right away if the front desk chooses to"""
+    __name__ = 'therapy.appointment.check_in'
+
+    start = StateView('therapy.appointment.check_in.start',
+        'therapy_billing.check_in_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Check In", 'arrive', 'tryton-ok'),
+            Button("Check In and Collect Copay", 'arrive_collect',
+                'tryton-forward', default=True),
+            ])
+    arrive = StateTransition()
+    arrive_collect = StateTransition()
+    collect = StateAction('therapy_billing.wizard_collect_copay')
+
+    def default_start(self, fields):
+        appointment = self.record
+        return {
+            'appointment': appointment.id,
+            'currency': appointment.company.currency.id,
+            'copay_due': appointment.copay_due,
+            'balance_due': appointment.balance_due,
+            'eligibility': appointment.eligibility,
+            }
+
+    def transition_arrive(self):
+        Appointment = Pool().get('therapy.appointment')
+        Appointment.arrive([self.record])
+        return 'end'
+
+    def transition_arrive_collect(self):
+        self.transition_arrive()
+        appointment = self.model(self.record.id)
+        return 'collect' if appointment.copay_due else 'end'
+
+    def do_collect(self, action):
+        record = self.record
+        return action, {
+            'model': record.__name__, 'id': record.id, 'ids': [record.id]}
