@@ -159,10 +159,11 @@ class BillResult(ModelView):
 
     summary = fields.Text("What Was Made", readonly=True)
     claims = fields.Many2Many(
-        'therapy.claim', None, None, "Claims Drafted", readonly=True)
+        'therapy.claim', None, None, "Claims Drafted", readonly=True,
+        states={'invisible': ~Eval('claims')})
     invoices = fields.Many2Many(
         'account.invoice', None, None, "Client Invoices Posted",
-        readonly=True)
+        readonly=True, states={'invisible': ~Eval('invoices')})
 
 
 class Bill(Wizard):
@@ -192,12 +193,15 @@ class Bill(Wizard):
 
     def default_result(self, fields):
         claims, invoices = self.result.claims, self.result.invoices
-        lines = [gettext('therapy_billing.msg_bill_claims',
-                count=len(claims),
-                numbers=', '.join(c.rec_name for c in claims) or '-')]
-        lines.append(gettext('therapy_billing.msg_bill_invoices',
-                count=len(invoices),
-                numbers=', '.join(i.number for i in invoices) or '-'))
+        lines = []
+        if claims:
+            lines.append(gettext('therapy_billing.msg_bill_claims',
+                    count=len(claims),
+                    numbers=', '.join(c.rec_name for c in claims)))
+        if invoices:
+            lines.append(gettext('therapy_billing.msg_bill_invoices',
+                    count=len(invoices),
+                    numbers=', '.join(i.number for i in invoices)))
         return {
             'summary': '\n'.join(lines),
             'claims': [c.id for c in claims],

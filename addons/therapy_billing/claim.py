@@ -474,7 +474,8 @@ class Claim(Workflow, ModelSQL, ModelView):
                         primary=self.primary_claim.rec_name))
             return problems
         limit = self.coverage.payer.timely_filing_days
-        if (Date.today() - self.date).days > limit:
+        today = Transaction().context.get('billing_date') or Date.today()
+        if (today - self.date).days > limit:
             problems.append(gettext(
                     'therapy_billing.msg_claim_timely_filing',
                     days=limit, date=self.date))

@@ -10,6 +10,7 @@ its receivable; the remittance work fills the roll-ups (allowed, paid,
 adjustments by group) and posts onto the line through
 transfer_responsibility and post_adjustments, so that for every line
 receivable = paid + adjustments + payer balance."""
+from collections import defaultdict
 from decimal import Decimal
 
 from sql import Null
@@ -327,28 +328,34 @@ class ClaimLine(ModelSQL, ModelView):
             party=party if account.party_required else None)
 
     @classmethod
-    def _post_moves(cls, company, pairs, description):
-        """One posted move in the billing journal: pairs of ledger lines,
-        dated the billing date"""
+    def _post_moves(cls, pairs, description):
+        """Post the pairs of ledger lines [(company, [line, line])], one
+        move a company in the billing journal, dated the billing date (as
+        one remittance posts one move)"""
         pool = Pool()
         Move = pool.get('account.move')
         Period = pool.get('account.period')
         Date = pool.get('ir.date')
         Configuration = pool.get('therapy.configuration')
-        date = Transaction().context.get('billing_date')
-        if not date:
-            with Transaction().set_context(company=company.id):
-                date = Date.today()
         journal = Configuration(1).billing_journal
         if not journal:
             raise ClaimError(gettext(
                     'therapy_billing.msg_billing_journal_missing'))
-        move = Move(company=company, journal=journal, date=date,
-            period=Period.find(company, date=date), description=description,
-            lines=[line for pair in pairs for line in pair])
-        move.save()
-        Move.post([move])
-        return move
+        by_company = defaultdict(list)
+        for company, pair in pairs:
+            by_company[company].extend(pair)
+        moves = []
+        for company, lines in by_company.items():
+            date = Transaction().context.get('billing_date')
+            if not date:
+                with Transaction().set_context(company=company.id):
+                    date = Date.today()
+            moves.append(Move(company=company, journal=journal, date=date,
+                    period=Period.find(company, date=date),
+                    description=description, lines=lines))
+        Move.save(moves)
+        Move.post(moves)
+        return moves
 
     def check_balance(self, amount):
         if amount <= 0:
@@ -369,18 +376,22 @@ class ClaimLine(ModelSQL, ModelView):
         pool = Pool()
         Configuration = pool.get('therapy.configuration')
         assert group in set(ADJUSTMENT_GROUPS) - {'pr'}
+        pairs = []
         for line, amount in amounts.items():
             line.check_balance(amount)
             invoice = line.invoice_line.invoice
             account = Configuration(1).billing_account(
                 account_name, line.claim.company)
-            cls._post_moves(line.claim.company, [[
+            pairs.append((line.claim.company, [
                         line._get_move_line(account, amount),
                         line._get_move_line(
                             invoice.account, -amount, invoice.party),
-                        ]], gettext('therapy_billing.msg_adjustment_move',
-                    line=line.rec_name, group=group.upper()))
+                        ]))
             setattr(line, group, getattr(line, group) + amount)
+        if not pairs:
+            return
+        cls._post_moves(pairs, gettext('therapy_billing.msg_adjustment_move',
+                group=group.upper()))
         cls.save(list(amounts))
         Claim = pool.get('therapy.claim')
         Claim.reconcile_payer_invoices(list({l.claim for l in amounts}))
@@ -396,18 +407,22 @@ class ClaimLine(ModelSQL, ModelView):
         pool = Pool()
         Configuration = pool.get('therapy.configuration')
         Claim = pool.get('therapy.claim')
+        if not amounts:
+            return
+        pairs = []
         for line, amount in amounts.items():
             line.check_balance(amount)
             invoice = line.invoice_line.invoice
             transfer = Configuration(1).billing_account(
                 'transfer_account', line.claim.company)
-            cls._post_moves(line.claim.company, [[
+            pairs.append((line.claim.company, [
                         line._get_move_line(transfer, amount),
                         line._get_move_line(
                             invoice.account, -amount, invoice.party),
-                        ]], gettext('therapy_billing.msg_transfer_move',
-                    line=line.rec_name))
+                        ]))
             line.pr += amount
+        cls._post_moves(pairs,
+            gettext('therapy_billing.msg_transfer_move'))
         cls.save(list(amounts))
         claims = list({l.claim for l in amounts})
         Claim.reconcile_payer_invoices(claims)
@@ -428,16 +443,19 @@ class ClaimLine(ModelSQL, ModelView):
         Configuration = pool.get('therapy.configuration')
         Claim = pool.get('therapy.claim')
         configuration = Configuration(1)
+        if not amounts:
+            return
+        pairs = []
         for line, amount in amounts.items():
             company = line.claim.company
-            cls._post_moves(company, [[
+            pairs.append((company, [
                         line._get_move_line(configuration.billing_account(
                                 'write_off_account', company), amount),
                         line._get_move_line(configuration.billing_account(
                                 'transfer_account', company), -amount),
-                        ]], gettext(
-                    'therapy_billing.msg_responsibility_write_off_move',
-                    line=line.rec_name))
+                        ]))
+        cls._post_moves(pairs, gettext(
+                'therapy_billing.msg_responsibility_write_off_move'))
         Claim.reconcile_transfers(list({l.claim for l in amounts}))
 
 

@@ -25,7 +25,8 @@ class Appointment(metaclass=PoolMeta):
     # what the button needs, readable by the front desk, which cannot read
     # the ledger (a button depending on an unreadable field is hidden)
     copay_collected = fields.Function(
-        fields.Boolean("Copay Collected"), 'get_copay_collected')
+        fields.Boolean("Copay Collected"), 'get_copay_collected',
+        searcher='search_copay_collected')
     billing_notice = fields.Function(
         fields.Char("Billing Notice",
             help="What the front desk should know about this visit's "
@@ -53,6 +54,14 @@ class Appointment(metaclass=PoolMeta):
 
     def get_copay_collected(self, name):
         return bool(self.desk_payments)
+
+    @classmethod
+    def search_copay_collected(cls, name, clause):
+        _, operator, value = clause
+        if operator not in {'=', '!='}:
+            return []
+        taken = (operator == '=') == bool(value)
+        return [('desk_payments', 'where' if taken else 'not where', [])]
 
     def coverages(self):
         Coverage = Pool().get('therapy.coverage')
@@ -148,7 +157,8 @@ class CollectCopayStart(ModelView):
     payment_method = fields.Many2One(
         'account.invoice.payment.method', "Payment Method", required=True,
         help="Cash, card terminal or check: the journal it is recorded in.")
-    notice = fields.Char("Notice", readonly=True)
+    notice = fields.Char("Notice", readonly=True,
+        states={'invisible': ~Eval('notice')})
 
 
 class CollectCopay(Wizard):

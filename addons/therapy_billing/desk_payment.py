@@ -121,6 +121,11 @@ class DeskPayment(ModelSQL, ModelView):
     def get_applies_to(self, name):
         pool = Pool()
         InvoiceLine = pool.get('account.invoice.line')
+        Lang = pool.get('ir.lang')
+        lang = Lang.get()
+
+        def money(amount):
+            return lang.currency(amount, self.currency)
         what = []
         if self.move:
             for line in self.move.lines:
@@ -128,16 +133,16 @@ class DeskPayment(ModelSQL, ModelView):
                     invoice = self._invoice_paid(line)
                     what.append(gettext('therapy_billing.msg_applies_invoice',
                             invoice=invoice.number if invoice else '-',
-                            amount=line.credit))
+                            amount=money(line.credit)))
         for line in InvoiceLine.search([
                     ('origin', '=', str(self)),
                     ('invoice.state', 'in', ['posted', 'paid']),
                     ]):
             what.append(gettext('therapy_billing.msg_applies_invoice',
-                    invoice=line.invoice.number, amount=-line.amount))
+                    invoice=line.invoice.number, amount=money(-line.amount)))
         if self.unapplied:
             what.append(gettext('therapy_billing.msg_applies_deposit',
-                    amount=self.unapplied,
+                    amount=money(self.unapplied),
                     date=(self.appointment.local_date if self.appointment
                         else self.date)))
         return '\n'.join(what)

@@ -138,6 +138,8 @@ class Payer(DeactivableMixin, ModelSQL, ModelView):
         Configuration = pool.get('therapy.configuration')
         Party = pool.get('party.party')
         for payer in payers:
+            if payer.self_pay:
+                continue
             with Transaction().set_context(company=payer.company.id):
                 account = Configuration(1).get_multivalue(
                     'insurance_receivable_account', company=payer.company.id)
