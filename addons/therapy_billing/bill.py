@@ -8,6 +8,7 @@ from collections import defaultdict
 
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, PYSONEncoder
 from trytond.wizard import (
@@ -45,6 +46,15 @@ class Charge(metaclass=PoolMeta):
                     'depends': ['state'],
                     },
                 })
+
+    @classmethod
+    def check_modification(cls, mode, charges, values=None, external=False):
+        super().check_modification(
+            mode, charges, values=values, external=external)
+        if (external and mode == 'write'
+                and values.keys() & {'state', 'client_invoice'}):
+            raise AccessError(gettext(
+                    'therapy_billing.msg_charge_server_owned'))
 
     def get_claim(self, name):
         claims = [l.claim for l in self.claim_lines

@@ -18,6 +18,7 @@ from sql.operators import Equal
 
 from trytond.i18n import gettext
 from trytond.model import Exclude, ModelSQL, ModelView, Unique, fields
+from trytond.model.exceptions import AccessError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
@@ -31,6 +32,10 @@ MAX_POINTERS = 4  # SV107: four diagnosis pointers a line
 MAX_DIAGNOSES = 12  # HI: twelve diagnoses a claim
 ROLLUPS = ['allowed', 'paid', 'co', 'pr', 'oa', 'pi', 'patient_responsibility']
 ADJUSTMENT_GROUPS = ['co', 'pr', 'oa', 'pi']
+# what a biller may fix on a draft claim's line; the rest is the charge's,
+# the posting's or the remittance's
+EDITABLE = {'modifier_1', 'modifier_2', 'modifier_3', 'modifier_4',
+    'diagnosis_1', 'diagnosis_2', 'diagnosis_3', 'diagnosis_4'}
 
 
 def _pointer(number):
@@ -151,6 +156,21 @@ class ClaimLine(ModelSQL, ModelView):
                 'therapy_billing.msg_claim_line_control_unique'),
             ]
         cls._order = [('claim', 'DESC'), ('sequence', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def check_modification(cls, mode, lines, values=None, external=False):
+        super().check_modification(
+            mode, lines, values=values, external=external)
+        if not external:
+            return
+        if mode != 'write' or values.keys() - EDITABLE:
+            raise AccessError(gettext(
+                    'therapy_billing.msg_claim_line_server_owned'))
+        for line in lines:
+            if line.claim.state != 'draft':
+                raise AccessError(gettext(
+                        'therapy_billing.msg_claim_not_draft',
+                        claim=line.claim.rec_name))
 
     @classmethod
     def default_allowed(cls):
@@ -487,3 +507,15 @@ class ClaimDiagnosis(ModelSQL, ModelView):
 
     def get_rec_name(self, name):
         return f'{self.sequence}: {self.code.code}'
+
+    @classmethod
+    def check_modification(cls, mode, diagnoses, values=None,
+            external=False):
+        super().check_modification(
+            mode, diagnoses, values=values, external=external)
+        if external:
+            for diagnosis in diagnoses:
+                if diagnosis.claim.state != 'draft':
+                    raise AccessError(gettext(
+                            'therapy_billing.msg_claim_not_draft',
+                            claim=diagnosis.claim.rec_name))

@@ -9,12 +9,14 @@ from trytond.modules.account.tests.test_module import (
     create_chart, get_fiscalyear)
 from trytond.modules.account_invoice.tests.test_module import (
     set_invoice_sequences)
+from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
 from therapy_billing import ledger_invariants
+from therapy_clinical.tests.test_clinical import create_user
 from therapy_scheduling.tests.fixtures import (
     create_client, create_clinician, create_location, create_service)
 
@@ -201,3 +203,38 @@ class LedgerInvariantsTestCase(unittest.TestCase):
             with self.assertRaisesRegex(Exception, 'more than the payer'):
                 ClaimLine.transfer_responsibility(
                     {practice.line: Decimal(151)})
+
+    @with_transaction()
+    def test_server_owned_fields(self):
+        "What a client sends cannot post, state or re-bill a claim"
+        pool = Pool()
+        Claim = pool.get('therapy.claim')
+        ClaimLine = pool.get('therapy.claim.line')
+        Charge = pool.get('therapy.charge')
+        with self.practice() as practice:
+            claim = Claim(practice.claim.id)
+            biller = create_user('biller', ['therapy_scheduling.group_biller'])
+            as_biller = Transaction().set_user(biller.id)
+            with as_biller, Transaction().set_context(_check_access=True):
+                for model, records, values, message in [
+                        (Claim, [claim], {'state': 'paid'}, 'its buttons'),
+                        (Claim, [claim], {'payer_reason': "none"},
+                            'its buttons'),
+                        (Claim, [claim], {'coverage': claim.coverage.id},
+                            'not a draft'),
+                        (ClaimLine, [practice.line], {'paid': 150},
+                            'only its modifiers'),
+                        (ClaimLine, [practice.line], {'modifier_1': 'HO'},
+                            'not a draft'),
+                        (Charge, [practice.charge], {'state': 'pending'},
+                            'by billing it'),
+                        ]:
+                    with self.subTest(model=model.__name__, values=values):
+                        with self.assertRaisesRegex(AccessError, message):
+                            model.write(records, values)
+                Claim.write([claim], {'payer_claim_number': 'ICN-1'})
+            Claim.correct([claim])
+            with Transaction().set_user(biller.id), \
+                    Transaction().set_context(_check_access=True):
+                ClaimLine.write([practice.line], {'modifier_1': 'HO'})
+            self.assertEqual(ClaimLine(practice.line.id).modifiers, ['HO'])
