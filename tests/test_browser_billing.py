@@ -65,6 +65,11 @@ def test_biller_bills_and_records_a_rejection(
                 re.compile(r'^CLM\d+$')))
         claim_rows.first.wait_for(timeout=TIMEOUT)
         assert claim_rows.count() == 1
+        # all the selected claims post in one pass from the list
+        claim_rows.first.get_by_text(re.compile(r'^CLM\d+$')).click()
+        front_tab(page).get_by_role(
+            'button', name='Scrub and Post').first.click()
+        expect(claim_rows.first).to_contain_text('Ready', timeout=TIMEOUT)
 
         open_action(page, 'Caseload', 'Billing', 'Claims')
         submitted = list_rows(page).filter(has_text='Submitted')
@@ -72,9 +77,18 @@ def test_biller_bills_and_records_a_rejection(
         submitted.first.get_by_text(re.compile(r'^CLM\d+$')).dblclick()
         form = front_tab(page).locator('.form').first
         form.get_by_role('button', name='Rejected').click()
-        dialog(page).get_by_label('Code').fill('A7:164')
-        dialog(page).get_by_label('Reason').fill(
-            "Entity's contract/member number not found")
+        reason = "Entity's contract/member number not found"
+        for label, value in [('Code', 'A7:164'), ('Reason', reason)]:
+            field = dialog(page).get_by_label(label)
+            field.wait_for(timeout=TIMEOUT)
+            # sao may still be filling the wizard's defaults: type again
+            # until the value holds
+            for _ in range(5):
+                field.fill(value)
+                if field.input_value() == value:
+                    break
+                page.wait_for_timeout(200)
+            expect(field).to_have_value(value)
         dialog(page).get_by_role('button', name='Record').click()
         # the claim says why, and what to do next
         expect(form.get_by_label('Next Step')).to_have_value(
