@@ -263,6 +263,12 @@ class DemoPractice:
                     ], limit=1)[0]
         self.accounts = {k: account(k)
             for k in ['receivable', 'payable', 'revenue', 'expense']}
+        # the chart's billing accounts (see therapy_billing.account):
+        # guarantors owe on the patient receivable, payers on their own,
+        # sessions are service revenue
+        billing = self.get('therapy.configuration')(1)
+        self.accounts['receivable'] = billing.patient_receivable_account
+        self.accounts['revenue'] = billing.service_revenue_account
         wizard.form.account_receivable = self.accounts['receivable']
         wizard.form.account_payable = self.accounts['payable']
         wizard.execute('create_properties')

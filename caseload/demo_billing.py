@@ -17,15 +17,21 @@ schedule and the clinical record (see demo.DemoPractice.load):
 - charge_history(), after the clinical record (signing a note charges its
   session): the sessions still uncharged that should be (self-pay clients
   whose note waits for a co-signature), late cancellations and no-shows.
-- bill_history(), last: copays taken at check-in for some sessions of the
-  last three weeks, then the charges of the two weeks before the last one
-  billed (claims made ready post their invoices, client charges are
-  invoiced) and the older claims taken through the payers' answers: most
-  paid, some partly, three rejected, two denied, one appealed. The last
-  week's charges wait "To Bill", and so does the older history (posting
-  costs a fifth of a second a claim). Invoices are dated today (Tryton
-  numbers invoices in date order); the claim events are dated when each
-  step would have happened.
+- bill_history(), last: copays (and self-pay fees) taken at check-in for
+  some sessions of the last three weeks, held as patient deposits; then,
+  day by day as the biller would have, the charges of the two weeks before
+  the last one and of three older days billed: client invoices posted
+  with the visit's deposit applied, claims drafted, then scrubbed and
+  posted in one pass a day, each invoice dated the day it was posted (so
+  the aged balance spreads over its columns); the claims taken through the
+  payers' answers (most paid, some partly, three rejected and two denied
+  with the payer's reason, one appealed); the patient shares the paid
+  claims' payers name, as their remittances will post them (billed to the
+  guarantor against the deposit, moved to the secondary claim, which is
+  posted, or written off for Medicaid). The last week's charges wait "To
+  Bill", and so does the older history (posting costs a tenth of a second
+  a claim). The claim events are dated when each step would have happened.
+  The ledger invariants are checked last: the build fails if they break.
 """
 import datetime as dt
 import random
@@ -34,6 +40,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from trytond.pool import Pool
 from trytond.transaction import Transaction, TransactionError
+
+from therapy_billing import ledger_invariants
 
 from .demo_schedule import HISTORY_WEEKS, SERVICE_BY_DISCIPLINE
 
@@ -94,10 +102,13 @@ APPROVED = {'units': 240, 'visits': 26}
 MBI_ALPHA = 'ACDEFGHJKMNPQRTUVWXY'
 
 # claims: the charges of the weeks before the last are billed (the last
-# days' wait "To Bill": the biller's work); copays were collected at
-# check-in for a share of the sessions of the last weeks, by card mostly.
-# Posting costs (an invoice or two a claim): the window is kept short
+# days' wait "To Bill": the biller's work), and those of a day about 6, 10
+# and 15 weeks ago, still unpaid (the aged balance's later columns); money
+# was taken at the desk (copays, self-pay fees) for a share of the
+# sessions of the last weeks, by card mostly. Posting costs an invoice a
+# claim: the window is kept short
 BILLED_FROM, UNBILLED = dt.timedelta(weeks=3), dt.timedelta(days=7)
+OLD_DAYS = [45, 75, 105]
 COPAY_FROM = dt.timedelta(weeks=3)
 COPAY_SHARE, CARD_SHARE = 1 / 3, 0.7
 # the payers' answers, by the age of the date of service: younger claims
@@ -106,6 +117,18 @@ COPAY_SHARE, CARD_SHARE = 1 / 3, 0.7
 # the rest paid
 SENT_AFTER, ANSWERED_AFTER = dt.timedelta(days=9), dt.timedelta(days=12)
 REJECTED, DENIED, APPEALED, PARTIAL_SHARE = 3, 2, 1, 0.12
+# the payers' reasons, as they give them (277CA and CARC codes)
+REJECTIONS = [
+    "A7:164 Entity's contract/member number not found",
+    "A7:562 Entity's National Provider Identifier (NPI) invalid",
+    "A8:254 Principal diagnosis code invalid",
+    ]
+DENIALS = [
+    "CO-197 Precertification/authorization/notification absent",
+    "CO-50 Not deemed a medical necessity by the payer",
+    "CO-16 Claim lacks information needed for adjudication (N290 rendering "
+    "provider)",
+    ]
 # queued tasks the demo does not run (see run_tasks)
 SKIPPED_TASKS = {'print_invoice'}
 # days after the date of service each step happened (see date_events)
@@ -178,8 +201,14 @@ def charge_history(database, user_id, company_id):
 
 
 def bill_history(database, user_id, company_id):
+    """The billed history, then the ledger invariants: the demo fails
+    loudly if its ledger would not pass an accountant's checks"""
     run(database, user_id, company_id,
         lambda billing: billing.bill_history())
+    problems = ledger_invariants.check(database, company_id, user_id)
+    if problems:
+        raise RuntimeError("demo billing: the ledger breaks its invariants:\n"
+            + '\n'.join(f'- {p}' for p in problems))
 
 
 def money(value):
@@ -208,6 +237,29 @@ class DemoBilling:
         self.verify_coverages()
         self.create_sliding_scales()
         self.create_authorizations()
+        self.create_statement_journal()
+
+    def create_statement_journal(self):
+        """The operating bank account's statement journal: where the
+        payers' EFTs and the card deposits land (the remittance work
+        matches them to the ERA journal's remittances)"""
+        pool = self.pool
+        StatementJournal = pool.get('account.statement.journal')
+        Journal = pool.get('account.journal')
+        Account = pool.get('account.account')
+        journal, = Journal.search([('type', '=', 'statement')], limit=1)
+        bank, = Account.search([
+                ('code', '=', '1.1.1'),
+                ('company', '=', self.company.id),
+                ])
+        StatementJournal.create([{
+                    'name': "Operating account",
+                    'journal': journal.id,
+                    'company': self.company.id,
+                    'currency': self.company.currency.id,
+                    'account': bank.id,
+                    'validation': 'balance',
+                    }])
 
     # --- payers, fees -------------------------------------------------------
     def create_payers(self):
@@ -608,11 +660,15 @@ class DemoBilling:
 
     # --- claims -------------------------------------------------------------
     def bill_history(self):
-        """Copays at check-in, then the weeks billed and the claims taken
-        through the payers' answers"""
-        self.collect_copays()
-        self.bill(self.today - BILLED_FROM, self.today - UNBILLED)
-        self.answer_claims()
+        """Money taken at the desk, then the days billed in date order
+        (each day's client invoices and ready claims posted in one pass,
+        dated that day), the payers' answers, and the patient shares they
+        name"""
+        with Transaction().set_context(_skip_warnings=True):
+            self.collect_at_desk()
+            self.bill(self.billing_days())
+            self.answer_claims()
+            self.post_patient_shares()
 
     def payment_methods(self):
         Method = self.pool.get('account.invoice.payment.method')
@@ -620,13 +676,12 @@ class DemoBilling:
                     ('company', '=', self.company.id)])}
         return methods.get("Card terminal"), methods.get("Cash")
 
-    def collect_copays(self):
-        """A share of the individual sessions held in the last weeks whose
-        client's primary coverage has a copay: taken at check-in, the
-        claim then bills the payer the rest"""
+    def collect_at_desk(self):
+        """At check-in, for a share of the individual sessions of the last
+        weeks: the primary coverage's copay, or a self-pay client's fee;
+        held as the guarantor's deposit until the visit's invoice"""
         pool = self.pool
         Appointment = pool.get('therapy.appointment')
-        Coverage = pool.get('therapy.coverage')
         card, cash = self.payment_methods()
         if not card or not cash:
             return
@@ -636,51 +691,80 @@ class DemoBilling:
                 ('start', '<', dt.datetime.now()),
                 ('state', '=', 'completed'),
                 ('client', '!=', None),
-                ('copay_invoice', '=', None),
                 ], order=[('start', 'ASC'), ('id', 'ASC')])
         for appointment in sessions:
-            coverages = Coverage.for_client(
-                appointment.client, appointment.local_date)
-            copay = coverages[0].copay if coverages else None
-            if not copay or self.random.random() >= COPAY_SHARE:
+            if (appointment.desk_payments or appointment.copay_forbidden_by()
+                    or self.random.random() >= COPAY_SHARE):
+                continue
+            amount = appointment.expected_at_desk()
+            if not amount:
                 continue
             method = card if self.random.random() < CARD_SHARE else cash
-            appointment.collect(copay, method)
+            with Transaction().set_context(
+                    billing_date=appointment.local_date):
+                appointment.collect(amount, method)
 
-    def bill(self, start, end):
-        """Bill the pending charges of [start, end) a week at a time (a
-        claim is one client, coverage and day: no week splits one), then
-        make the claims that pass the scrub ready: that posts them"""
+    def billing_days(self):
+        """The dates of service billed: the weeks before the last, and a
+        few older days whose claims are still open (the aged balance's
+        later columns)"""
+        Charge = self.pool.get('therapy.charge')
+        start, end = self.today - BILLED_FROM, self.today - UNBILLED
+        days = sorted({c.date for c in Charge.search([
+                        ('company', '=', self.company.id),
+                        ('state', '=', 'pending'),
+                        ('date', '>=', start),
+                        ('date', '<', end),
+                        ])})
+        for age in OLD_DAYS:
+            older = Charge.search([
+                    ('company', '=', self.company.id),
+                    ('state', '=', 'pending'),
+                    ('date', '<=', self.today - dt.timedelta(days=age)),
+                    ], order=[('date', 'DESC')], limit=1)
+            if older:
+                days.append(older[0].date)
+        return sorted(set(days))
+
+    def bill(self, days):
+        """Day by day, as the biller would have: the charges of a date of
+        service billed the next day (client invoices posted, claims
+        drafted), the clean claims scrubbed and posted the day after, all
+        of a day's claims in one pass"""
         pool = self.pool
         Charge = pool.get('therapy.charge')
         Claim = pool.get('therapy.claim')
-        week = start
-        while week < end:
-            until = min(week + dt.timedelta(weeks=1), end)
-            charges = Charge.search([
-                    ('company', '=', self.company.id),
-                    ('state', '=', 'pending'),
-                    ('claim', '=', None),
-                    ('date', '>=', week),
-                    ('date', '<', until),
-                    ], order=[('date', 'ASC'), ('id', 'ASC')])
-            Charge.bill(charges)
-            week = until
-        drafts = Claim.search([
-                ('company', '=', self.company.id),
-                ('state', '=', 'draft'),
-                ('primary_claim', '=', None),
-                ('date', '>=', start),
-                ('date', '<', end),
-                ], order=[('date', 'ASC'), ('id', 'ASC')])
-        clean = [c for c in drafts if not c.scrub()]
-        for index in range(0, len(clean), BATCH):
-            Claim.ready(clean[index:index + BATCH])
+        postings = defaultdict(lambda: {'bill': [], 'ready': []})
+        for day in days:
+            postings[min(day + dt.timedelta(days=1), self.today)][
+                'bill'].append(day)
+            postings[min(day + dt.timedelta(days=2), self.today)][
+                'ready'].append(day)
+        for posted in sorted(postings):
+            with Transaction().set_context(billing_date=posted):
+                work = postings[posted]
+                if work['bill']:
+                    Charge.bill_charges(Charge.search([
+                                ('company', '=', self.company.id),
+                                ('state', '=', 'pending'),
+                                ('date', 'in', work['bill']),
+                                ], order=[('date', 'ASC'), ('id', 'ASC')]))
+                if work['ready']:
+                    drafts = Claim.search([
+                            ('company', '=', self.company.id),
+                            ('state', '=', 'draft'),
+                            ('primary_claim', '=', None),
+                            ('date', 'in', work['ready']),
+                            ], order=[('date', 'ASC'), ('id', 'ASC')])
+                    clean = [c for c in drafts if not c.scrub()]
+                    if clean:
+                        Claim.ready(clean)
 
     def answer_claims(self):
         """The youngest claims are ready, the next sent (some accepted);
         the older were answered: a few rejected (left to correct), two
-        denied, one appealed, some partly paid, most paid"""
+        denied, one appealed, some partly paid, most paid. Each answer
+        names the payer's reason and its claim number"""
         Claim = self.pool.get('therapy.claim')
         claims = Claim.search([
                 ('company', '=', self.company.id),
@@ -699,15 +783,67 @@ class DemoBilling:
         partial = [c for c in rest if rng.random() < PARTIAL_SHARE]
         paid = [c for c in rest if c not in partial]
         Claim.submit(sent + old)
-        Claim.accept(accepted + [c for c in old if c not in rejected])
-        Claim.reject(rejected)
+        answered = accepted + [c for c in old if c not in rejected]
+        Claim.accept(answered)
+        for claim in answered:
+            claim.payer_claim_number = (
+                f'{claim.payer.filing_indicator}{claim.date:%y%j}'
+                f'{rng.randrange(10 ** 6, 10 ** 7)}')
+        Claim.save(answered)
+        for claim in rejected:
+            Claim.do_reject([claim], rng.choice(REJECTIONS))
         Claim.pay(paid)
         Claim.pay_partially(partial)
-        Claim.deny(denied)
+        for claim in denied:
+            Claim.do_deny([claim], rng.choice(DENIALS))
         Claim.appeal(appealed)
+        self.paid = [c for c in paid + partial if c.date >= (
+                self.today - BILLED_FROM)]
         self.date_events(claims + Claim.search([
                     ('primary_claim', 'in', [c.id for c in old]),
                     ]))
+
+    def post_patient_shares(self):
+        """What the paid claims' payers left to the client (the copay, or
+        the coinsurance of the contracted amount), as their remittances
+        will post it: moved to the secondary claim, billed to the
+        guarantor with the visit's deposit applied, or written off for
+        Medicaid; the secondary claims that then have something to bill
+        are posted"""
+        pool = self.pool
+        Fee = pool.get('therapy.fee')
+        ClaimLine = pool.get('therapy.claim.line')
+        Claim = pool.get('therapy.claim')
+        amounts = {}
+        for claim in self.paid:
+            coverage = claim.coverage
+            visits = set()
+            for line in claim.lines:
+                charge = line.charge
+                if coverage.copay:
+                    if charge.appointment in visits:
+                        continue
+                    visits.add(charge.appointment)
+                    share = min(coverage.copay, line.billed)
+                elif coverage.coinsurance:
+                    allowed = (Fee.expected_for(charge.service, charge.date,
+                            claim.payer) or line.billed) * line.units \
+                        if charge.service else line.billed
+                    share = money(min(allowed, line.billed)
+                        * coverage.coinsurance / 100)
+                else:
+                    continue
+                if share > 0:
+                    amounts[line] = share
+        ClaimLine.transfer_responsibility(amounts)
+        secondaries = Claim.search([
+                ('company', '=', self.company.id),
+                ('state', '=', 'draft'),
+                ('primary_claim', '!=', None),
+                ])
+        clean = [c for c in secondaries if not c.scrub()]
+        if clean:
+            Claim.ready(clean)
 
     def date_events(self, claims):
         """Each step dated when it would have happened: days after the

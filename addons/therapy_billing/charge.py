@@ -28,8 +28,6 @@ KINDS = [
 MAX_DIAGNOSES = 12  # CMS-1500 box 21 A-L
 # CPT modifier 95: synchronous telemedicine (most payers since 2020)
 MODALITY_MODIFIERS = {'telehealth': '95'}
-# Medicaid forbids billing its beneficiaries for missed appointments
-MISSED_FEE_FORBIDDEN = {'MC'}
 
 
 class Configuration(metaclass=PoolMeta):
@@ -176,8 +174,7 @@ class Charge(Workflow, ModelSQL, ModelView):
         Coverage = pool.get('therapy.coverage')
         configuration = Configuration(1)
         coverages = Coverage.for_client(attendee.client, appointment.local_date)
-        if any(c.payer.filing_indicator in MISSED_FEE_FORBIDDEN
-                for c in coverages):
+        if any(c.payer.beneficiary_billing_prohibited for c in coverages):
             return []
         fee = (configuration.late_cancel_fee if kind == 'late_cancel'
             else configuration.no_show_fee)
@@ -238,17 +235,21 @@ class Charge(Workflow, ModelSQL, ModelView):
         if not payer:
             scale = SlidingScale.current(client, date)
             tier = scale.tier if scale else None
-        if tier:
-            # the tier fee is per session: one line, the booked service
-            minutes = {appointment.service: sum(minutes.values())}
         modifiers = MODALITY_MODIFIERS.get(appointment.modality)
+        if tier:
+            # the tier fee is per session: one line, the booked service,
+            # never above what the practice charges everyone else
+            practice = sum((Fee.charge_for(s, date, modifiers) or Decimal(0))
+                * (units.get(s.id, 0) if s.timed else 1) for s in minutes)
+            minutes = {appointment.service: sum(minutes.values())}
         vlist = []
         for service, service_minutes in minutes.items():
             count = units.get(service.id, 0) if service.timed else 1
             unit_price = Fee.charge_for(
                 service, date, modifiers) or Decimal(0)
             if tier:
-                unit_price, count = tier.fee, 1
+                unit_price = min(tier.fee, practice) if practice else tier.fee
+                count = 1
             if not count:
                 continue
             authorizations = (Authorization.for_booking(

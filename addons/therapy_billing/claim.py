@@ -1,20 +1,30 @@
-"""Claims: a client's charges for one payer and date of service.
+"""Claims: a client's charges for one payer and date of service (or month).
 
-Workflow: draft -> ready (scrubbed; posts the payer's invoice and the
-client's copay) -> submitted -> accepted / rejected (corrected back to
-draft) -> paid / partially paid / denied -> appealed -> closed. Every
-transition is a therapy.claim.event row: the state, who, when."""
+Workflow: draft -> ready (scrubbed; posts the payer invoice) -> submitted
+-> accepted / rejected (the payer's reason; Correct takes it back to draft
+to fix and resend) -> paid / partially paid / denied (the reason) ->
+appealed -> closed. A claim the payer accepted is corrected by a
+replacement claim (frequency code 7) or cancelled by a void claim (8),
+both keeping the line control numbers. Each claim's money posts once: a
+claim made ready again, or its replacement, takes over the posted invoice
+when nothing changed, else credits it and posts a new one; a void credits
+it. Every transition is a therapy.claim.event row: the state, who, when,
+and the payer's reason."""
 import datetime as dt
 from collections import defaultdict
+from decimal import Decimal
 
 from trytond.i18n import gettext
-from trytond.model import ModelSQL, ModelView, Workflow, fields
+from trytond.model import ModelSQL, ModelView, Unique, Workflow, fields
+from trytond.model.exceptions import AccessError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, Id
 from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from . import ledger
+from .claim_ledger import ClaimLedgerMixin
+from .claim_line import MAX_DIAGNOSES
 from .exceptions import ClaimError
 
 STATES = [
@@ -28,10 +38,26 @@ STATES = [
     ('denied', "Denied"),
     ('appealed', "Appealed"),
     ('closed', "Closed"),
+    ('replaced', "Replaced"),
+    ('voided', "Voided"),
     ]
+# X12 837P CLM05-3 claim frequency type codes
+FREQUENCIES = [
+    ('1', "Original (1)"),
+    ('7', "Replacement (7)"),
+    ('8', "Void (8)"),
+    ]
+# states in which the payer has the claim: corrected by a new claim
+WITH_PAYER = ['accepted', 'paid', 'partial', 'denied', 'appealed']
+# what only the workflow and posting write (readonly is not enforced on
+# what a client sends); a draft claim's coverage and lines stay editable
+SERVER_OWNED = {'company', 'number', 'client', 'date', 'frequency_code',
+    'original_claim', 'primary_claim', 'payer_invoice', 'payer_reason',
+    'state'}
+DRAFT_ONLY = {'coverage', 'lines', 'diagnoses'}
 
 
-class Claim(Workflow, ModelSQL, ModelView):
+class Claim(ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
     "Claim"
     __name__ = 'therapy.claim'
     _history = True
@@ -39,7 +65,8 @@ class Claim(Workflow, ModelSQL, ModelView):
     _draft = {'readonly': Eval('state') != 'draft'}
     company = fields.Many2One(
         'company.company', "Company", required=True, readonly=True)
-    number = fields.Char("Number", readonly=True)
+    number = fields.Char("Number", required=True, readonly=True,
+        help="CLM01: the patient control number the payer answers with.")
     client = fields.Many2One(
         'therapy.client', "Client", required=True, readonly=True,
         ondelete='RESTRICT')
@@ -49,29 +76,64 @@ class Claim(Workflow, ModelSQL, ModelView):
     payer = fields.Function(
         fields.Many2One('therapy.payer', "Payer"), 'on_change_with_payer')
     date = fields.Date("Date of Service", required=True, readonly=True)
-    charges = fields.One2Many(
-        'therapy.charge', 'claim', "Charges", readonly=True)
+    frequency_code = fields.Selection(
+        FREQUENCIES, "Frequency", required=True, readonly=True,
+        help="CLM05-3: an original claim, or the replacement or void of "
+        "one the payer has.")
+    original_claim = fields.Many2One(
+        'therapy.claim', "Original Claim", readonly=True,
+        ondelete='RESTRICT',
+        help="The claim this replacement or void corrects.")
+    corrections = fields.One2Many(
+        'therapy.claim', 'original_claim', "Corrections", readonly=True)
+    payer_claim_number = fields.Char(
+        "Payer Claim Number",
+        states={'readonly': Eval('state').in_(['closed', 'replaced', 'voided'])},
+        help="CLP07: the payer's number for the claim (its remittance or "
+        "EOB gives it); a replacement or void sends it as REF*F8.")
     primary_claim = fields.Many2One(
         'therapy.claim', "Primary Claim", readonly=True,
-        help="For a secondary coverage: the claim of the primary payer, "
-        "whose payment (from its remittance) this claim reports.")
-    primary_paid = Monetary(
-        "Paid by Primary", currency='currency', digits='currency',
-        readonly=True,
-        help="Filled in from the primary payer's remittance.")
+        ondelete='RESTRICT',
+        help="For a secondary coverage: the primary payer's claim, whose "
+        "patient responsibility this claim bills.")
+    secondary_claims = fields.One2Many(
+        'therapy.claim', 'primary_claim', "Secondary Claims", readonly=True)
+    lines = fields.One2Many(
+        'therapy.claim.line', 'claim', "Lines",
+        states={'readonly': Eval('state') != 'draft'})
+    diagnoses = fields.One2Many(
+        'therapy.claim.diagnosis', 'claim', "Diagnoses", states=_draft,
+        size=MAX_DIAGNOSES)
+    charges = fields.Function(
+        fields.Many2Many('therapy.charge', None, None, "Charges"),
+        'get_charges')
     currency = fields.Function(
         fields.Many2One('currency.currency', "Currency"),
         'on_change_with_currency')
     total = fields.Function(
-        Monetary("Total Charge", currency='currency', digits='currency'),
+        Monetary("Total Charge", currency='currency', digits='currency',
+            help="CLM02: the sum of the lines billed."),
         'get_total')
-    copay = Monetary(
-        "Client Copay", currency='currency', digits='currency',
-        readonly=True)
+    expected_copay = fields.Function(
+        Monetary("Expected Copay", currency='currency', digits='currency',
+            help="The coverage's copay per visit: shown, not posted. The "
+            "client's share is billed when the payer's answer names it."),
+        'get_copays')
+    collected_at_desk = fields.Function(
+        Monetary("Collected at the Desk", currency='currency',
+            digits='currency',
+            help="Copays taken for these visits, held as deposits."),
+        'get_copays')
     payer_invoice = fields.Many2One(
         'account.invoice', "Payer Invoice", readonly=True)
-    client_invoice = fields.Many2One(
-        'account.invoice', "Copay Invoice", readonly=True)
+    invoices = fields.Function(
+        fields.Many2Many('account.invoice', None, None, "Invoices",
+            help="Every invoice and credit note of the claim's lines."),
+        'get_invoices')
+    payer_reason = fields.Char("Payer's Reason", readonly=True,
+        help="Why the payer rejected or denied the claim, as it said it.")
+    next_action = fields.Function(
+        fields.Text("Next Step"), 'get_next_action')
     events = fields.One2Many(
         'therapy.claim.event', 'claim', "History", readonly=True)
     state = fields.Selection(STATES, "State", readonly=True, required=True,
@@ -81,6 +143,11 @@ class Claim(Workflow, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('number_unique', Unique(t, t.company, t.number),
+                'therapy_billing.msg_claim_number_unique'),
+            ]
         cls._order = [('date', 'DESC'), ('id', 'DESC')]
         cls._transitions |= {
             ('draft', 'ready'),
@@ -92,6 +159,7 @@ class Claim(Workflow, ModelSQL, ModelView):
             ('accepted', 'paid'),
             ('accepted', 'partial'),
             ('accepted', 'denied'),
+            ('accepted', 'closed'),
             ('partial', 'paid'),
             ('denied', 'appealed'),
             ('partial', 'appealed'),
@@ -101,28 +169,86 @@ class Claim(Workflow, ModelSQL, ModelView):
             ('paid', 'closed'),
             ('partial', 'closed'),
             ('denied', 'closed'),
-            }
-        buttons = {
-            'ready': ['draft'],
-            'submit': ['ready'],
-            'accept': ['submitted'],
-            'reject': ['submitted'],
-            'correct': ['rejected'],
-            'pay': ['accepted', 'partial', 'appealed'],
-            'pay_partially': ['accepted', 'appealed'],
-            'deny': ['accepted', 'appealed'],
-            'appeal': ['denied', 'partial'],
-            'close': ['paid', 'partial', 'denied'],
+            ('accepted', 'replaced'),
+            ('paid', 'replaced'),
+            ('partial', 'replaced'),
+            ('denied', 'replaced'),
+            ('appealed', 'replaced'),
+            ('ready', 'voided'),
+            ('rejected', 'voided'),
+            ('accepted', 'voided'),
+            ('paid', 'voided'),
+            ('partial', 'voided'),
+            ('denied', 'voided'),
+            ('appealed', 'voided'),
             }
         cls._buttons.update({
-                name: {
-                    'invisible': ~Eval('state').in_(states),
+                'ready': {
+                    'invisible': Eval('state') != 'draft',
                     'depends': ['state'],
-                    } for name, states in buttons.items()})
+                    },
+                'correct': {
+                    'invisible': ~Eval('state').in_(['ready', 'rejected']),
+                    'depends': ['state'],
+                    },
+                'submit': {
+                    'invisible': Eval('state') != 'ready',
+                    'depends': ['state'],
+                    },
+                'accept': {
+                    'invisible': Eval('state') != 'submitted',
+                    'depends': ['state'],
+                    },
+                'reject': {
+                    'invisible': Eval('state') != 'submitted',
+                    'depends': ['state'],
+                    },
+                'pay': {
+                    'invisible': ~Eval('state').in_(
+                        ['accepted', 'partial', 'appealed']),
+                    'depends': ['state'],
+                    },
+                'pay_partially': {
+                    'invisible': ~Eval('state').in_(['accepted', 'appealed']),
+                    'depends': ['state'],
+                    },
+                'deny': {
+                    'invisible': ~Eval('state').in_(['accepted', 'appealed']),
+                    'depends': ['state'],
+                    },
+                'appeal': {
+                    'invisible': ~Eval('state').in_(['denied', 'partial']),
+                    'depends': ['state'],
+                    },
+                'write_off': {
+                    'invisible': Eval('state') != 'denied',
+                    'depends': ['state'],
+                    },
+                'close': {
+                    'invisible': ~Eval('state').in_(
+                        ['accepted', 'paid', 'partial', 'denied']),
+                    'depends': ['state'],
+                    },
+                'replace': {
+                    'invisible': (~Eval('state').in_(WITH_PAYER)
+                        | (Eval('frequency_code') == '8')),
+                    'depends': ['state', 'frequency_code'],
+                    },
+                'void': {
+                    'invisible': (~Eval('state').in_(
+                            ['ready', 'rejected'] + WITH_PAYER)
+                        | (Eval('frequency_code') == '8')),
+                    'depends': ['state', 'frequency_code'],
+                    },
+                })
 
     @classmethod
     def default_state(cls):
         return 'draft'
+
+    @classmethod
+    def default_frequency_code(cls):
+        return '1'
 
     @fields.depends('coverage')
     def on_change_with_payer(self, name=None):
@@ -133,15 +259,63 @@ class Claim(Workflow, ModelSQL, ModelView):
         return self.company.currency if self.company else None
 
     def get_total(self, name):
-        return sum((c.amount for c in self.lines()), ledger.zero())
+        return sum((l.billed for l in self.lines), Decimal(0))
 
-    def lines(self):
-        "The charges billed: a secondary claim bills its primary's"
-        return self.primary_claim.charges if self.primary_claim else (
-            self.charges)
+    def get_charges(self, name):
+        return list({l.charge.id: None for l in self.lines})
 
     def get_rec_name(self, name):
-        return self.number or f'#{self.id}'
+        return self.number
+
+    @property
+    def active(self):
+        "Is the payer billed by this claim now (not corrected away)?"
+        return (self.state not in {'replaced', 'voided'}
+            and self.frequency_code != '8')
+
+    @property
+    def visits(self):
+        "The appointments of the sessions billed"
+        return list({l.charge.appointment: None for l in self.lines
+                if l.charge.appointment and l.charge.kind == 'service'})
+
+    def get_copays(self, name):
+        pool = Pool()
+        DeskPayment = pool.get('therapy.desk.payment')
+        if name == 'expected_copay':
+            if (self.primary_claim or not self.coverage.copay
+                    or self.beneficiary_billing_prohibited()):
+                return Decimal(0)
+            return min(self.coverage.copay * len(self.visits), self.total)
+        payments = DeskPayment.search([
+                ('appointment', 'in', [a.id for a in self.visits]),
+                ('kind', '=', 'copay'),
+                ])
+        return sum((p.amount for p in payments), Decimal(0))
+
+    def get_invoices(self, name):
+        InvoiceLine = Pool().get('account.invoice.line')
+        origins = [str(l) for l in self.lines]
+        lines = InvoiceLine.search([('origin', 'in', origins)])
+        lines += InvoiceLine.search(
+            [('origin', 'in', [str(l) for l in lines])])
+        invoices = {l.invoice.id for l in lines}
+        invoices |= {l.invoice_line.invoice.id for l in self.lines
+            if l.invoice_line}
+        return sorted(invoices)
+
+    def get_next_action(self, name):
+        if self.state == 'draft':
+            problems = self.scrub()
+            if problems:
+                return gettext('therapy_billing.msg_next_draft_problems',
+                    problems='\n'.join(f'- {p}' for p in problems))
+            return gettext('therapy_billing.msg_next_draft')
+        if self.state in {'rejected', 'denied', 'replaced', 'voided'}:
+            corrections = ', '.join(c.rec_name for c in self.corrections)
+            return gettext(f'therapy_billing.msg_next_{self.state}',
+                reason=self.payer_reason or '-', corrections=corrections)
+        return gettext(f'therapy_billing.msg_next_{self.state}')
 
     @classmethod
     def preprocess_values(cls, mode, values):
@@ -150,16 +324,49 @@ class Claim(Workflow, ModelSQL, ModelView):
         values = super().preprocess_values(mode, values)
         if mode == 'create' and not values.get('number'):
             sequence = Configuration(1).claim_sequence
-            if sequence:
-                values['number'] = sequence.get()
+            if not sequence:
+                raise ClaimError(gettext(
+                        'therapy_billing.msg_claim_sequence_missing'))
+            values['number'] = sequence.get()
         return values
 
     @classmethod
+    def check_modification(cls, mode, claims, values=None, external=False):
+        super().check_modification(
+            mode, claims, values=values, external=external)
+        if not external or mode != 'write':
+            return
+        if values.keys() & SERVER_OWNED:
+            raise AccessError(gettext(
+                    'therapy_billing.msg_claim_server_owned',
+                    fields=', '.join(sorted(values.keys() & SERVER_OWNED))))
+        if values.keys() & DRAFT_ONLY:
+            for claim in claims:
+                if claim.state != 'draft':
+                    raise AccessError(gettext(
+                            'therapy_billing.msg_claim_not_draft',
+                            claim=claim.rec_name))
+
+    def next_coverage(self):
+        "The coverage that pays what this primary claim's payer leaves"
+        Coverage = Pool().get('therapy.coverage')
+        if self.primary_claim:
+            return None
+        return next((c for c in Coverage.for_client(self.client, self.date)
+                if c.priority == '2' and not c.payer.self_pay), None)
+
+    def beneficiary_billing_prohibited(self):
+        "May a payer of the visit not let its beneficiary be billed?"
+        Coverage = Pool().get('therapy.coverage')
+        return any(c.payer.beneficiary_billing_prohibited
+            for c in Coverage.for_client(self.client, self.date))
+
+    # --- making claims ------------------------------------------------------
+    @classmethod
     def from_charges(cls, charges):
         """Draft claims for the payer charges to bill: one per client,
-        coverage and date of service; returns them"""
+        coverage and date of service (or month); returns them"""
         pool = Pool()
-        Charge = pool.get('therapy.charge')
         Configuration = pool.get('therapy.configuration')
         monthly = Configuration(1).claim_grouping == 'month'
         groups = defaultdict(list)
@@ -179,169 +386,299 @@ class Claim(Workflow, ModelSQL, ModelView):
                     'coverage': coverage.id,
                     'date': min(c.date for c in charges_),
                     } for (client, coverage, _), charges_ in groups])
-        for claim, (_, charges_) in zip(claims, groups):
-            Charge.write(charges_, {'claim': claim.id})
+        cls.add_lines(list(zip(claims, (sorted(g, key=lambda c: (c.date,
+                                c.id)) for _, g in groups))))
         cls.log_events(claims, 'draft')
         return claims
 
     @classmethod
-    def log_events(cls, claims, state):
+    def add_lines(cls, claims_charges):
+        """Lines and diagnoses of new claims from their charges: the
+        diagnoses in the order the charges list them (primary first), each
+        line pointing at its charge's"""
+        pool = Pool()
+        Line = pool.get('therapy.claim.line')
+        Diagnosis = pool.get('therapy.claim.diagnosis')
+        ICD10 = pool.get('therapy.icd10')
+        codes = {c for _, charges in claims_charges for charge in charges
+            for c in charge.diagnosis_code_list}
+        icd10 = {i.code: i for i in ICD10.search(
+                [('code', 'in', list(codes))])} if codes else {}
+        lines, diagnoses = [], []
+        for claim, charges in claims_charges:
+            order = []
+            for charge in charges:
+                order += [c for c in charge.diagnosis_code_list
+                    if c in icd10 and c not in order]
+            order = order[:MAX_DIAGNOSES]
+            diagnoses += [{'claim': claim.id, 'sequence': i,
+                    'code': icd10[c].id} for i, c in enumerate(order, 1)]
+            for sequence, charge in enumerate(charges, 1):
+                pointers = [order.index(c) + 1
+                    for c in charge.diagnosis_code_list if c in order]
+                lines.append(dict(Line.charge_values(
+                            charge, sequence, pointers), claim=claim.id,
+                        control_number=f'{claim.number}-{sequence}'))
+        Diagnosis.create(diagnoses)
+        Line.create(lines)
+
+    def _copy(self, **values):
+        """Values of a claim carrying this one's lines and diagnoses: a
+        replacement, a void or a secondary claim"""
+        return dict({
+                'company': self.company.id,
+                'client': self.client.id,
+                'coverage': self.coverage.id,
+                'date': self.date,
+                'diagnoses': [('create', [{'sequence': d.sequence,
+                                'code': d.code.id}
+                            for d in self.diagnoses])],
+                }, **values)
+
+    @classmethod
+    def _copy_lines(cls, pairs, correction):
+        """Lines of the new claims in pairs (new, source): a correction's
+        keep the control numbers, a secondary claim's get new ones"""
+        Line = Pool().get('therapy.claim.line')
+        vlist = []
+        for new, source in pairs:
+            for line in source.lines:
+                values = dict(line.copy_values(), claim=new.id)
+                if correction:
+                    values.update(control_number=line.control_number,
+                        original_line=line.id)
+                else:
+                    values.update(primary_line=line.id,
+                        control_number=f'{new.number}-{line.sequence}')
+                vlist.append(values)
+        Line.create(vlist)
+
+    @classmethod
+    def adjudicated(cls, claims):
+        """Draft the secondary claims of adjudicated primary claims, when
+        the client has a secondary coverage that day"""
+        existing = {c.primary_claim for c in cls.search([
+                    ('primary_claim', 'in', [c.id for c in claims]),
+                    ('state', 'not in', ['replaced', 'voided']),
+                    ])}
+        pairs = [(claim, claim.next_coverage()) for claim in claims
+            if claim.active and claim not in existing]
+        pairs = [(c, coverage) for c, coverage in pairs if coverage]
+        secondaries = cls.create([claim._copy(coverage=coverage.id,
+                    primary_claim=claim.id) for claim, coverage in pairs])
+        cls._copy_lines(list(zip(secondaries, (c for c, _ in pairs))),
+            correction=False)
+        cls.log_events(secondaries, 'draft')
+        return secondaries
+
+    @classmethod
+    def log_events(cls, claims, state, reason=None):
         Event = Pool().get('therapy.claim.event')
-        Event.create([{'claim': c.id, 'state': state} for c in claims])
+        Event.create([{'claim': c.id, 'state': state, 'reason': reason}
+                for c in claims])
 
     def scrub(self):
         "What keeps the claim from a payer: a list of messages"
         pool = Pool()
         Date = pool.get('ir.date')
         problems = []
-        if self.primary_claim:
-            if self.primary_paid is None:
-                problems.append(gettext(
-                        'therapy_billing.msg_claim_primary_unpaid',
-                        primary=self.primary_claim.rec_name))
-            return problems  # posted by the remittance step
-        limit = self.coverage.payer.timely_filing_days
-        if (Date.today() - self.date).days > limit:
-            problems.append(gettext(
-                    'therapy_billing.msg_claim_timely_filing',
-                    days=limit, date=self.date))
-        if not self.charges:
+        if not self.lines:
             problems.append(gettext('therapy_billing.msg_claim_no_charges'))
         if not self.coverage.member_id:
             problems.append(gettext('therapy_billing.msg_claim_member_id'))
-        for charge in self.charges:
-            if not charge.diagnosis_codes:
+        if self.frequency_code != '1':
+            if not self.payer_claim_number:
+                problems.append(gettext(
+                        'therapy_billing.msg_claim_no_payer_number',
+                        claim=self.original_claim.rec_name))
+            return problems
+        if self.primary_claim:
+            if not any(l.receivable_amount() for l in self.lines):
+                problems.append(gettext(
+                        'therapy_billing.msg_claim_primary_unpaid',
+                        primary=self.primary_claim.rec_name))
+            return problems
+        limit = self.coverage.payer.timely_filing_days
+        today = Transaction().context.get('billing_date') or Date.today()
+        if (today - self.date).days > limit:
+            problems.append(gettext(
+                    'therapy_billing.msg_claim_timely_filing',
+                    days=limit, date=self.date))
+        for line in self.lines:
+            charge = line.charge
+            if not line.pointers:
                 problems.append(gettext(
                         'therapy_billing.msg_claim_no_diagnosis',
                         charge=charge.rec_name))
-            if charge.units <= 0 or charge.amount <= 0:
+            if line.units <= 0 or line.billed <= 0:
                 problems.append(gettext(
                         'therapy_billing.msg_claim_no_amount',
                         charge=charge.rec_name))
-            if charge.rendering and not charge.rendering.npi:
+            if line.rendering and not line.rendering.npi:
                 problems.append(gettext(
                         'therapy_billing.msg_claim_no_npi',
-                        clinician=charge.rendering.rec_name))
+                        clinician=line.rendering.rec_name))
             if charge.state == 'void':
                 problems.append(gettext(
                         'therapy_billing.msg_claim_void_charge',
                         charge=charge.rec_name))
         return problems
 
+    # --- the workflow -------------------------------------------------------
     @classmethod
     @ModelView.button
     @Workflow.transition('ready')
     def ready(cls, claims):
-        pool = Pool()
-        Charge = pool.get('therapy.charge')
-        for claim in claims:
-            if problems := claim.scrub():
-                raise ClaimError(gettext(
-                        'therapy_billing.msg_claim_scrub',
-                        claim=claim.rec_name,
-                        problems='\n'.join(f'- {p}' for p in problems)))
-        for claim in claims:
-            claim.post_invoices()
-        cls.save(claims)
-        Charge.write([c for claim in claims for c in claim.charges],
-            {'state': 'billed'})
+        "Scrub, then post the payer invoices in one pass"
+        problems = [(c, c.scrub()) for c in claims]
+        if any(p for _, p in problems):
+            raise ClaimError(gettext('therapy_billing.msg_claim_scrub',
+                    problems='\n'.join(f'{c.rec_name}:\n' + '\n'.join(
+                            f'- {p}' for p in found)
+                        for c, found in problems if found)))
+        cls.post_invoices(claims)
         cls.log_events(claims, 'ready')
-
-    def post_invoices(self):
-        """The payer's invoice, less the copay, which the client owes (a
-        secondary claim: less what the primary paid)"""
-        charges = self.lines()
-        collected = self.copay_collected()
-        copay = ledger.zero() if self.primary_claim else min(
-            collected.total_amount if collected
-            else (self.coverage.copay or ledger.zero()), self.total)
-        payer = self.coverage.payer
-        description = gettext('therapy_billing.msg_claim_invoice',
-            claim=self.rec_name)
-        invoice = ledger.new_invoice(self.company, payer.party, description)
-        invoice.lines = [ledger.charge_line(invoice, c) for c in charges]
-        first = charges[0]
-        if self.primary_claim and self.primary_paid:
-            invoice.lines += (ledger.amount_line(invoice,
-                    ledger.revenue_account(first), -self.primary_paid,
-                    gettext('therapy_billing.msg_primary_paid_line',
-                        claim=self.primary_claim.rec_name)),)
-        if copay:
-            invoice.lines += (ledger.amount_line(invoice,
-                    ledger.revenue_account(first), -copay,
-                    gettext('therapy_billing.msg_copay_line',
-                        date=self.date)),)
-        ledger.post([invoice])
-        self.payer_invoice = invoice
-        self.copay = copay
-        if copay and not collected:
-            client_invoice = ledger.new_invoice(self.company,
-                ledger.guarantor(self.client), gettext('therapy_billing.msg_copay_invoice',
-                    client=self.client.number, date=self.date))
-            client_invoice.lines = [ledger.amount_line(client_invoice,
-                    ledger.revenue_account(first), copay,
-                    gettext('therapy_billing.msg_copay_line',
-                        date=self.date))]
-            ledger.post([client_invoice])
-            self.client_invoice = client_invoice
-        elif copay:
-            self.client_invoice = collected
-
-    def copay_collected(self):
-        "The copay invoice made at check-in for this date, if any"
-        for charge in self.lines():
-            if charge.appointment and charge.appointment.copay_invoice:
-                return charge.appointment.copay_invoice
 
     @classmethod
     @ModelView.button
     @Workflow.transition('draft')
     def correct(cls, claims):
+        """Back to draft to fix and send again: its posted invoice stays
+        and is only credited if the fix changes what it bills"""
         cls.log_events(claims, 'draft')
 
     @classmethod
-    def adjudicated(cls, claims):
-        """Draft the secondary claims of adjudicated primary claims, when
-        the client has a secondary coverage that day"""
-        Coverage = Pool().get('therapy.coverage')
-        existing = {c.primary_claim for c in cls.search([
-                    ('primary_claim', 'in', [c.id for c in claims])])}
-        vlist = []
-        for claim in claims:
-            if claim.primary_claim or claim in existing:
-                continue
-            secondary = [c for c in Coverage.for_client(
-                    claim.client, claim.date)
-                if c.priority == '2' and not c.payer.self_pay]
-            if secondary:
-                vlist.append({
-                        'company': claim.company.id,
-                        'client': claim.client.id,
-                        'coverage': secondary[0].id,
-                        'date': claim.date,
-                        'primary_claim': claim.id,
-                        })
-        secondaries = cls.create(vlist)
-        cls.log_events(secondaries, 'draft')
-        return secondaries
+    @ModelView.button
+    @Workflow.transition('submitted')
+    def submit(cls, claims):
+        cls.log_events(claims, 'submitted')
 
     @classmethod
-    def _simple(cls, state):
-        @classmethod
-        @ModelView.button
-        @Workflow.transition(state)
-        def transition(cls, claims):
-            cls.log_events(claims, state)
-            if state in {'paid', 'partial', 'denied'}:
-                cls.adjudicated(claims)
-        return transition
+    @ModelView.button
+    @Workflow.transition('accepted')
+    def accept(cls, claims):
+        cls.log_events(claims, 'accepted')
 
+    @classmethod
+    @ModelView.button_action('therapy_billing.wizard_claim_reject')
+    def reject(cls, claims):
+        pass
 
-for _name, _state in [('submit', 'submitted'), ('accept', 'accepted'),
-        ('reject', 'rejected'), ('pay', 'paid'), ('pay_partially', 'partial'),
-        ('deny', 'denied'), ('appeal', 'appealed'), ('close', 'closed')]:
-    setattr(Claim, _name, Claim._simple.__func__(Claim, _state))
-del _name, _state
+    @classmethod
+    @Workflow.transition('rejected')
+    def do_reject(cls, claims, reason):
+        cls.write(claims, {'payer_reason': reason})
+        cls.log_events(claims, 'rejected', reason)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('paid')
+    def pay(cls, claims):
+        cls.log_events(claims, 'paid')
+        cls.adjudicated(claims)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('partial')
+    def pay_partially(cls, claims):
+        cls.log_events(claims, 'partial')
+        cls.adjudicated(claims)
+
+    @classmethod
+    @ModelView.button_action('therapy_billing.wizard_claim_deny')
+    def deny(cls, claims):
+        pass
+
+    @classmethod
+    @Workflow.transition('denied')
+    def do_deny(cls, claims, reason):
+        cls.write(claims, {'payer_reason': reason})
+        cls.log_events(claims, 'denied', reason)
+        cls.adjudicated(claims)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('appealed')
+    def appeal(cls, claims):
+        cls.log_events(claims, 'appealed')
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('closed')
+    def close(cls, claims):
+        cls.log_events(claims, 'closed')
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('closed')
+    def write_off(cls, claims):
+        """Give up a denied claim: what the payer still owes goes to the
+        denial write-offs (Dr write-offs, Cr the payer's receivable)"""
+        Line = Pool().get('therapy.claim.line')
+        Line.post_adjustments('co', {l: l.payer_balance
+                for c in claims for l in c.lines if l.payer_balance > 0},
+            'write_off_account')
+        cls.log_events(claims, 'closed')
+
+    @classmethod
+    @ModelView.button
+    def replace(cls, claims):
+        "A replacement claim (7) to correct what the payer has: in draft"
+        cls._correct(claims, '7')
+
+    @classmethod
+    @ModelView.button
+    def void(cls, claims):
+        """Cancel a claim: one the payer has gets a void claim (8) to
+        send, which credits the invoice when posted; one it does not have
+        is credited at once"""
+        with_payer = [c for c in claims if c.state in WITH_PAYER]
+        cls._correct(with_payer, '8')
+        now = [c for c in claims if c not in with_payer]
+        invoices = [c.previous_invoice() for c in now]
+        Pool().get('account.invoice').credit_billing(
+            [i for i in invoices if i])
+        cls.mark_voided(now)
+        cls.release_charges(now)
+
+    @classmethod
+    def _correct(cls, claims, frequency):
+        for claim in claims:
+            pending = [c for c in claim.corrections
+                if c.state == 'draft']
+            if pending:
+                raise ClaimError(gettext(
+                        'therapy_billing.msg_claim_correction_pending',
+                        claim=claim.rec_name, correction=pending[0].rec_name))
+        corrections = cls.create([c._copy(frequency_code=frequency,
+                    original_claim=c.id,
+                    primary_claim=(c.primary_claim.id if c.primary_claim
+                        else None),
+                    payer_claim_number=c.payer_claim_number)
+                for c in claims])
+        cls._copy_lines(list(zip(corrections, claims)), correction=True)
+        cls.log_events(corrections, 'draft')
+        return corrections
+
+    @classmethod
+    @Workflow.transition('replaced')
+    def mark_replaced(cls, claims):
+        cls.log_events(claims, 'replaced')
+
+    @classmethod
+    @Workflow.transition('voided')
+    def mark_voided(cls, claims):
+        cls.log_events(claims, 'voided')
+
+    @classmethod
+    def release_charges(cls, claims):
+        """The charges of voided claims no other claim bills go back to be
+        billed (to the right payer), or voided"""
+        Charge = Pool().get('therapy.charge')
+        charges = Charge.browse(list({l.charge.id for c in claims
+                    for l in c.lines if not c.primary_claim}))
+        Charge.write([c for c in charges if not c.claim], {
+                'state': 'pending'})
 
 
 class ClaimEvent(ModelSQL, ModelView):
@@ -351,6 +688,7 @@ class ClaimEvent(ModelSQL, ModelView):
     claim = fields.Many2One(
         'therapy.claim', "Claim", required=True, ondelete='CASCADE')
     state = fields.Selection(STATES, "State", readonly=True)
+    reason = fields.Char("Reason", readonly=True)
     user = fields.Many2One('res.user', "By", readonly=True)
     at = fields.DateTime("At", readonly=True)
 
@@ -369,53 +707,45 @@ class ClaimEvent(ModelSQL, ModelView):
         return values
 
 
-class Charge(metaclass=PoolMeta):
-    __name__ = 'therapy.charge'
+class ClaimReasonStart(ModelView):
+    "Payer's Reason"
+    __name__ = 'therapy.claim.reason.start'
 
-    claim = fields.Many2One(
-        'therapy.claim', "Claim", readonly=True, ondelete='RESTRICT')
-    client_invoice = fields.Many2One(
-        'account.invoice', "Client Invoice", readonly=True)
+    code = fields.Char("Code",
+        help="As the payer gave it: a CARC such as CO-16 or CO-197, or "
+        "the clearinghouse's rejection code.")
+    reason = fields.Char("Reason", required=True,
+        help="What the payer says is wrong, e.g. \"member ID not found\".")
 
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._buttons.update({
-                'bill': {
-                    'invisible': Eval('state') != 'pending',
-                    'depends': ['state'],
-                    },
-                })
 
-    @classmethod
-    @ModelView.button
-    def bill(cls, charges):
-        "Payer charges into draft claims, client charges onto invoices"
+class ClaimReject(Wizard):
+    "Reject Claim"
+    __name__ = 'therapy.claim.reject'
+
+    start = StateView('therapy.claim.reason.start',
+        'therapy_billing.claim_reason_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Record", 'record', 'tryton-ok', default=True),
+            ])
+    record = StateTransition()
+
+    def reason(self):
+        return ' '.join(filter(None, [self.start.code, self.start.reason]))
+
+    def transition_record(self):
         Claim = Pool().get('therapy.claim')
-        Claim.from_charges(charges)
-        cls.bill_clients(charges)
+        Claim.do_reject(list(self.records), self.reason())
+        return 'end'
 
-    @classmethod
-    def bill_clients(cls, charges):
-        """Invoice the client charges to each guarantor: one invoice per
-        guarantor and date"""
-        groups = defaultdict(list)
-        for charge in charges:
-            if charge.state == 'pending' and charge.responsibility == 'client':
-                groups[(ledger.guarantor(charge.client), charge.date,
-                        charge.company)].append(charge)
-        invoices = []
-        for (party, date, company), charges_ in groups.items():
-            invoice = ledger.new_invoice(company, party,
-                gettext('therapy_billing.msg_client_invoice', date=date))
-            invoice.lines = [ledger.charge_line(invoice, c)
-                for c in charges_]
-            invoices.append((invoice, charges_))
-        ledger.post([i for i, _ in invoices])
-        for invoice, charges_ in invoices:
-            cls.write(charges_, {'state': 'billed',
-                    'client_invoice': invoice.id})
-        return [i for i, _ in invoices]
+
+class ClaimDeny(ClaimReject):
+    "Deny Claim"
+    __name__ = 'therapy.claim.deny'
+
+    def transition_record(self):
+        Claim = Pool().get('therapy.claim')
+        Claim.do_deny(list(self.records), self.reason())
+        return 'end'
 
 
 class Configuration(metaclass=PoolMeta):

@@ -1,5 +1,9 @@
-"""Copays collected at check-in: invoiced to the guarantor and paid at
-once in the ledger, so the claim made later bills the payer the rest."""
+"""The front desk's money at check-in: Collect Copay on the appointment.
+
+An insured client's copay, or a self-pay client paying for the session,
+becomes a desk payment (desk_payment.py): a deposit of the guarantor until
+the visit's invoice exists. One per visit; none when a payer of the visit
+forbids billing its beneficiary (Medicaid, QMB)."""
 from decimal import Decimal
 
 from trytond.i18n import gettext
@@ -9,19 +13,25 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from . import ledger
 from .exceptions import BillingError
 
 
 class Appointment(metaclass=PoolMeta):
     __name__ = 'therapy.appointment'
 
-    copay_invoice = fields.Many2One(
-        'account.invoice', "Copay Invoice", readonly=True)
+    desk_payments = fields.One2Many(
+        'therapy.desk.payment', 'appointment', "Desk Payments",
+        readonly=True)
     # what the button needs, readable by the front desk, which cannot read
-    # invoices (a button depending on an unreadable field is hidden)
+    # the ledger (a button depending on an unreadable field is hidden)
     copay_collected = fields.Function(
-        fields.Boolean("Copay Collected"), 'get_copay_collected')
+        fields.Boolean("Copay Collected"), 'get_copay_collected',
+        searcher='search_copay_collected')
+    billing_notice = fields.Function(
+        fields.Char("Billing Notice",
+            help="What the front desk should know about this visit's "
+            "money: no copay allowed, sliding-scale review due."),
+        'get_billing_notice')
 
     @classmethod
     def __setup__(cls):
@@ -39,47 +49,101 @@ class Appointment(metaclass=PoolMeta):
     @classmethod
     def copy(cls, appointments, default=None):
         default = dict(default or {})
-        default.setdefault('copay_invoice')
+        default.setdefault('desk_payments')
         return super().copy(appointments, default=default)
 
     def get_copay_collected(self, name):
-        return bool(self.copay_invoice)
+        return bool(self.desk_payments)
+
+    @classmethod
+    def search_copay_collected(cls, name, clause):
+        _, operator, value = clause
+        if operator not in {'=', '!='}:
+            return []
+        taken = (operator == '=') == bool(value)
+        return [('desk_payments', 'where' if taken else 'not where', [])]
+
+    def coverages(self):
+        Coverage = Pool().get('therapy.coverage')
+        return Coverage.for_client(self.client, self.local_date) \
+            if self.client else []
+
+    def insured(self):
+        "Is a payer billed for this visit (not a self-pay client)?"
+        coverages = self.coverages()
+        return bool(coverages) and not coverages[0].payer.self_pay
+
+    def copay_forbidden_by(self):
+        "The payer of the visit that forbids billing its beneficiary"
+        return next((c.payer for c in self.coverages()
+                if c.payer.beneficiary_billing_prohibited), None)
+
+    def sliding_scale_review_due(self):
+        SlidingScale = Pool().get('therapy.sliding.scale')
+        return (bool(self.client) and not self.insured()
+            and SlidingScale.review_due_for(self.client, self.local_date))
+
+    def get_billing_notice(self, name):
+        notices = []
+        payer = self.copay_forbidden_by()
+        if payer:
+            notices.append(gettext('therapy_billing.msg_notice_no_copay',
+                    payer=payer.rec_name))
+        if self.sliding_scale_review_due():
+            notices.append(gettext(
+                    'therapy_billing.msg_notice_sliding_review'))
+        return '; '.join(notices) or None
+
+    def expected_at_desk(self):
+        """What the client is expected to pay today: the primary
+        coverage's copay, or for a self-pay client the session's fee (the
+        sliding-scale tier, never above the practice charge)"""
+        pool = Pool()
+        Fee = pool.get('therapy.fee')
+        SlidingScale = pool.get('therapy.sliding.scale')
+        if self.insured():
+            if self.copay_forbidden_by():
+                return Decimal(0)
+            return self.coverages()[0].copay or Decimal(0)
+        charge = Fee.charge_for(self.service, self.local_date) \
+            if self.service else None
+        scale = SlidingScale.current(self.client, self.local_date)
+        if scale and scale.tier:
+            return min(filter(None, [scale.tier.fee, charge]))
+        return charge or Decimal(0)
 
     @classmethod
     @ModelView.button_action('therapy_billing.wizard_collect_copay')
     def collect_copay(cls, appointments):
         pass
 
-    def collect(self, amount, method):
-        "Invoice the copay to the guarantor and record its payment"
-        pool = Pool()
-        Coverage = pool.get('therapy.coverage')
-        Charge = pool.get('therapy.charge')
+    def check_collect(self):
         if self.group_session or not self.client:
             raise BillingError(gettext(
                     'therapy_billing.msg_copay_group',
                     appointment=self.rec_name))
-        if self.copay_invoice:
+        if self.desk_payments:
             raise BillingError(gettext(
                     'therapy_billing.msg_copay_already',
-                    appointment=self.rec_name))
-        date = self.local_date
-        coverages = Coverage.for_client(self.client, date)
-        account = ledger.revenue_account(Charge(
-                service=self.service, company=self.company))
-        invoice = ledger.new_invoice(self.company,
-            ledger.guarantor(self.client), gettext('therapy_billing.msg_copay_invoice',
-                client=self.client.number, date=date))
-        invoice.lines = [ledger.amount_line(invoice, account, amount,
-                gettext('therapy_billing.msg_copay_line', date=date))]
-        ledger.post([invoice])
-        paid = invoice.pay_invoice(amount, method, date,
-            gettext('therapy_billing.msg_copay_payment',
-                client=self.client.number))
-        ledger.reconcile(invoice, paid)
-        self.copay_invoice = invoice
-        self.save()
-        return invoice, coverages
+                    appointment=self.rec_name,
+                    receipt=self.desk_payments[0].number))
+        payer = self.copay_forbidden_by()
+        if payer:
+            raise BillingError(gettext(
+                    'therapy_billing.msg_copay_forbidden',
+                    payer=payer.rec_name, appointment=self.rec_name))
+
+    def collect(self, amount, method):
+        """Take the copay (or a self-pay client's payment) for this visit:
+        a desk payment held as the guarantor's deposit until the visit's
+        invoice; returns it"""
+        DeskPayment = Pool().get('therapy.desk.payment')
+        self.check_collect()
+        if not amount or amount <= 0:
+            raise BillingError(gettext(
+                    'therapy_billing.msg_copay_amount', amount=amount))
+        kind = 'copay' if self.insured() else 'payment'
+        return DeskPayment.take(self, amount, method, kind)
 
 
 class CollectCopayStart(ModelView):
@@ -93,6 +157,8 @@ class CollectCopayStart(ModelView):
     payment_method = fields.Many2One(
         'account.invoice.payment.method', "Payment Method", required=True,
         help="Cash, card terminal or check: the journal it is recorded in.")
+    notice = fields.Char("Notice", readonly=True,
+        states={'invisible': ~Eval('notice')})
 
 
 class CollectCopay(Wizard):
@@ -107,14 +173,12 @@ class CollectCopay(Wizard):
     collect = StateTransition()
 
     def default_start(self, fields):
-        Coverage = Pool().get('therapy.coverage')
         appointment = self.record
-        coverages = Coverage.for_client(
-            appointment.client, appointment.local_date)
-        copay = next((c.copay for c in coverages if c.copay), None)
+        appointment.check_collect()
         return {
             'currency': appointment.company.currency.id,
-            'amount': copay or Decimal(0),
+            'amount': appointment.expected_at_desk(),
+            'notice': appointment.billing_notice,
             }
 
     def transition_collect(self):

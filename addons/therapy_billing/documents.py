@@ -1,4 +1,5 @@
-"""Client statement and superbill as PDF (reportlab), from plain data.
+"""Client statement, superbill and desk receipt as PDF (reportlab), from
+plain data.
 
 Kept apart from the ERP: report.py gathers the data from the ledger and
 the charges, these functions only lay it out, so they are easy to test."""
@@ -22,7 +23,7 @@ GRID = TableStyle([
 
 
 def money(value):
-    return f'${value:,.2f}'
+    return f'-${-value:,.2f}' if value < 0 else f'${value:,.2f}'
 
 
 def _paragraphs(lines, style='Normal'):
@@ -48,8 +49,8 @@ def _build(title, story):
 def statement_pdf(data):
     """data: practice (name, address lines, phone), guarantor (name,
     address lines), date, client (name, number), items [(date,
-    description, amount, balance)], aging {bucket: amount}, total,
-    how_to_pay (lines)"""
+    description, amount, balance)], aging {bucket: amount}, deposit (paid
+    at the desk, not applied yet), total, how_to_pay (lines)"""
     story = _paragraphs([data['practice']['name']], 'Title')
     story += _paragraphs(data['practice']['address'] + [
             data['practice'].get('phone')])
@@ -68,8 +69,15 @@ def statement_pdf(data):
             [0.9 * inch, 3.6 * inch, 1 * inch, 1.1 * inch]))
     story.append(Spacer(1, 12))
     buckets = list(data['aging'].items())
-    story.append(_table([b for b, _ in buckets] + ["Total due"],
-            [[money(v) for _, v in buckets] + [money(data['total'])]]))
+    deposit = data.get('deposit')
+    story.append(_table([b for b, _ in buckets]
+            + (["Paid, not applied yet"] if deposit else []) + ["Total due"],
+            [[money(v) for _, v in buckets]
+                + ([money(-deposit)] if deposit else [])
+                + [money(data['total'])]]))
+    if deposit:
+        story += _paragraphs(["Payments taken at the desk wait for your "
+                "insurer's answer and are then applied to what you owe."])
     story.append(Spacer(1, 12))
     story += _paragraphs(["How to pay"], 'Heading2')
     story += _paragraphs(data['how_to_pay'])
@@ -125,3 +133,38 @@ def superbill_pdf(data):
                 money(data['total']), money(data['paid']),
                 money(data['total'] - data['paid'])]]))
     return _build(f"Superbill {client['number']}", story)
+
+
+def receipt_pdf(data):
+    """data: practice (name, address lines, phone), number, date,
+    client_number, received_from, kind, visit (date or None), amount,
+    method, applies_to (lines)"""
+    practice = data['practice']
+    story = _paragraphs([practice['name']], 'Title')
+    story += _paragraphs(practice['address'] + [practice.get('phone')])
+    story.append(Spacer(1, 12))
+    story += _paragraphs([f"Receipt {data['number']}"], 'Heading1')
+    rows = [
+        ["Date", str(data['date'])],
+        ["Client", data['client_number']],
+        ["Received from", data['received_from']],
+        ["For", data['kind'] + (f", visit of {data['visit']}"
+                if data.get('visit') else "")],
+        ["Amount", money(data['amount'])],
+        ["Method", data['method']],
+        ["Applies to", Paragraph('<br/>'.join(
+                    escape(line) for line in data['applies_to']) or "-",
+                STYLES['Normal'])],
+        ]
+    table = Table(rows, colWidths=[1.5 * inch, 5.1 * inch])
+    table.setStyle(TableStyle([
+                ('GRID', (0, 0), (-1, -1), 0.4, colors.grey),
+                ('BACKGROUND', (0, 0), (0, -1), colors.HexColor('#e6f2f2')),
+                ('FONTSIZE', (0, 0), (-1, -1), 10),
+                ('VALIGN', (0, 0), (-1, -1), 'TOP'),
+                ]))
+    story.append(table)
+    story.append(Spacer(1, 12))
+    story += _paragraphs(["Thank you. Keep this receipt: a copay held on "
+            "account is applied to your share once your insurer answers."])
+    return _build(f"Receipt {data['number']}", story)

@@ -1,11 +1,14 @@
 """Payers: who is billed for a session, and the rules each one sets.
 
-A payer is a party (it is invoiced in the ledger) with its electronic payer
-IDs, the claim filing indicator of the X12 837 (SBR09), the timely filing
-limit, the unit rule for timed codes, and which services need prior
-authorization."""
+A payer is a party (it is invoiced in the ledger, on the insurance
+receivable account) with its electronic payer IDs, the claim filing
+indicator of the X12 837 (SBR09), the timely filing limit, the unit rule
+for timed codes, which services need prior authorization, and whether its
+beneficiaries may be billed at all (not by Medicaid or QMB rules: no
+copay, no missed-appointment fee, the patient share written off)."""
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
+from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
@@ -31,6 +34,8 @@ UNIT_RULES = [
     ('cms_8_minute', "CMS 8-minute rule"),
     ]
 assert {r for r, _ in UNIT_RULES} == set(RULES)
+# programs whose beneficiaries may not be billed by default
+PROHIBITS_BENEFICIARY_BILLING = {'MC'}
 
 
 class Payer(DeactivableMixin, ModelSQL, ModelView):
@@ -57,6 +62,11 @@ class Payer(DeactivableMixin, ModelSQL, ModelView):
     signed_note_required = fields.Boolean(
         "Signed Note Required",
         help="A session is charged only once its note is final.")
+    beneficiary_billing_prohibited = fields.Boolean(
+        "Beneficiary Billing Prohibited",
+        help="The client may not be billed for covered services (Medicaid, "
+        "Medicare QMB): no copay at the desk, no missed-appointment fee, "
+        "the patient share is written off.")
     identifiers = fields.One2Many(
         'therapy.payer.identifier', 'payer', "Payer IDs")
     service_rules = fields.One2Many(
@@ -94,6 +104,48 @@ class Payer(DeactivableMixin, ModelSQL, ModelView):
     @fields.depends('filing_indicator')
     def on_change_with_self_pay(self, name=None):
         return self.filing_indicator == '09'
+
+    @fields.depends('filing_indicator')
+    def on_change_filing_indicator(self):
+        self.beneficiary_billing_prohibited = (
+            self.filing_indicator in PROHIBITS_BENEFICIARY_BILLING)
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if mode == 'create' and 'beneficiary_billing_prohibited' not in values:
+            values['beneficiary_billing_prohibited'] = (
+                values.get('filing_indicator', cls.default_filing_indicator())
+                in PROHIBITS_BENEFICIARY_BILLING)
+        return values
+
+    @classmethod
+    def create(cls, vlist):
+        payers = super().create(vlist)
+        cls.set_receivable(payers)
+        return payers
+
+    @classmethod
+    def write(cls, *args):
+        super().write(*args)
+        cls.set_receivable(sum(args[0:None:2], []))
+
+    @classmethod
+    def set_receivable(cls, payers):
+        """Payers owe on the insurance receivable account, apart from the
+        guarantors: set it on their parties that have none of their own"""
+        pool = Pool()
+        Configuration = pool.get('therapy.configuration')
+        Party = pool.get('party.party')
+        for payer in payers:
+            if payer.self_pay:
+                continue
+            with Transaction().set_context(company=payer.company.id):
+                account = Configuration(1).get_multivalue(
+                    'insurance_receivable_account', company=payer.company.id)
+                party = Party(payer.party.id)
+                if account and not party.account_receivable:
+                    Party.write([party], {'account_receivable': account.id})
 
     def get_rec_name(self, name):
         return self.party.rec_name

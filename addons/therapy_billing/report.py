@@ -1,17 +1,19 @@
-"""The client statement and the superbill as Tryton reports.
+"""The client statement, the superbill and desk receipts as Tryton reports.
 
-They gather the data from the ledger (open invoices of the guarantor) and
-from the charges, and hand it to documents.py, which lays out the PDF."""
+They gather the data from the ledger (open invoices and deposits of the
+guarantor, desk payments) and from the charges, and hand it to
+documents.py, which lays out the PDF."""
 from decimal import Decimal
 
+from trytond.i18n import gettext
 from trytond.pool import Pool
 from trytond.report import Report
 from trytond.transaction import Transaction, without_check_access
 
 from therapy_scheduling.reminder_token import public_url
 
-from . import ledger
-from .documents import statement_pdf, superbill_pdf
+from .documents import receipt_pdf, statement_pdf, superbill_pdf
+from .exceptions import BillingError
 
 AGING = [(30, "0-30 days"), (60, "31-60 days"), (90, "61-90 days"),
     (None, "Over 90 days")]
@@ -39,25 +41,30 @@ def practice_data(company):
 
 class PDFReport(Report):
     "A report whose content is built by reportlab, not a template"
+    model = 'therapy.client'
 
     @classmethod
     def execute(cls, ids, data):
         pool = Pool()
-        Client = pool.get('therapy.client')
+        Model = pool.get(cls.model)
         ActionReport = pool.get('ir.action.report')
         with without_check_access():
             action, = ActionReport.search(
                 [('report_name', '=', cls.__name__)], limit=1)
-        # the report's groups and read access to the client decide; the
+        # the report's groups and read access to the record decide; the
         # ledger lines behind it are then read whatever the user's groups
         # (the front desk prints statements without owning the ledger)
-        cls.check_access(action, 'therapy.client', ids)
-        Client.read(ids, ['number'])
+        cls.check_access(action, cls.model, ids)
+        Model.read(ids, ['id'])
         with without_check_access():
-            clients = Client.browse(ids[:1])
-            content = cls.render_pdf(clients[0])
-        name = f'{action.name}-{clients[0].number}'
+            records = Model.browse(ids[:1])
+            content = cls.render_pdf(records[0])
+        name = f'{action.name}-{cls.document_name(records[0])}'
         return 'pdf', content, False, name
+
+    @classmethod
+    def document_name(cls, record):
+        return record.number
 
 
 class ClientStatement(PDFReport):
@@ -73,7 +80,7 @@ class ClientStatement(PDFReport):
         Invoice = pool.get('account.invoice')
         Date = pool.get('ir.date')
         today = today or Date.today()
-        party = ledger.guarantor(client)
+        party = client.guarantor
         invoices = Invoice.search([
                 ('party', '=', party.id),
                 ('type', '=', 'out'),
@@ -93,6 +100,8 @@ class ClientStatement(PDFReport):
                     aging[label] += due
                     break
         company = client.company
+        with Transaction().set_context(company=company.id):
+            deposit = type(party)(party.id).deposit or Decimal(0)
         return {
             'practice': practice_data(company),
             'guarantor': {'name': party.name,
@@ -101,7 +110,8 @@ class ClientStatement(PDFReport):
             'client': {'name': client.party.name, 'number': client.number},
             'items': items,
             'aging': aging,
-            'total': sum(aging.values(), Decimal(0)),
+            'deposit': deposit,
+            'total': sum(aging.values(), Decimal(0)) - deposit,
             'how_to_pay': [
                 "Pay at the front desk by card, cash or check (payable to "
                 f"{company.party.name}), or call us"
@@ -146,15 +156,7 @@ class Superbill(PDFReport):
         ICD10 = pool.get('therapy.icd10')
         names = {c.code: c.name for c in ICD10.search(
                 [('code', 'in', codes)])} if codes else {}
-        paid = Decimal(0)
-        invoices = {c.client_invoice for c in charges if c.client_invoice}
-        invoices |= {c.appointment.copay_invoice for c in charges
-            if c.appointment and c.appointment.copay_invoice}
-        invoices |= {c.claim.client_invoice for c in charges
-            if c.claim and c.claim.client_invoice}
-        for invoice in invoices:
-            if invoice.state in {'posted', 'paid'}:
-                paid += invoice.total_amount - invoice.amount_to_pay
+        paid = cls.paid(client, charges)
         provider = next((c.rendering for c in charges if c.rendering),
             client.primary_clinician)
         return {
@@ -176,3 +178,68 @@ class Superbill(PDFReport):
             'total': sum((c.amount for c in charges), Decimal(0)),
             'paid': paid,
             }
+
+    @classmethod
+    def paid(cls, client, charges):
+        """What was paid for these charges: at the desk for their visits,
+        and on the guarantor's invoices billing them otherwise"""
+        pool = Pool()
+        DeskPayment = pool.get('therapy.desk.payment')
+        appointments = [c.appointment.id for c in charges if c.appointment]
+        paid = sum((p.amount for p in DeskPayment.search([
+                        ('client', '=', client.id),
+                        ('appointment', 'in', appointments),
+                        ])), Decimal(0))
+        invoices = {l.invoice for l in DeskPayment.visit_invoice_lines(
+                [c.appointment for c in charges if c.appointment],
+                client.guarantor, ['posted', 'paid'])}
+        for invoice in invoices:
+            for line in invoice.payment_lines:
+                if not isinstance(line.origin, DeskPayment):
+                    paid += line.credit - line.debit
+        return paid
+
+
+class DeskPaymentReceipt(PDFReport):
+    "Receipt for money taken at the desk"
+    __name__ = 'therapy.desk.payment.receipt'
+    model = 'therapy.desk.payment'
+
+    @classmethod
+    def render_pdf(cls, payment):
+        return receipt_pdf(cls.receipt_data(payment))
+
+    @classmethod
+    def receipt_data(cls, payment):
+        kinds = dict(payment.fields_get(['kind'])['kind']['selection'])
+        return {
+            'practice': practice_data(payment.company),
+            'number': payment.number,
+            'date': payment.date,
+            'client_number': payment.client.number,
+            'received_from': payment.party.name,
+            'kind': kinds[payment.kind],
+            'visit': (payment.appointment.local_date
+                if payment.appointment else None),
+            'amount': payment.amount,
+            'method': payment.payment_method.name,
+            'applies_to': (payment.applies_to or '').splitlines(),
+            }
+
+
+class AppointmentReceipt(DeskPaymentReceipt):
+    "Receipt of the visit's desk payment, printed from the appointment"
+    __name__ = 'therapy.appointment.receipt'
+    model = 'therapy.appointment'
+
+    @classmethod
+    def render_pdf(cls, appointment):
+        if not appointment.desk_payments:
+            raise BillingError(gettext(
+                    'therapy_billing.msg_receipt_nothing_taken',
+                    appointment=appointment.rec_name))
+        return super().render_pdf(appointment.desk_payments[0])
+
+    @classmethod
+    def document_name(cls, appointment):
+        return appointment.desk_payments[0].number

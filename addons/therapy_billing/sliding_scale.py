@@ -170,7 +170,7 @@ class SlidingScale(ModelSQL, ModelView):
                         date=scale.evidence_date))
 
     @classmethod
-    def current(cls, client, date):
+    def latest(cls, client, date):
         "The client's latest assessment at date, or None"
         scales = cls.search([
                 ('client', '=', client.id),
@@ -178,3 +178,17 @@ class SlidingScale(ModelSQL, ModelView):
                 ], order=[('evidence_date', 'DESC'), ('id', 'DESC')],
             limit=1)
         return scales[0] if scales else None
+
+    @classmethod
+    def current(cls, client, date):
+        """The client's assessment in force at date: the latest, unless
+        its review date has passed (then the practice charge applies until
+        it is renewed)"""
+        scale = cls.latest(client, date)
+        return scale if scale and scale.review_due >= date else None
+
+    @classmethod
+    def review_due_for(cls, client, date):
+        "Has the client's latest assessment passed its review date?"
+        scale = cls.latest(client, date)
+        return bool(scale) and scale.review_due < date

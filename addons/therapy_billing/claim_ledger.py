@@ -1,0 +1,208 @@
+"""How a claim posts to the ledger: its payer invoice, once.
+
+A claim made ready posts the payer's invoice, a line per claim line (the
+full charge; a secondary claim's lines credit the responsibility transfer,
+never revenue). Made ready again after a correction, or replaced, it takes
+the posted invoice over when it bills the same payer the same amounts,
+else that invoice is credited and a new one posted; a void credits it. All
+the claims made ready together post in one pass. The patient share a
+payer names is billed to the guarantor here too, and the transfer and
+payer invoices are reconciled once they net to zero."""
+from collections import defaultdict
+
+from trytond.i18n import gettext
+from trytond.pool import Pool
+
+
+class ClaimLedgerMixin:
+    "The ledger side of therapy.claim"
+    __slots__ = ()
+
+    def _get_invoice(self):
+        "The payer's invoice for the claim: a line per claim line"
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Configuration = pool.get('therapy.configuration')
+        account = Configuration(1).billing_account(
+            'insurance_receivable_account', self.company)
+        invoice = Invoice.billing_invoice(self.company, self.payer.party,
+            account, gettext('therapy_billing.msg_claim_invoice',
+                claim=self.rec_name, date=self.date))
+        invoice.lines = [l for l in (line.get_invoice_line(invoice)
+                for line in self.lines) if l]
+        return invoice
+
+    def previous_invoice(self):
+        """The posted invoice this claim supersedes: its own (made ready
+        again after a correction), else its original claim's"""
+        for invoice in [self.payer_invoice,
+                self.original_claim.payer_invoice if self.original_claim
+                else None]:
+            if invoice and invoice.state in {'posted', 'paid'}:
+                return invoice
+
+    @staticmethod
+    def _amounts(invoice):
+        "{control number: amount} of an invoice's claim lines"
+        amounts = {}
+        for line in invoice.lines:
+            origin = line.billing_origin
+            if origin and origin.__name__ == 'therapy.claim.line':
+                amounts[origin.control_number] = line.on_change_with_amount()
+        return amounts
+
+    def _same_invoice(self, previous, invoice):
+        return (previous.party == invoice.party
+            and previous.account == invoice.account
+            and self._amounts(previous) == self._amounts(invoice))
+
+    @classmethod
+    def post_invoices(cls, claims):
+        """Post the claims' payer invoices in one pass: a claim whose
+        posted invoice (its own or its original's) bills the same amounts
+        takes it over; else that invoice is credited and a new one posted;
+        a void claim credits its original's"""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Line = pool.get('therapy.claim.line')
+        to_credit, new, takeovers, replaced, voided = [], [], [], [], []
+        for claim in claims:
+            previous = claim.previous_invoice()
+            if claim.frequency_code == '8':
+                if previous:
+                    to_credit.append(previous)
+                voided.append(claim.original_claim)
+                continue
+            if claim.original_claim:
+                replaced.append(claim.original_claim)
+            invoice = claim._get_invoice()
+            if previous and claim._same_invoice(previous, invoice):
+                takeovers.append((claim, previous))
+                continue
+            if previous:
+                to_credit.append(previous)
+            if invoice.lines:
+                new.append((claim, invoice))
+        Invoice.credit_billing(to_credit)
+        invoices = [i for _, i in new]
+        Invoice.save(invoices)
+        Invoice.post(invoices)
+        lines = []
+        for claim, invoice in new:
+            claim.payer_invoice = invoice
+            for invoice_line in invoice.lines:
+                line = invoice_line.origin
+                line.invoice_line = invoice_line
+                lines.append(line)
+        for claim, previous in takeovers:
+            claim.payer_invoice = previous
+            by_number = {l.billing_origin.control_number: l
+                for l in previous.lines if l.billing_origin}
+            for line in claim.lines:
+                line.invoice_line = by_number.get(line.control_number)
+                if line.original_line:
+                    for name in ['allowed', 'paid', 'co', 'pr', 'oa', 'pi',
+                            'patient_responsibility']:
+                        setattr(line, name,
+                            getattr(line.original_line, name))
+                lines.append(line)
+        cls.save(claims)
+        Line.save(lines)
+        if replaced:
+            cls.mark_replaced(replaced)
+        if voided:
+            cls.mark_voided(voided)
+            cls.release_charges(voided)
+        cls.reconcile_transfers(
+            [c for c in claims if c.primary_claim and c.active])
+
+    @classmethod
+    def bill_patient_responsibility(cls, amounts):
+        """Invoice the guarantor the patient responsibility {line: amount}
+        a payer named: a line per claim line, crediting the responsibility
+        transfer; the visit's desk payments are applied as deposits"""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        InvoiceLine = pool.get('account.invoice.line')
+        DeskPayment = pool.get('therapy.desk.payment')
+        Configuration = pool.get('therapy.configuration')
+        Line = pool.get('therapy.claim.line')
+        configuration = Configuration(1)
+        by_claim = defaultdict(dict)
+        for line, amount in amounts.items():
+            by_claim[line.claim][line] = amount
+        invoices = []
+        for claim, claim_amounts in by_claim.items():
+            company = claim.company
+            invoice = Invoice.billing_invoice(company,
+                claim.client.guarantor, configuration.billing_account(
+                    'patient_receivable_account', company),
+                gettext('therapy_billing.msg_patient_share_invoice',
+                    claim=claim.rec_name, client=claim.client.number,
+                    date=claim.date))
+            transfer = configuration.billing_account(
+                'transfer_account', company)
+            invoice.lines = [InvoiceLine(invoice=invoice, type='line',
+                    company=company, currency=invoice.currency, origin=line,
+                    account=transfer, quantity=1, unit_price=amount,
+                    taxes=[], description=gettext(
+                        'therapy_billing.msg_patient_share_line',
+                        line=line._get_invoice_line_description(),
+                        payer=claim.payer.rec_name))
+                for line, amount in claim_amounts.items()]
+            invoices.append(invoice)
+        DeskPayment.apply_deposits(invoices)
+        Invoice.save(invoices)
+        Invoice.post(invoices)
+        for line, amount in amounts.items():
+            line.patient_responsibility += amount
+        Line.save(list(amounts))
+        DeskPayment.reconcile_deposits(invoices)
+        cls.reconcile_transfers(list(by_claim))
+        return invoices
+
+    @classmethod
+    def reconcile_transfers(cls, claims):
+        """Reconcile the responsibility transfer lines of each primary
+        claim and its secondaries once they net to zero: what is left open
+        there waits to be billed onward"""
+        pool = Pool()
+        MoveLine = pool.get('account.move.line')
+        Configuration = pool.get('therapy.configuration')
+        roots = {c.primary_claim or c for c in claims}
+        for root in roots:
+            account = Configuration(1).get_multivalue(
+                'transfer_account', company=root.company.id)
+            origins = [str(l) for claim in [root] + list(
+                    root.secondary_claims) for l in claim.lines]
+            lines = MoveLine.search([
+                    ('account', '=', account.id if account else -1),
+                    ('origin', 'in', origins),
+                    ('reconciliation', '=', None),
+                    ('move.state', '=', 'posted'),
+                    ])
+            if lines and not sum(l.debit - l.credit for l in lines):
+                MoveLine.reconcile(lines)
+
+    @classmethod
+    def reconcile_payer_invoices(cls, claims):
+        """Reconcile a payer invoice with what the ledger took off it once
+        nothing is left to pay (the invoice is then paid)"""
+        pool = Pool()
+        MoveLine = pool.get('account.move.line')
+        Line = pool.get('therapy.claim.line')
+        invoices = {c.payer_invoice for c in claims
+            if c.payer_invoice and c.payer_invoice.state == 'posted'}
+        for invoice in invoices:
+            origins = [str(l) for l in Line.search([
+                        ('invoice_line.invoice', '=', invoice.id)])]
+            lines = [l for l in invoice.lines_to_pay if not l.reconciliation]
+            lines += MoveLine.search([
+                    ('account', '=', invoice.account.id),
+                    ('party', '=', invoice.party.id),
+                    ('origin', 'in', origins),
+                    ('reconciliation', '=', None),
+                    ('move.state', '=', 'posted'),
+                    ])
+            if lines and not sum(l.debit - l.credit for l in lines):
+                MoveLine.reconcile(lines)
