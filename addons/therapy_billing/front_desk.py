@@ -18,7 +18,6 @@ from trytond.wizard import (
 
 from therapy_scheduling.day_sheet import widths
 
-from . import ledger
 
 FRONT_DESK_WIDTHS = {
     'field': {'copay_due': 80, 'balance_due': 85, 'eligibility': 110},
@@ -36,7 +35,8 @@ class Appointment(metaclass=PoolMeta):
         fields.Many2One('currency.currency', "Currency"), 'get_currency')
     copay_due = fields.Function(Monetary(
             "Copay Due", currency='currency', digits='currency',
-            help="The primary coverage's copay, until collected."),
+            help="What the client pays at the desk today: the copay, or "
+            "the session fee for a self-pay client, until collected."),
         'get_front_desk')
     balance_due = fields.Function(Monetary(
             "Balance Due", currency='currency', digits='currency',
@@ -104,7 +104,7 @@ class Appointment(metaclass=PoolMeta):
                 authorizations[authorization.coverage].append(authorization)
         balances = {}
         if 'balance_due' in names and clients:
-            guarantors = {c: ledger.guarantor(c) for c in clients}
+            guarantors = {c: c.guarantor for c in clients}
             balances = Party.get_receivable_payable(
                 list(set(guarantors.values())), ['receivable'])['receivable']
             balances = {c: balances.get(p.id, Decimal(0))
@@ -118,13 +118,11 @@ class Appointment(metaclass=PoolMeta):
                     if c.active_on(date)]
                 values.update(cls._eligibility(
                         appointment, in_effect, authorizations))
-                primary = in_effect[0] if in_effect else None
-                if (primary and primary.copay
-                        and appointment.state in COPAY_STATES
-                        and not appointment.copay_collected):
-                    values['copay_due'] = primary.copay
-                else:
-                    values['copay_due'] = Decimal(0)
+                due = (appointment.state in COPAY_STATES
+                    and not appointment.copay_collected)
+                # the copay, nothing for Medicaid/QMB, the fee for self-pay
+                values['copay_due'] = (appointment.expected_at_desk()
+                    if due else Decimal(0))
                 values['balance_due'] = balances.get(appointment.client)
             for name in names:
                 result[name][appointment.id] = values[name]
