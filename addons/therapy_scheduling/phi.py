@@ -28,6 +28,7 @@ NOT_PHI = {
     'therapy.availability.exception': "clinicians' time off",
     'company.employee-therapy.location': "where clinicians work",
     'therapy.role.home': "which board a role opens",
+    'therapy.configuration.account': "the ledger accounts billing posts to",
     'therapy.appointment.override': "who overrode a booking rule, when",
     'therapy.note.template': "the practice's note templates",
     'therapy.note.template.section': "the practice's note templates",
@@ -97,3 +98,55 @@ class Attachment(ResourceExportMixin, metaclass=PoolMeta):
 
 class Note(ResourceExportMixin, metaclass=PoolMeta):
     __name__ = 'ir.note'
+
+
+class Appointment(PHIMixin, metaclass=PoolMeta):
+    __name__ = 'therapy.appointment'
+
+
+class AppointmentAttendee(PHIMixin, metaclass=PoolMeta):
+    __name__ = 'therapy.appointment.attendee'
+
+
+class AppointmentSeries(PHIMixin, metaclass=PoolMeta):
+    __name__ = 'therapy.appointment.series'
+
+
+class AppointmentSeriesSkip(PHIMixin, metaclass=PoolMeta):
+    __name__ = 'therapy.appointment.series.skip'
+
+
+class AppointmentToken(PHIMixin, metaclass=PoolMeta):
+    __name__ = 'therapy.appointment.token'
+
+
+class Client(PHIMixin, metaclass=PoolMeta):
+    __name__ = 'therapy.client'
+
+
+class ClientGuardian(PHIMixin, metaclass=PoolMeta):
+    __name__ = 'therapy.client.guardian'
+
+
+class ReminderLog(PHIMixin, metaclass=PoolMeta):
+    __name__ = 'therapy.reminder.log'
+
+
+class WaitlistEntry(PHIMixin, metaclass=PoolMeta):
+    __name__ = 'therapy.waitlist.entry'
+
+
+class WaitlistEntryCompanyEmployee(PHIMixin, metaclass=PoolMeta):
+    __name__ = 'therapy.waitlist.entry-company.employee'
+
+
+class WaitlistEntryTherapyLocation(PHIMixin, metaclass=PoolMeta):
+    __name__ = 'therapy.waitlist.entry-therapy.location'
+
+
+class WaitlistOffer(PHIMixin, metaclass=PoolMeta):
+    __name__ = 'therapy.waitlist.offer'
+
+
+class WaitlistSlot(PHIMixin, metaclass=PoolMeta):
+    __name__ = 'therapy.waitlist.slot'

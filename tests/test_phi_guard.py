@@ -1,0 +1,93 @@
+"""PHI on every read path, tried from the attacker's side: a clinician
+asks for another clinician's note by id through export and history. The
+walk keeps the guard on every model of ours: a new model is PHI
+(PHIMixin) or says in NOT_PHI why it is not.
+
+Not closed yet (README, known gaps): Tryton converts nested domains
+without record rules, so a search on appointments through their notes'
+content still counts notes the user cannot read."""
+import unittest
+
+from trytond.model import ModelStorage
+from trytond.model.exceptions import AccessError
+from trytond.modules.company.tests import create_company, set_company
+from trytond.pool import Pool
+from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.transaction import Transaction
+
+from therapy_clinical.tests.test_clinical import ClinicalTestCase, Practice
+from therapy_scheduling.phi import NOT_PHI, PHIMixin
+
+MODULES = ['therapy_scheduling', 'therapy_clinical', 'therapy_billing',
+    'therapy_portal', 'therapy_reporting']
+# Tryton's party records are the clients' names, addresses and contacts
+PARTIES = {'party.party', 'party.address', 'party.contact_mechanism'}
+
+
+def ours(name):
+    return (name.startswith('therapy.') or '-therapy.' in name
+        or name in PARTIES)
+
+
+signed_note = ClinicalTestCase.signed_note
+
+
+def as_user(user):
+    transaction = Transaction()
+    return transaction.set_user(user.id), transaction.set_context(
+        _check_access=True)
+
+
+class PHIGuardTestCase(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        activate_module(MODULES)
+
+    @with_transaction()
+    def test_every_model_is_guarded_or_declared(self):
+        pool = Pool()
+        stored = {name for name, Model in pool.iterobject()
+            if ours(name) and issubclass(Model, ModelStorage)}
+        for name in sorted(stored):
+            with self.subTest(model=name):
+                Model = pool.get(name)
+                self.assertTrue(
+                    issubclass(Model, PHIMixin) or name in NOT_PHI,
+                    f"{name}: inherit PHIMixin (phi.py of its module) or "
+                    "say in NOT_PHI why it holds no PHI")
+                self.assertFalse(
+                    issubclass(Model, PHIMixin) and name in NOT_PHI, name)
+        self.assertLessEqual(set(NOT_PHI), stored, "stale NOT_PHI entries")
+
+    @with_transaction()
+    def test_unreadable_note_by_export_and_history(self):
+        pool = Pool()
+        Note = pool.get('therapy.note')
+        with set_company(create_company()):
+            practice = Practice()
+            morgans = signed_note(self, practice, practice.morgan)
+            alexs = signed_note(self, practice, practice.alex, days=2)
+
+        user, context = as_user(practice.alex_user)
+        with user, context:
+            with self.assertRaises(AccessError):
+                Note.export_data([Note(morgans.id)], ['rec_name'])
+            with self.assertRaises(AccessError):
+                Note.history_revisions([morgans.id])
+            # the allowed path still works
+            rows = Note.export_data([Note(alexs.id)], ['id'])
+            self.assertEqual(rows, [[alexs.id]])
+            self.assertTrue(Note.history_revisions([alexs.id]))
+
+    @with_transaction()
+    def test_exported_cells_never_run_as_formulas(self):
+        pool = Pool()
+        Client = pool.get('therapy.client')
+        with set_company(create_company()):
+            practice = Practice()
+            client = practice.client
+            client.party.name = '=HYPERLINK("http://evil.example","x")'
+            client.party.save()
+            rows = Client.export_data([client], ['party/name'])
+        self.assertEqual(rows, [["'" + client.party.name]])
