@@ -1,11 +1,9 @@
 """PHI on every read path, tried from the attacker's side: a clinician
-asks for another clinician's note by id through export and history. The
-walk keeps the guard on every model of ours: a new model is PHI
-(PHIMixin) or says in NOT_PHI why it is not.
-
-Not closed yet (README, known gaps): Tryton converts nested domains
-without record rules, so a search on appointments through their notes'
-content still counts notes the user cannot read."""
+asks for another clinician's note by id through export and history, and
+through a search on appointments that reaches into notes' content (an
+oracle that would count what the record rules hide). The walk keeps the
+guard on every model of ours: a new model is PHI (PHIMixin) or says in
+NOT_PHI why it is not."""
 import unittest
 
 from trytond.model import ModelStorage
@@ -61,9 +59,10 @@ class PHIGuardTestCase(unittest.TestCase):
         self.assertLessEqual(set(NOT_PHI), stored, "stale NOT_PHI entries")
 
     @with_transaction()
-    def test_unreadable_note_by_export_and_history(self):
+    def test_unreadable_note_by_export_history_and_nested_search(self):
         pool = Pool()
         Note = pool.get('therapy.note')
+        Appointment = pool.get('therapy.appointment')
         with set_company(create_company()):
             practice = Practice()
             morgans = signed_note(self, practice, practice.morgan)
@@ -75,10 +74,33 @@ class PHIGuardTestCase(unittest.TestCase):
                 Note.export_data([Note(morgans.id)], ['rec_name'])
             with self.assertRaises(AccessError):
                 Note.history_revisions([morgans.id])
+            # the nested domain applies the notes' rules: Alex's search
+            # finds their own session, never Morgan's
+            self.assertEqual(Appointment.search(
+                    [('clinical_notes.id', '=', morgans.id)]), [])
+            self.assertEqual(Appointment.search(
+                    [('clinical_notes.sections.content', 'ilike', '%text%')]),
+                [alexs.appointment])
+            self.assertEqual(Appointment.search_count(
+                    [('clinical_notes.risk_level', '=', 'low')]), 1)
             # the allowed path still works
             rows = Note.export_data([Note(alexs.id)], ['id'])
             self.assertEqual(rows, [[alexs.id]])
             self.assertTrue(Note.history_revisions([alexs.id]))
+
+        user, context = as_user(practice.morgan_user)
+        with user, context:
+            self.assertEqual(Appointment.search(
+                    [('clinical_notes.id', '=', morgans.id)]),
+                [morgans.appointment])
+            self.assertEqual(Appointment.search_count(
+                    [('clinical_notes.risk_level', '=', 'low')]), 1)
+        # Morgan's supervisor reads Morgan's notes, not Alex's
+        user, context = as_user(practice.avery_user)
+        with user, context:
+            self.assertEqual(Appointment.search(
+                    [('clinical_notes.risk_level', '=', 'low')]),
+                [morgans.appointment])
 
     @with_transaction()
     def test_exported_cells_never_run_as_formulas(self):

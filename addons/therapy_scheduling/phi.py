@@ -8,11 +8,19 @@ inherits PHIMixin and each of those paths first checks the user's rules on
 the records asked for; exported text that a spreadsheet would run as a
 formula (= + - @) is neutralised.
 
+A fourth path is search itself: Tryton converts a domain that reaches
+through a relational field (appointments whose notes' content has a
+word) without the target's record rules, so a count would reveal what
+the user cannot read. A user's search on a PHI model therefore carries a
+mark in its context, and while it holds, every PHI model the domain
+reaches adds the user's rules to its part of the query (once per model
+and chain, so rules that refer to each other end).
+
 Every model of ours is either PHI (PHIMixin) or listed in NOT_PHI with
 why: `tests/test_phi_guard.py` walks the pool and fails for a model that
 is neither, so a new model cannot ship unguarded by accident."""
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, check_access
 
 FORMULA_STARTS = ('=', '+', '-', '@', '\t', '\r')
 
@@ -78,6 +86,36 @@ class PHIMixin:
     def history_revisions(cls, ids):
         check_readable(cls, ids)
         return super().history_revisions(ids)
+
+    @classmethod
+    def search(cls, domain, offset=0, limit=None, order=None, count=False,
+            query=False):
+        transaction = Transaction()
+        if (transaction.user and transaction.check_access
+                and '_phi_rules_on' not in transaction.context):
+            # Tryton adds this model's own rules; the nested ones are ours
+            with transaction.set_context(_phi_rules_on=(cls.__name__,)):
+                return super().search(domain, offset=offset, limit=limit,
+                    order=order, count=count, query=query)
+        return super().search(domain, offset=offset, limit=limit,
+            order=order, count=count, query=query)
+
+    @classmethod
+    def search_domain(cls, domain, active_test=None, tables=None):
+        transaction = Transaction()
+        applied = transaction.context.get('_phi_rules_on')
+        if (applied is not None and cls.__name__ not in applied
+                and transaction.user and not transaction.check_access):
+            Rule = Pool().get('ir.rule')
+            with check_access():
+                rule = Rule.domain_get(cls.__name__, mode='read')
+            if rule:
+                with transaction.set_context(
+                        _phi_rules_on=(*applied, cls.__name__)):
+                    return super().search_domain([domain, rule],
+                        active_test=active_test, tables=tables)
+        return super().search_domain(domain, active_test=active_test,
+            tables=tables)
 
 
 class ResourceExportMixin:
