@@ -354,3 +354,70 @@ class OverdueNotesEmailTestCase(unittest.TestCase):
         self.assertIn("2 of your session notes are past due", body)
         self.assertNotIn("Jordan", body)
         self.assertEqual(len(self.outbox.emails), 1)
+
+
+class ServerOwnedTestCase(unittest.TestCase):
+    """Signed plans and completed forms stay final over RPC: the state and
+    the signature, hash and score fields are written by their buttons
+    only (Tryton does not enforce readonly on a client's write)"""
+
+    @classmethod
+    def setUpClass(cls):
+        activate_module('therapy_clinical')
+
+    @with_transaction()
+    def test_plan_and_form_response_fields_refused_from_clients(self):
+        pool = Pool()
+        Plan = pool.get('therapy.treatment.plan')
+        Response = pool.get('therapy.form.response')
+        Template = pool.get('therapy.form.template')
+        with set_company(create_company()):
+            practice = Practice()
+            plan, = Plan.create([{
+                        'client': practice.client.id,
+                        'clinician': practice.alex.id,
+                        'start_date': dt.date.today(),
+                        'review_due': dt.date.today(),
+                        'goals': [('create', [{
+                                        'description': "Sleep",
+                                        'objectives': [('create', [{
+                                                    'description': "Diary",
+                                                    'measure': "7 of 7",
+                                                    'target_date':
+                                                    dt.date.today(),
+                                                    }])],
+                                        }])],
+                        }])
+            with Transaction().set_user(practice.alex_user.id):
+                Plan.sign([plan])
+            phq9, = Template.search([('code', '=', 'phq9')])
+            response, = Response.create([{
+                        'client': practice.client.id, 'template': phq9.id}])
+            for answer in response.answers:
+                if answer.question.code.startswith('item'):
+                    answer.value = '1'
+            response.answers = response.answers
+            response.save()
+            Response.do_complete([response])
+        now = dt.datetime.now()
+        with Transaction().set_user(practice.alex_user.id), \
+                Transaction().set_context(_check_access=True):
+            for values in [{'state': 'draft'}, {'signed_at': now},
+                    {'content_hash': '0' * 64},
+                    {'client_signed_at': now}]:
+                with self.subTest(values=values), \
+                        self.assertRaises(AccessError):
+                    Plan.write([Plan(plan.id)], values)
+            for values in [{'state': 'pending'}, {'score': 0},
+                    {'risk_flag': False}, {'document': "edited"}]:
+                with self.subTest(values=values), \
+                        self.assertRaises(AccessError):
+                    Response.write([Response(response.id)], values)
+            with self.assertRaises(AccessError):
+                Response.create([{'client': practice.client.id,
+                            'template': phq9.id, 'state': 'completed'}])
+            # what a user may still do: the client's signer on the plan
+            Plan.write([Plan(plan.id)], {'client_signer_name': "Jordan Lee",
+                    'client_signer_role': 'client'})
+        self.assertEqual(Plan(plan.id).state, 'active')
+        self.assertEqual(Response(response.id).state, 'completed')
