@@ -9,10 +9,10 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from trytond.i18n import gettext
-from trytond.model.exceptions import AccessError
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, Workflow, fields,
     sequence_ordered)
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction
