@@ -6,6 +6,7 @@ documents.py, which lays out the PDF."""
 from decimal import Decimal
 
 from trytond.i18n import gettext
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.report import Report
 from trytond.transaction import Transaction, without_check_access
@@ -127,6 +128,20 @@ class ClientStatement(PDFReport):
 
 class Superbill(PDFReport):
     __name__ = 'therapy.client.superbill'
+
+    @classmethod
+    def check_access(cls, action, model, ids):
+        """Besides the action's groups: the superbill carries diagnoses, so
+        only who may read the charges' diagnosis codes prints it, whatever
+        action or data the call names"""
+        pool = Pool()
+        FieldAccess = pool.get('ir.model.field.access')
+        super().check_access(action, model, ids)
+        if Transaction().user == 0:
+            return
+        access = FieldAccess.get_access(['therapy.charge'])['therapy.charge']
+        if not access.get('diagnosis_codes', {}).get('read', True):
+            raise AccessError(gettext('therapy_billing.msg_superbill_access'))
 
     @classmethod
     def render_pdf(cls, client):

@@ -12,6 +12,7 @@ from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, Workflow, fields,
     sequence_ordered)
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction
@@ -53,6 +54,55 @@ CLIENT_FIELDS = [
     ('insurance_group_number', "Insurance: group number"),
     ('insurance_subscriber', "Insurance: subscriber"),
     ]
+
+
+# who reads clinical answers (form.xml's rule on answers says the same)
+CARE_TEAM = [
+    ('therapy_scheduling', 'group_clinician'),
+    ('therapy_scheduling', 'group_supervisor'),
+    ('therapy_clinical', 'group_clinical_director'),
+    ]
+
+
+def reads_clinical_answers():
+    "Whether the transaction's user may read clinical answers"
+    pool = Pool()
+    ModelData = pool.get('ir.model.data')
+    User = pool.get('res.user')
+    transaction = Transaction()
+    if not transaction.user or not transaction.check_access:
+        return True
+    care_team = {ModelData.get_id(*g) for g in CARE_TEAM}
+    return bool(care_team & set(User.get_groups()))
+
+
+def domain_paths(domain, prefix=''):
+    "The field paths a search domain walks, nested where-domains included"
+    if not domain or isinstance(domain, str):
+        return
+    if isinstance(domain[0], str) and len(domain) >= 3 and domain[0] not in {
+            'AND', 'OR'}:
+        name, operator = domain[0], domain[1]
+        yield prefix + name
+        if operator in {'where', 'not where'}:
+            yield from domain_paths(domain[2], f'{prefix}{name}.')
+        return
+    for part in domain:
+        if isinstance(part, (list, tuple)):
+            yield from domain_paths(part, prefix)
+
+
+def check_answers_search(domain):
+    """Refuse a search through answers' content to who may not read
+    clinical answers: Tryton searches a related path without the target's
+    record rules, so it would tell which clients answered what"""
+    if reads_clinical_answers():
+        return
+    for path in domain_paths(domain):
+        names = path.split('.')
+        if 'answers' in names[:-1]:
+            raise AccessError(gettext(
+                    'therapy_clinical.msg_form_answers_search'))
 
 
 def company_date(utc):
@@ -134,6 +184,10 @@ class FormQuestion(sequence_ordered(), ModelSQL, ModelView):
         CLIENT_FIELDS, "Updates Client Field",
         help="After staff review, the answer is copied into the client "
         "record (no re-typing).")
+    clinical = fields.Boolean(
+        "Clinical",
+        help="The answer is clinical (symptoms, history, medications, "
+        "risk): only the care team reads it, not the front desk.")
 
     @classmethod
     def __setup__(cls):
@@ -146,6 +200,10 @@ class FormQuestion(sequence_ordered(), ModelSQL, ModelView):
 
     @classmethod
     def default_required(cls):
+        return False
+
+    @classmethod
+    def default_clinical(cls):
         return False
 
     @property
@@ -216,7 +274,8 @@ class FormResponse(SignedLockMixin, Workflow, ModelSQL, ModelView):
         'on_change_with_signature_required')
     signer_ip = fields.Char("Signed From IP", readonly=True)
     signer_user_agent = fields.Char("Signed With Browser", readonly=True)
-    document = fields.Text("Signed Document", readonly=True)
+    # lazy: only who opens it reads it (the care team, form.xml)
+    document = fields.Text("Signed Document", readonly=True, loading='lazy')
     document_hash = fields.Char("Document SHA-256", readonly=True, size=64)
     hash_valid = fields.Function(
         fields.Boolean("Document Unchanged"), 'get_hash_valid')
@@ -258,6 +317,11 @@ class FormResponse(SignedLockMixin, Workflow, ModelSQL, ModelView):
                     'depends': ['state', 'applied_at', 'pending_changes'],
                     },
                 })
+
+    @classmethod
+    def search(cls, domain, *args, **kwargs):
+        check_answers_search(domain)
+        return super().search(domain, *args, **kwargs)
 
     @classmethod
     def default_company(cls):
@@ -423,6 +487,9 @@ class FormAnswer(LockedRowMixin, ModelSQL, ModelView):
         domain=[('template', '=', Eval('_parent_response.template', -1))])
     question_type = fields.Function(
         fields.Selection(TYPES, "Type"), 'on_change_with_question_type')
+    clinical = fields.Function(
+        fields.Boolean("Clinical"), 'on_change_with_clinical',
+        searcher='search_clinical')
     value = fields.Text("Answer")
 
     @classmethod
@@ -439,6 +506,21 @@ class FormAnswer(LockedRowMixin, ModelSQL, ModelView):
     @fields.depends('question')
     def on_change_with_question_type(self, name=None):
         return self.question.type if self.question else None
+
+    @classmethod
+    def search(cls, domain, *args, **kwargs):
+        check_answers_search(domain)
+        return super().search(domain, *args, **kwargs)
+
+    # the access rule on clinical answers tests this field: a rule on a
+    # dotted path would not be evaluated when records are exported
+    @fields.depends('question')
+    def on_change_with_clinical(self, name=None):
+        return bool(self.question and self.question.clinical)
+
+    @classmethod
+    def search_clinical(cls, name, clause):
+        return [('question.clinical',) + tuple(clause[1:])]
 
     def get_rec_name(self, name):
         return self.question.text
