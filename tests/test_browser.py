@@ -10,7 +10,7 @@ from helpers import output_dir
 
 pytest.importorskip('playwright')
 from playwright.sync_api import (  # noqa: E402
-    TimeoutError as PlaywrightTimeout, sync_playwright)
+    TimeoutError as PlaywrightTimeout, expect, sync_playwright)
 
 CHROMIUM = '/usr/bin/chromium'
 # Without the networking flags Chromium keeps calling home, which this
@@ -234,8 +234,13 @@ def test_biller_sees_codes_not_notes(page, demo_server, demo_database):
                 'Latest Outcome Scores', 'My Psychotherapy Notes']:
             assert hidden not in entries, entries
         billing.click()
+        # the biller's home is the tab behind: wait for this list's own
+        # rows, with their codes
+        page.locator('#tablist a', has_text='Note Status for Billing'
+            ).first.wait_for(timeout=TIMEOUT)
+        expect(front_tab(page).locator('.treeview tbody')).to_contain_text(
+            re.compile(r'\b908\d\d\b'), timeout=TIMEOUT)
         rows = list_rows(page)
-        rows.first.wait_for(timeout=TIMEOUT)
         assert rows.count() > 0
         header = front_tab(page).locator('.treeview thead').first
         assert 'Procedure Code' in header.inner_text()
