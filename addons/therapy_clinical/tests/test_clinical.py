@@ -320,53 +320,12 @@ class ClinicalTestCase(unittest.TestCase):
                 (9, 27, -18))
 
 
-class OverdueNotesEmailTestCase(unittest.TestCase):
-    "The daily job emails each clinician how many notes are overdue"
-
-    @classmethod
-    def setUpClass(cls):
-        activate_module('therapy_clinical')
-        cls.outbox = Outbox()
-        cls.outbox.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.outbox.stop()
-
-    @with_transaction()
-    def test_daily_reminder(self):
-        pool = Pool()
-        Debt = pool.get('therapy.note.debt')
-        Note = pool.get('therapy.note')
-        with set_company(create_company()):
-            practice = Practice()
-            old = practice.session(practice.morgan, practice.past(6))
-            practice.session(practice.morgan, practice.past(3))
-            practice.session(practice.alex, dt.datetime.now()
-                - dt.timedelta(hours=2))  # not due yet
-            Note.draft_for([old])
-            sent = Debt.send_reminders()
-            Transaction().commit()  # messages leave when the job commits
-        self.assertEqual(sent, [practice.morgan])
-        (to,), message = self.outbox.emails[0]
-        self.assertEqual(to, 'morgan@example.com')
-        body = message.get_content()
-        self.assertIn("2 of your session notes are past due", body)
-        self.assertNotIn("Jordan", body)
-        self.assertEqual(len(self.outbox.emails), 1)
-
-
-class ServerOwnedTestCase(unittest.TestCase):
-    """Signed plans and completed forms stay final over RPC: the state and
-    the signature, hash and score fields are written by their buttons
-    only (Tryton does not enforce readonly on a client's write)"""
-
-    @classmethod
-    def setUpClass(cls):
-        activate_module('therapy_clinical')
-
     @with_transaction()
     def test_plan_and_form_response_fields_refused_from_clients(self):
+        """Signed plans and completed forms stay final over RPC: the state
+        and the signature, hash and score fields are written by their
+        buttons only (Tryton does not enforce readonly on a client's
+        write)"""
         pool = Pool()
         Plan = pool.get('therapy.treatment.plan')
         Response = pool.get('therapy.form.response')
@@ -421,3 +380,39 @@ class ServerOwnedTestCase(unittest.TestCase):
                     'client_signer_role': 'client'})
         self.assertEqual(Plan(plan.id).state, 'active')
         self.assertEqual(Response(response.id).state, 'completed')
+
+class OverdueNotesEmailTestCase(unittest.TestCase):
+    "The daily job emails each clinician how many notes are overdue"
+
+    @classmethod
+    def setUpClass(cls):
+        activate_module('therapy_clinical')
+        cls.outbox = Outbox()
+        cls.outbox.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.outbox.stop()
+
+    @with_transaction()
+    def test_daily_reminder(self):
+        pool = Pool()
+        Debt = pool.get('therapy.note.debt')
+        Note = pool.get('therapy.note')
+        with set_company(create_company()):
+            practice = Practice()
+            old = practice.session(practice.morgan, practice.past(6))
+            practice.session(practice.morgan, practice.past(3))
+            practice.session(practice.alex, dt.datetime.now()
+                - dt.timedelta(hours=2))  # not due yet
+            Note.draft_for([old])
+            sent = Debt.send_reminders()
+            Transaction().commit()  # messages leave when the job commits
+        self.assertEqual(sent, [practice.morgan])
+        (to,), message = self.outbox.emails[0]
+        self.assertEqual(to, 'morgan@example.com')
+        body = message.get_content()
+        self.assertIn("2 of your session notes are past due", body)
+        self.assertNotIn("Jordan", body)
+        self.assertEqual(len(self.outbox.emails), 1)
+
