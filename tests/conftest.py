@@ -25,7 +25,7 @@ def practice_config(tmp_path_factory):
         f"root = {ROOT / 'var' / 'sao' / 'package'}\n"
         "[password]\nlength = 12\n"
         "[request]\nmax_size_authenticated = 20971520\n"
-        "records_limit = 2000\n")
+        "records_limit = 100000\n")
     (folder / 'db').mkdir()
     return config
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from journeys import (
     Journey, board_list, dialog, headings, row_button, rows_of,
-    section_texts, selected, type_in, wait_tab)
+    section_texts, type_in, wait_selected, wait_tab)
 from test_browser import (
     TIMEOUT, failed, front_tab, page, page_errors, sao_login)
 
@@ -136,7 +136,7 @@ def test_clinician_journey(page, demo_server, demo_database):
             "Confirm signing")
         form.get_by_role('button', name='Add Addendum').wait_for(
             timeout=TIMEOUT)
-        assert selected(form.get_by_label('State')) == 'Signed'
+        wait_selected(form.get_by_label('State'), 'Signed')
         assert section_texts(form)[0] == SUBJECTIVE, section_texts(form)
         assert section_texts(form)[1:] == copied[1:]
 
