@@ -7,6 +7,8 @@ BIN = $(VENV)/bin
 SAO_VERSION ?= 8.0
 SAO_ROOT = var/sao
 DEMO_DB ?= demo
+# test processes (pytest-xdist): one per core
+TEST_WORKERS ?= auto
 # tests write screenshots and logs here
 export TEST_OUTPUT ?= $(CURDIR)/test-output
 
@@ -67,7 +69,7 @@ test-sqlite: install sao browser
 	mkdir -p $(TEST_OUTPUT)
 	DB_NAME=':memory:' \
 	DB_CACHE=$(CURDIR)/var/test-cache/$$($(BIN)/python -m caseload.fingerprint) \
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist load --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Needs a PostgreSQL server and TRYTOND_DATABASE_URI (see .ci/run, which
 # starts one); the role needs CREATEDB.
@@ -75,7 +77,7 @@ test-postgresql: install sao browser
 	@test -n "$$TRYTOND_DATABASE_URI" || { \
 		echo "Set TRYTOND_DATABASE_URI=postgresql://USER@HOST:PORT/"; exit 1; }
 	mkdir -p $(TEST_OUTPUT)
-	DB_CACHE=postgresql:// $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	DB_CACHE=postgresql:// $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist load --no-loadscope-reorder $(PYTEST_ARGS)
 
 constraints: install
 	{ head -2 constraints.txt; $(BIN)/python -m pip freeze --exclude-editable \

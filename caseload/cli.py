@@ -1,9 +1,17 @@
 """caseload: the operator's command for a Caseload practice server.
 
     caseload [-c CONFIG] [-d DATABASE] init [--demo] [--password-file FILE]
-    caseload [-c CONFIG] [-d DATABASE] update
-    caseload [-c CONFIG] [-d DATABASE] serve [--listen HOST:PORT]
+    caseload [-c CONFIG] [-d DATABASE] update [--no-backup]
+    caseload [-c CONFIG] [-d DATABASE] serve [--listen HOST:PORT] [--workers N]
+    caseload [-c CONFIG] [-d DATABASE] cron [--once]
+    caseload [-c CONFIG] [-d DATABASE] worker [-n PROCESSES]
     caseload [-c CONFIG] [-d DATABASE] users
+    caseload [-c CONFIG] [-d DATABASE] backup --key-file KEY [--out DIR] [--keep N]
+    caseload [-c CONFIG] backup --verify FILE --key-file KEY
+    caseload [-c CONFIG] -d NEW restore FILE --key-file KEY
+    caseload backup-key --out FILE
+    caseload [-c CONFIG] [-d DATABASE] claims export [--clearinghouse NAME] [--out DIR]
+    caseload [-c CONFIG] [-d DATABASE] x12 validate|parse|import FILE...
 """
 import argparse
 import getpass
@@ -17,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import database
+from . import database, edi
 from .settings import ConfigError, Settings
 
 DEFAULT_CONFIG = os.environ.get(
@@ -41,6 +49,17 @@ def check_database_name(name):
             "63 letters, digits, '_' and '-', starting with a letter, a "
             "digit or '_'.")
     return name
+
+
+def positive(value):
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a positive whole number")
+    return number
 
 
 def main(argv=None):
@@ -68,16 +87,67 @@ def main(argv=None):
 
     update = commands.add_parser(
         'update', help="update the modules after a code upgrade")
+    update.add_argument(
+        '--no-backup', action='store_true',
+        help="skip the backup taken first ([caseload] backup_key)")
     update.set_defaults(func=cmd_update)
 
     serve = commands.add_parser(
         'serve', help="serve the back office (sao) and the client portal")
     serve.add_argument(
         '--listen', help="HOST:PORT to listen on (default: from the config)")
+    serve.add_argument(
+        '--workers', type=positive, metavar='N',
+        help="worker processes (default: 1 on SQLite, (2 x cores) + 1 up "
+        "to 8 on PostgreSQL)")
     serve.set_defaults(func=cmd_serve)
+
+    cron = commands.add_parser(
+        'cron', help="run the scheduled actions (trytond-cron)")
+    cron.add_argument(
+        '--once', action='store_true', help="run the due actions and stop")
+    cron.set_defaults(func=cmd_cron)
+
+    worker = commands.add_parser(
+        'worker', help="run the queued tasks (trytond-worker)")
+    worker.add_argument(
+        '-n', '--processes', type=positive, metavar='N',
+        help="task processes (default: one per core)")
+    worker.set_defaults(func=cmd_worker)
 
     users = commands.add_parser('users', help="list the back-office logins")
     users.set_defaults(func=cmd_users)
+
+    backup = commands.add_parser(
+        'backup', help="write an encrypted backup of the database "
+        "(or check one with --verify)")
+    backup.add_argument(
+        '--key-file', required=True,
+        help="age identity file, or for writing only a public key file")
+    backup.add_argument(
+        '--out', help="folder of the archives (default: [caseload] "
+        "backup_dir, else var/backups next to the database path)")
+    backup.add_argument(
+        '--keep', type=positive, metavar='N',
+        help="then delete this database's archives beyond the newest N")
+    backup.add_argument(
+        '--verify', metavar='FILE',
+        help="decrypt and check an archive instead of writing one")
+    backup.set_defaults(func=cmd_backup)
+
+    backup_key = commands.add_parser(
+        'backup-key', help="make a new age key for backups")
+    backup_key.add_argument('--out', required=True, help="identity file")
+    backup_key.set_defaults(func=cmd_backup_key)
+
+    restore = commands.add_parser(
+        'restore', help="make a new database (-d) from a backup")
+    restore.add_argument('file', help="the .caseload-backup archive")
+    restore.add_argument(
+        '--key-file', required=True, help="age identity file")
+    restore.set_defaults(func=cmd_restore)
+
+    edi.add_commands(commands, sys.modules[__name__])
 
     args = parser.parse_args(argv)
     try:
@@ -226,10 +296,78 @@ def update_if_code_changed(args):
 
 
 def cmd_update(args):
+    from . import backup
+    settings, name = args.settings, args.database
     require_database(args)
-    database.update(args.settings, args.database)
+    key = backup.config_path(settings, 'backup_key')
+    if not args.no_backup:
+        if not key:
+            raise CommandError(
+                "No backup key is configured: set [caseload] backup_key = "
+                "PATH (an age key, see caseload backup-key) to back up "
+                "before updating, or pass --no-backup.")
+        print("Backing up before the update...", flush=True)
+        path, manifest, _ = backup.create(
+            settings, name, key, fingerprint=code_stamp(args))
+        print(f"Backup: {path}")
+    before = backup.schema(settings, name)
+    database.update(settings, name)
     stamp_path(args).write_text(database.code_fingerprint())
-    print(f"Updated the Caseload modules in {args.database!r}.")
+    print(f"Updated the Caseload modules in {name!r}: "
+        f"{', '.join(database.MODULES)}.")
+    changes = backup.schema_changes(before, backup.schema(settings, name))
+    print('\n'.join(changes) if changes else
+        "  No model or field was added or removed.")
+
+
+def code_stamp(args):
+    """The fingerprint of the code the database was last set up with (a
+    backup before an update is of the old code's schema)"""
+    stamp = stamp_path(args)
+    return stamp.read_text() if stamp.exists() else None
+
+
+def cmd_backup(args):
+    from . import backup
+    settings = args.settings
+    if args.verify:
+        manifest = backup.verify(args.verify, args.key_file)
+        print(f"Backup {args.verify} is intact.")
+        print(backup.summary(manifest))
+        return
+    require_database(args)
+    path, manifest, deleted = backup.create(
+        settings, args.database, args.key_file, args.out, args.keep,
+        fingerprint=code_stamp(args))
+    print(f"Backup: {path} ({backup.human_size(path.stat().st_size)})")
+    print(backup.summary(manifest))
+    for old in deleted:
+        print(f"Deleted the older backup {old.name}.")
+
+
+def cmd_backup_key(args):
+    from . import backup
+    public = backup.new_key(args.out)
+    print(f"Wrote the backup identity to {args.out}: keep it (and a copy) "
+        "off the server; whoever holds it can read every backup.")
+    print(f"Public key: {public}")
+    print("A server that only writes backups needs just this public key "
+        "in its key file (echo age1... > FILE).")
+
+
+def cmd_restore(args):
+    from . import backup
+    name = args.database
+    manifest, same_code = backup.restore(
+        args.settings, name, args.file, args.key_file)
+    print(f"Restored {manifest['database']!r} of {manifest['created_at']} "
+        f"into {name!r}; the row counts match the backup.")
+    print(backup.summary(manifest))
+    if same_code:
+        stamp_path(args).write_text(manifest['code_fingerprint'])
+    else:
+        print("The backup was taken with other module code than is "
+            f"installed here: run caseload -d {shlex.quote(name)} update")
 
 
 def proteus_config(args):
@@ -302,22 +440,64 @@ def cmd_serve(args):
         raise CommandError(
             f"The web client (sao) is not installed in {root}. "
             "Run: make sao")
+    from . import server
+    workers = args.workers or server.default_workers(settings.backend)
+    health = server.health_options(settings)
     extra = {'web': {'listen': f'{host}:{port}'}}
     with settings.resolved(extra) as config_files:
         url = f'http://{host}:{port}/'
         print(f"Caseload back office: {url}#{name}", flush=True)
         print(f"Client portal:        {url}{name}/portal/", flush=True)
-        # -d preloads the pool: a cold server whose first request is a
-        # login would otherwise register an empty pool (trytond 8.0.12).
-        command = [os.path.join(os.path.dirname(sys.executable), 'trytond'),
-            '-c', *config_files, '-d', name]
-        server = subprocess.Popen(command)
+        # gunicorn runs in this process: SIGHUP reloads, SIGTERM stops
+        server.serve(config_files, name, health, host, port, workers)
+
+
+def run_trytond(args, tool, *options):
+    """Run a trytond tool on the database with the resolved config (its
+    relative paths made absolute), passing SIGTERM/SIGINT on to it"""
+    require_database(args)
+    with args.settings.resolved() as config_files:
+        command = [os.path.join(os.path.dirname(sys.executable), tool),
+            '-c', *config_files, '-d', args.database, *options]
+        children = []
 
         def forward(signum, frame):
-            server.send_signal(signum)
+            # trytond-cron and trytond-worker stop their process pools
+            # cleanly on KeyboardInterrupt, not on SIGTERM
+            for child in children:
+                child.send_signal(signal.SIGINT)
+        # handled before the child starts: it then starts with SIGINT at its
+        # default (Python's KeyboardInterrupt). Started from a background
+        # shell job, nohup or some service managers, SIGINT is ignored and
+        # an ignored signal stays ignored across exec: the tool would never
+        # hear the stop this command forwards
         signal.signal(signal.SIGTERM, forward)
         signal.signal(signal.SIGINT, forward)
-        return server.wait()
+        child = subprocess.Popen(command)
+        children.append(child)
+        code = child.wait()
+    # stopped on request is a clean stop
+    return 0 if code in (-signal.SIGINT, 130) else code
+
+
+def cmd_cron(args):
+    return run_trytond(args, 'trytond-cron', *(['--once'] if args.once else []))
+
+
+def cmd_worker(args):
+    settings = args.settings
+    if settings.backend != 'postgresql':
+        raise CommandError(
+            "The queue worker needs PostgreSQL (it waits on LISTEN/NOTIFY); "
+            "on SQLite, tasks run within the request that queues them.")
+    if (settings.get('queue', 'worker', fallback='False') or '').strip(
+            ).lower() not in {'1', 'true', 'yes', 'on'}:
+        raise CommandError(
+            f"{settings.path} does not set [queue] worker = True, so tasks "
+            "run within the request that queues them and a worker would "
+            "have nothing to do. Set it to queue them for the worker.")
+    options = ['-n', str(args.processes)] if args.processes else []
+    return run_trytond(args, 'trytond-worker', *options)
 
 
 if __name__ == '__main__':

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 MODULES = [
     'therapy_scheduling', 'therapy_clinical', 'therapy_billing',
-    'therapy_portal', 'therapy_reporting']
+    'therapy_portal', 'therapy_reporting', 'therapy_edi']
 
 
 class DatabaseError(Exception):

@@ -9,6 +9,7 @@ import configparser
 import contextlib
 import io
 import os
+import shutil
 import tempfile
 from urllib.parse import urlsplit
 
@@ -87,12 +88,23 @@ class Settings:
 
     @contextlib.contextmanager
     def resolved(self, extra=None):
-        "Yield the list of config files to give trytond (-c)"
-        with tempfile.TemporaryDirectory(prefix='caseload-') as tmp:
+        """Yield the list of config files to give trytond (-c)
+
+        Only the process that made the overlay removes it: gunicorn's
+        workers are forks that leave through this same stack (and a
+        TemporaryDirectory's exit hook), and a worker that stops on a
+        reload must not take the config from the workers that replace it.
+        """
+        owner = os.getpid()
+        tmp = tempfile.mkdtemp(prefix='caseload-')
+        try:
             overlay = os.path.join(tmp, 'overlay.conf')
             with open(overlay, 'w') as fp:
                 fp.write(self.overlay_text(extra))
             yield [self.path, overlay]
+        finally:
+            if os.getpid() == owner:
+                shutil.rmtree(tmp, ignore_errors=True)
 
     def apply_in_process(self):
         "Load this config into the trytond running in this process"

@@ -89,3 +89,47 @@
         return dialog;
     };
 }());
+
+/* A drop-down chosen in a dialog, saved blank. Redrawing a form's
+ * drop-down first empties and refills its choices, and sets its value back
+ * only a moment later (a promise). Anything that copies the form's widgets
+ * into the record within that moment copies the empty choice: after Add in
+ * a one2many dialog whose list has a sequence, sao renumbers the list,
+ * redraws the still-open form and copies its widgets, and the payer
+ * modifier rule's chosen discipline (an objective's measure, a form
+ * question's type) was written as nothing. A drop-down that is being
+ * redrawn shows nothing new: it neither copies itself into the record nor
+ * counts as modified until its value is back. */
+(function() {
+    'use strict';
+    var Selection = Sao.View.Form.Selection.prototype;
+    var display_update_selection = Selection.display_update_selection;
+    Selection.display_update_selection = function() {
+        this._caseload_redrawing = (this._caseload_redrawing || 0) + 1;
+        var done = () => {
+            this._caseload_redrawing -= 1;
+        };
+        var prm;
+        try {
+            prm = display_update_selection.apply(this, arguments);
+        } catch (error) {
+            done();
+            throw error;
+        }
+        jQuery.when(prm).always(done);
+        return prm;
+    };
+    var set_value = Selection.set_value;
+    Selection.set_value = function() {
+        if (this._caseload_redrawing) {
+            return;
+        }
+        return set_value.apply(this, arguments);
+    };
+    var modified = Object.getOwnPropertyDescriptor(Selection, 'modified');
+    Object.defineProperty(Selection, 'modified', {
+        get: function() {
+            return !this._caseload_redrawing && modified.get.call(this);
+        },
+    });
+}());

@@ -1,16 +1,17 @@
 """Fixtures for the cross-module tests: a demo practice served by the real
 `caseload` command, on SQLite by default or on the PostgreSQL server named
-by TRYTOND_DATABASE_URI (as in the CI's second pass)."""
+by TRYTOND_DATABASE_URI (as in the CI's second pass); a Chromium page, with
+a screenshot, sao's JavaScript errors, the dialogs on the page and the
+server's complaints when a test using it fails."""
 import os
-import signal
-import subprocess
-import time
-import urllib.request
+import re
+import tempfile
 
 import pytest
 
 from helpers import (
-    CASELOAD, PASSWORD_FILE, ROOT, free_port, output_dir, run_caseload)
+    BROWSER_TIMEOUT, CASELOAD, PASSWORD_FILE, ROOT, free_port, output_dir,
+    run_caseload, start_server, stop_server)
 
 
 @pytest.fixture(scope='session')
@@ -42,33 +43,114 @@ def demo_database(practice_config):
     database.drop(Settings(practice_config), name)
 
 
+def server_log(database):
+    return output_dir('server') / f'serve-{database}.log'
+
+
+def server_trouble(database, lines=60):
+    """What the demo server said besides serving requests (tracebacks,
+    warnings), and requests that failed, lost their session, were refused
+    for rate or took over 5 s: the last lines"""
+    path = server_log(database)
+    if not path.exists():
+        return ''
+    trouble = []
+    for line in path.read_text(errors='replace').splitlines():
+        access = re.search(r'"(GET|POST|PUT|DELETE|HEAD) [^"]*" (\d{3}) '
+            r'\S+ (\d+)ms', line)
+        if access:
+            # not sao's locale probes (405) nor the database list it may
+            # not see (403): errors, lost sessions, refusals and slowness
+            if access.group(2) >= '500' or access.group(2) in {
+                    '401', '429'} or int(access.group(3)) > 5000:
+                trouble.append(line)
+        elif '[INFO]' not in line:
+            trouble.append(line)
+    return '\n'.join(trouble[-lines:])
+
+
 @pytest.fixture(scope='session')
 def demo_server(practice_config, demo_database):
     "`caseload serve` on a free port; yields its base URL"
     port = free_port()
-    log = open(output_dir('server') / 'serve.log', 'w')
-    process = subprocess.Popen(
-        [*CASELOAD, '-c', str(practice_config), '-d', demo_database,
-            'serve', '--listen', f'127.0.0.1:{port}'],
-        stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
-        start_new_session=True)
-    url = f'http://127.0.0.1:{port}'
-    deadline = time.monotonic() + 60
-    while True:
+    # on PostgreSQL two workers, as in production (the default, 2 x cores
+    # + 1, would load five Tryton pools on CI's two cores); one on SQLite
+    workers = '2' if os.environ.get('TRYTOND_DATABASE_URI', '').startswith(
+        'postgresql') else '1'
+    # one log per test session: xdist's workers each serve their own demo
+    with open(server_log(demo_database), 'w') as log:
+        process, url = start_server(
+            [*CASELOAD, '-c', str(practice_config), '-d', demo_database,
+                'serve', '--listen', f'127.0.0.1:{port}',
+                '--workers', workers], log)
+        yield url
+        stop_server(process)
+
+
+CHROMIUM = '/usr/bin/chromium'
+# Without the networking flags Chromium keeps calling home, which this
+# closed network refuses.
+FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--no-first-run', '--disable-sync']
+PAGE = pytest.StashKey()
+SAO_ERRORS = pytest.StashKey()
+
+
+@pytest.fixture
+def page(request):
+    "Chromium (headless, New York time); a failing test leaves a screenshot"
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            tempfile.mkdtemp(prefix='caseload-chromium-'),
+            executable_path=CHROMIUM, headless=True, args=FLAGS,
+            # sao shows times in the browser's zone: a Brooklyn front desk
+            timezone_id='America/New_York',
+            viewport={'width': 1280, 'height': 800})
+        context.set_default_timeout(BROWSER_TIMEOUT)
+        page = context.pages[0] if context.pages else context.new_page()
+        errors = []
+        page.on('pageerror', lambda error: errors.append(str(error)))
+        request.node.stash[PAGE] = page
+        request.node.stash[SAO_ERRORS] = errors
+        yield page
+        context.close()
+
+
+@pytest.fixture
+def sao_errors(page, request):
+    """sao's JavaScript errors on the page so far: a view sao cannot build
+    leaves the tab at 'Processing' with nothing else to see"""
+    return request.node.stash[SAO_ERRORS]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A test using the page that fails: a screenshot named after the test
+    in test-output/failures, and sao's JavaScript errors in the report"""
+    report = yield
+    page = item.stash.get(PAGE, None)
+    if report.when == 'call' and report.failed and page is not None:
+        name = re.sub(r'[^\w.-]+', '-', f'{item.path.stem}-{item.name}')
+        path = output_dir('failures') / f'{name}.png'
         try:
-            urllib.request.urlopen(url + '/', timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise AssertionError(
-                    "caseload serve did not start; see "
-                    f"{output_dir('server') / 'serve.log'}")
-            time.sleep(0.3)
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-    log.close()
+            page.screenshot(path=str(path))
+            report.sections.append(('screenshot', str(path)))
+        except Exception as error:  # the page may be gone: say so
+            report.sections.append(
+                ('screenshot', f'none: the page could not be shot ({error})'))
+        errors = item.stash.get(SAO_ERRORS, [])
+        if errors:
+            report.sections.append(('sao errors', '\n'.join(errors)))
+        try:  # an error or warning sao shows in a dialog, word for word
+            dialogs = page.locator('.modal-dialog:visible').all_inner_texts()
+        except Exception:
+            dialogs = []
+        if dialogs:
+            report.sections.append(('dialogs on the page', '\n---\n'.join(
+                        text.strip() for text in dialogs)))
+        database = item.funcargs.get('demo_database')
+        trouble = server_trouble(database) if database else ''
+        if trouble:
+            report.sections.append(('demo server log', trouble))
+    return report

@@ -1,13 +1,20 @@
 "Helpers for the cross-module tests (the fixtures are in conftest.py)."
+import base64
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CASELOAD = [sys.executable, '-m', 'caseload.cli']
 PASSWORD_FILE = ROOT / 'config' / 'demo-password'
+# every demo login's password (and the admin's, from PASSWORD_FILE)
+DEMO_PASSWORD = 'caseload-demo'
 
 
 def output_dir(name):
@@ -33,3 +40,87 @@ def run_caseload(config, database, *args, check=True, **kwargs):
             f"caseload {' '.join(args)} failed ({result.returncode}):\n"
             f"{result.stdout}\n{result.stderr}")
     return result
+
+
+# Generous: under `make test` the served demo shares two cores with the
+# other test worker, and a browser wait only lasts this long when it fails
+BROWSER_TIMEOUT = 30000
+
+
+def open_pool(config, database):
+    """The started Tryton pool of database, read with the config the
+    `caseload` command used: for a test's script run in a subprocess, apart
+    from the test process's own trytond"""
+    from caseload.settings import Settings
+    Settings(config).apply_in_process()
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    Pool.start()
+    pool = Pool(database)
+    with Transaction().start(database, 0, readonly=True):
+        pool.init()
+    return pool
+
+
+def json_rpc(url, database, method, params, session=None):
+    "One call of sao's JSON-RPC protocol; an error answer fails the test"
+    request = urllib.request.Request(f'{url}/{database}/rpc/',
+        data=json.dumps({'method': method, 'params': params,
+                'id': 1}).encode(),
+        headers={'Content-Type': 'application/json'})
+    if session:
+        request.add_header('Authorization', 'Session ' + session)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        answer = json.load(response)
+    if answer.get('error'):
+        raise AssertionError(answer['error'])
+    return answer['result']
+
+
+def rpc_login(url, database, login, password=DEMO_PASSWORD):
+    """Log in over JSON-RPC as sao does: (call, preferences), where
+    call(method, *params) sends the user's context after params"""
+    user_id, key = json_rpc(url, database, 'common.db.login',
+        [login, {'password': password}])[:2]
+    session = base64.b64encode(f'{login}:{user_id}:{key}'.encode()).decode()
+    preferences = json_rpc(url, database, 'model.res.user.get_preferences',
+        [True, {}], session)
+
+    def call(method, *params):
+        return json_rpc(url, database, method, [*params, preferences],
+            session)
+    return call, preferences
+
+
+def start_server(command, log, seconds=120):
+    """Start `caseload ... serve --listen 127.0.0.1:PORT` (command) and wait
+    until it answers: (process, base URL)"""
+    listen = command[command.index('--listen') + 1]
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT, start_new_session=True)
+    url = f'http://{listen}'
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url + '/', timeout=5)
+            return process, url
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                stop_server(process)
+                raise AssertionError(
+                    f"caseload serve did not start; see {log.name}")
+            time.sleep(0.3)
+
+
+def stop_server(process, seconds=30):
+    "SIGTERM, as an operator or orchestrator stops it; False if it hung"
+    if process.poll() is not None:
+        return True
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+        return True
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        return False

@@ -7,7 +7,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from helpers import ROOT, output_dir
-from test_browser import TIMEOUT, front_tab
+from test_browser import TIMEOUT, front_tab, settled
 
 DOCS = ROOT / 'docs' / 'screenshots'
 
@@ -24,14 +24,17 @@ class Journey:
         self.shots = output_dir('journeys')
 
     def click(self, locator, why, **kwargs):
+        settled(self.page)
         locator.click(**kwargs)
         self.count(why)
 
     def dblclick(self, locator, why):
+        settled(self.page)
         locator.dblclick()
         self.count(why)
 
     def choose(self, select, label, why):
+        settled(self.page)
         select.select_option(label=label)
         self.count(why)
 

@@ -12,7 +12,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 
 MODULES = ['therapy_scheduling', 'therapy_clinical', 'therapy_billing',
-    'therapy_portal', 'therapy_reporting']
+    'therapy_portal', 'therapy_reporting', 'therapy_edi']
 PERMS = ['perm_read', 'perm_write', 'perm_create', 'perm_delete']
 
 

@@ -2,7 +2,8 @@
 from each role's side: names, addresses and contact details (where
 reminders go) are the front desk's and the owner's; a supervisor, which
 grants reading the supervisee's notes, is set by the owner or the clinical
-director only."""
+director only; supervision and group changes are logged, and the log is
+read by the owner and the director and changed by no one."""
 import unittest
 
 from sql import Column
@@ -13,15 +14,8 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
-from therapy_clinical.tests.test_clinical import create_user
 from therapy_scheduling.tests.fixtures import (
-    create_client, create_clinician)
-
-
-def as_user(user):
-    transaction = Transaction()
-    context = transaction.set_context(_check_access=True)
-    return transaction.set_user(user.id), context
+    as_user, create_client, create_clinician, create_user)
 
 
 class DemographicsAccessTestCase(unittest.TestCase):
@@ -47,8 +41,7 @@ class DemographicsAccessTestCase(unittest.TestCase):
                     ]}
         party = client.party
         for name in ['clinician']:
-            user, context = as_user(users[name])
-            with user, context:
+            with as_user(users[name]):
                 # reading stays open: the schedule shows names
                 self.assertEqual(Party(party.id).name, "Robin Vale")
                 with self.assertRaises(AccessError, msg=name):
@@ -59,8 +52,7 @@ class DemographicsAccessTestCase(unittest.TestCase):
                     Address.delete(list(party.addresses))
                 with self.assertRaises(AccessError, msg=name):
                     Party.create([{'name': "New"}])
-        user, context = as_user(users['desk'])
-        with user, context:
+        with as_user(users['desk']):
             Contact.write([email], {'value': 'robin.vale@example.com'})
             Party.write([party], {'name': "Robin A. Vale"})
         # the old reminder address is kept with who changed it
@@ -78,6 +70,7 @@ class DemographicsAccessTestCase(unittest.TestCase):
     @with_transaction()
     def test_only_owner_or_director_sets_a_supervisor(self):
         Employee = Pool().get('company.employee')
+        AccessChange = Pool().get('therapy.access.change')
         with set_company(create_company()):
             supervisor = create_clinician("Avery Brooks")
             supervisee = create_clinician("Morgan Patel")
@@ -86,12 +79,65 @@ class DemographicsAccessTestCase(unittest.TestCase):
             director = create_user('director', [
                     'therapy_scheduling.group_clinician',
                     'therapy_clinical.group_clinical_director'])
-        user, context = as_user(desk)
-        with user, context:
+        with as_user(desk):
             with self.assertRaises(AccessError):
                 Employee.write([supervisee], {'supervisor': supervisor.id})
         for allowed in [owner, director]:
-            user, context = as_user(allowed)
-            with user, context:
+            with as_user(allowed):
                 Employee.write([supervisee], {'supervisor': supervisor.id})
                 Employee.write([supervisee], {'supervisor': None})
+        with as_user(director):
+            Employee.write([supervisee], {
+                    'supervisor': supervisor.id, 'cosign_required': True})
+        # every change is logged with who made it, before and after
+        changes = [(c.changed_by, c.kind, c.employee, c.old_value,
+                c.new_value) for c in reversed(AccessChange.search(
+                    [('employee', '=', supervisee.id)]))]
+        self.assertEqual(changes, [
+                (owner, 'supervisor', supervisee, None, "Avery Brooks"),
+                (owner, 'supervisor', supervisee, "Avery Brooks", None),
+                (director, 'supervisor', supervisee, None, "Avery Brooks"),
+                (director, 'supervisor', supervisee, "Avery Brooks", None),
+                (director, 'supervisor', supervisee, None, "Avery Brooks"),
+                (director, 'cosign_required', supervisee, "no", "yes"),
+                ])
+        # read by the owner and the director, changed by no one
+        with as_user(desk):
+            with self.assertRaises(AccessError):
+                AccessChange.search([])
+        for reader in [owner, director]:
+            with as_user(reader):
+                logged = AccessChange.search([])
+                self.assertTrue(logged)
+                with self.assertRaises(AccessError):
+                    AccessChange.write(logged, {'new_value': "Nobody"})
+                with self.assertRaises(AccessError):
+                    AccessChange.delete(logged)
+                with self.assertRaises(AccessError):
+                    AccessChange.create([{'kind': 'supervisor',
+                                'changed_at': logged[0].changed_at}])
+
+    @with_transaction()
+    def test_group_changes_are_logged(self):
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        AccessChange = pool.get('therapy.access.change')
+        biller_group = ModelData.get_id('therapy_scheduling', 'group_biller')
+        with set_company(create_company()):
+            desk = create_user('desk', ['therapy_scheduling.group_front_desk'])
+            admin = User(1)
+        with as_user(desk):
+            # only the administrator grants roles
+            with self.assertRaises(AccessError):
+                User.write([desk], {'groups': [('add', [biller_group])]})
+        with as_user(admin):
+            User.write([desk], {'groups': [('add', [biller_group])]})
+            User.write([desk], {'groups': [('remove', [biller_group])]})
+        changes = [(c.changed_by, c.kind, c.group.id) for c in AccessChange.search(
+                [('user', '=', desk.id), ('group', '=', biller_group)],
+                order=[('id', 'ASC')])]
+        self.assertEqual(changes, [
+                (admin, 'group_added', biller_group),
+                (admin, 'group_removed', biller_group),
+                ])

@@ -17,20 +17,14 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
-from therapy_clinical.tests.test_clinical import create_user
 from therapy_scheduling.tests.fixtures import (
-    create_client, create_clinician, create_location, create_service)
+    as_user, create_client, create_clinician, create_location,
+    create_service, create_user)
 
 DESK = 'therapy_scheduling.group_front_desk'
 BILLER = 'therapy_scheduling.group_biller'
 OWNER = 'therapy_scheduling.group_owner'
 CLINICIAN = 'therapy_scheduling.group_clinician'
-
-
-def as_user(user):
-    transaction = Transaction()
-    return transaction.set_user(user.id), transaction.set_context(
-        _check_access=True)
 
 
 def view_fields(Model, view_type):
@@ -74,8 +68,7 @@ class FrontDeskPHITestCase(unittest.TestCase):
             biller = create_user('phi_biller', [BILLER])
             owner = create_user('phi_owner', [OWNER])
 
-            user, context = as_user(desk)
-            with user, context:
+            with as_user(desk):
                 # the charge itself stays readable: the desk answers
                 # questions about what a client owes
                 self.assertEqual(
@@ -99,8 +92,7 @@ class FrontDeskPHITestCase(unittest.TestCase):
                 self.assertIn('amount', view_fields(Charge, 'tree'))
 
             for allowed in [biller, owner]:
-                user, context = as_user(allowed)
-                with user, context:
+                with as_user(allowed):
                     self.assertEqual(Charge.read([charge.id],
                             ['diagnosis_codes'])[0]['diagnosis_codes'],
                         'F41.1')
@@ -163,8 +155,7 @@ class FrontDeskPHITestCase(unittest.TestCase):
                 if a.question.clinical}
 
             for name, office in [('desk', desk), ('owner', owner)]:
-                user, context = as_user(office)
-                with user, context:
+                with as_user(office):
                     answers = Answer.search(
                         [('response', '=', response.id)])
                     self.assertTrue(answers, name)
@@ -212,8 +203,7 @@ class FrontDeskPHITestCase(unittest.TestCase):
 
             # the desk still sees which forms are due: completion, not
             # content
-            user, context = as_user(desk)
-            with user, context:
+            with as_user(desk):
                 # the desk still hands out an intake (its answers are
                 # created for every question, clinical ones included)
                 handed, = Response.create([{
@@ -226,8 +216,7 @@ class FrontDeskPHITestCase(unittest.TestCase):
                             ('state', '=', 'draft')],
                         order=[('id', 'ASC')]), [pending, handed])
 
-            user, context = as_user(therapist)
-            with user, context:
+            with as_user(therapist):
                 answers = Answer.search([('response', '=', response.id)])
                 self.assertTrue(clinical_ids <= {a.id for a in answers})
                 self.assertEqual(

@@ -7,24 +7,21 @@ free-time grid that lands on the new appointment.
 Interactions are counted as a person makes them: each click, each field
 typed into (the Tab after it is not counted) and each choice in a
 drop-down is one."""
-import base64
 import datetime as dt
 import json
 import re
 import shutil
-import urllib.request
 from zoneinfo import ZoneInfo
 
-from helpers import ROOT, output_dir
+from helpers import ROOT, output_dir, rpc_login
 from test_browser import (
-    PASSWORD, TIMEOUT, failed, front_tab, list_rows, open_action,
-    open_menu, page, page_errors, sao_login)
+    PASSWORD, TIMEOUT, front_tab, list_rows, open_action, open_menu, sao_login,
+    press, settled)
 
 from playwright.sync_api import expect  # noqa: E402 (test_browser skips)
 
-from caseload.demo_schedule import SOON_NOTE
+from caseload.demo.schedule import SOON_NOTE
 
-__all__ = ['page']  # the fixture, imported for this module's tests
 
 SCREENSHOTS = ROOT / 'docs' / 'screenshots'
 VIEWPORT = {'width': 1280, 'height': 900}
@@ -49,24 +46,8 @@ class Counter:
 def rpc(url, database, login, method, *params):
     """JSON-RPC as login (to find the demo's soon session, never to act:
     every action of the journey is a click)"""
-    def call(method, params, session=None):
-        request = urllib.request.Request(f'{url}/{database}/rpc/',
-            data=json.dumps({'id': 1, 'method': method,
-                    'params': params}).encode(),
-            headers={'Content-Type': 'application/json'})
-        if session:
-            request.add_header('Authorization', 'Session ' + session)
-        with urllib.request.urlopen(request, timeout=30) as response:
-            answer = json.load(response)
-        if answer.get('error'):
-            raise AssertionError(answer['error'])
-        return answer['result']
-    user_id, key = call('common.db.login',
-        [login, {'password': PASSWORD}, 'en'])[:2]
-    session = base64.b64encode(
-        f'{login}:{user_id}:{key}'.encode()).decode()
-    context = call('model.res.user.get_preferences', [True, {}], session)
-    return call(method, [*params, context], session)
+    call, _ = rpc_login(url, database, login, PASSWORD)
+    return call(method, *params)
 
 
 def dialog(page):
@@ -80,17 +61,6 @@ def column(page, name, within=None):
     headers = [h.strip() for h in within.locator(
             '.treeview thead th').all_inner_texts()]
     return headers.index(name)
-
-
-def settled(page):
-    """Wait until sao has no request in flight for a dozen frames: a new
-    dialog fetches its defaults, their on_change and the drop-downs'
-    choices one after the other, redrawing its fields each time, and a
-    robot typing in between would see its typing redrawn away"""
-    page.wait_for_function("""() => {
-        window.caseloadIdle = jQuery.active ? 0 : (window.caseloadIdle || 0) + 1;
-        return window.caseloadIdle > 12;
-    }""", polling='raf', timeout=TIMEOUT)
 
 
 def record_form(page):
@@ -149,7 +119,6 @@ def save(page, name, readme=False):
 
 def test_front_desk_day(page, demo_server, demo_database):
     shots = output_dir('front-desk')
-    errors = page_errors(page)
     page.set_viewport_size(VIEWPORT)
     clicks = Counter()
     try:
@@ -196,7 +165,7 @@ def test_front_desk_day(page, demo_server, demo_database):
         expect(form.locator('input[name="first_name"]').first
             ).to_have_value("Rosa")
         save(page, 'front-desk-new-client.png', readme=True)
-        form.get_by_role('button', name='Create Client').click()
+        press(page, form.get_by_role('button', name='Create Client'))
         clicks()
         # the new client's form: the one party, its number, its contacts
         client_form = front_tab(page)
@@ -249,7 +218,7 @@ def test_front_desk_day(page, demo_server, demo_database):
         save(page, 'front-desk-day-sheet.png', readme=True)
 
         clicks.step('check in and collect the copay')
-        check_in.click()  # one click, though the row was not selected
+        press(page, check_in)  # one click, though the row was not selected
         clicks()
         form = dialog(page)
         # the dialog shows what is due (and is ready once it does)
@@ -257,12 +226,13 @@ def test_front_desk_day(page, demo_server, demo_database):
             money(amount), timeout=TIMEOUT)
         expect(form.locator('input[name="balance_due"]').first
             ).not_to_have_value('', timeout=TIMEOUT)
-        form.get_by_role('button', name='Check In', exact=True).click()
+        press(page, form.get_by_role('button', name='Check In',
+            exact=True))
         clicks()
         row = list_rows(page).filter(has_text=client).first
         row.get_by_text('Arrived').wait_for(timeout=TIMEOUT)
         # Collect Copay, clicked on the row as the front desk
-        row.get_by_role('button', name='Collect Copay').click()
+        press(page, row.get_by_role('button', name='Collect Copay'))
         clicks()
         form = dialog(page)
         expect(form.locator('input[name="amount"]').first).to_have_value(
@@ -276,7 +246,7 @@ def test_front_desk_day(page, demo_server, demo_database):
             has_text='Cash').first.click()
         clicks()
         expect(method).to_have_value('Cash', timeout=TIMEOUT)
-        form.get_by_role('button', name='Collect', exact=True).click()
+        press(page, form.get_by_role('button', name='Collect', exact=True))
         clicks()
         row = list_rows(page).filter(has_text=client).first
         expect(row.locator('td').nth(copay)).to_contain_text(
@@ -300,12 +270,13 @@ def test_front_desk_day(page, demo_server, demo_database):
             has_text=soon['client.']['rec_name']).filter(
             has_text=re.compile('Scheduled|Confirmed'))
         row.first.wait_for(timeout=TIMEOUT)
-        row.first.locator('td').nth(column(page, 'Time')).dblclick()
+        press(page, row.first.locator('td').nth(column(page, 'Time')),
+            double=True)
         clicks()
         form = record_form(page)
         expect(form.locator('input[name="local_time"]').first
             ).not_to_have_value('', timeout=TIMEOUT)
-        form.get_by_role('button', name='Cancel', exact=True).click()
+        press(page, form.get_by_role('button', name='Cancel', exact=True))
         clicks()
         form = dialog(page)
         # the fee that will be charged, before anything is charged
@@ -317,7 +288,7 @@ def test_front_desk_day(page, demo_server, demo_database):
         form.locator('select[name="reason"]').select_option(label="Illness")
         clicks()
         save(page, 'front-desk-late-cancel.png')
-        form.get_by_role('button', name='Cancel Appointment').click()
+        press(page, form.get_by_role('button', name='Cancel Appointment'))
         clicks()
         # the freed slot's waitlist candidates, right there
         form = dialog(page)
@@ -325,7 +296,7 @@ def test_front_desk_day(page, demo_server, demo_database):
         candidates.first.wait_for(timeout=TIMEOUT)
         assert form.get_by_role('button', name='Send Offers').is_visible()
         save(page, 'front-desk-waitlist.png')
-        form.get_by_role('button', name='Done').click()
+        press(page, form.get_by_role('button', name='Done'))
         clicks()
         expect(record_form(page).locator('select[name="state"]').first
             .locator('option:checked')).to_have_text(
@@ -346,20 +317,20 @@ def test_front_desk_day(page, demo_server, demo_database):
                 row.cells[state].innerText.trim()])""", [state, name])
         client = next(client for client, now in shown
             if now in {'Scheduled', 'Confirmed'})
-        rows.filter(has_text=client).filter(
+        press(page, rows.filter(has_text=client).filter(
             has_text=re.compile('Scheduled|Confirmed')).first.locator(
-            'td').nth(column(page, 'Date')).dblclick()
+            'td').nth(column(page, 'Date')), double=True)
         clicks()
         form = record_form(page)
         old_time = form.locator('input[name="local_time"]').first
         expect(old_time).not_to_have_value('', timeout=TIMEOUT)
         before = old_time.input_value()
-        form.get_by_role('button', name='Reschedule').click()
+        press(page, form.get_by_role('button', name='Reschedule'))
         clicks()
         form = dialog(page)
         expect(form.locator('input[name="date_from"]').first
             ).not_to_have_value('', timeout=TIMEOUT)
-        form.get_by_role('button', name='Find Times').click()
+        press(page, form.get_by_role('button', name='Find Times'))
         clicks()
         form = dialog(page)
         grid = form.locator('.treeview tbody tr')
@@ -372,7 +343,7 @@ def test_front_desk_day(page, demo_server, demo_database):
         grid.first.locator('td').nth(choose).locator(
             'input[type="checkbox"]').click()
         clicks()
-        form.get_by_role('button', name='Reschedule').click()
+        press(page, form.get_by_role('button', name='Reschedule'))
         clicks()
         # the front desk lands on the new appointment, in its own tab
         form = record_form(page)
@@ -383,8 +354,6 @@ def test_front_desk_day(page, demo_server, demo_database):
         expect(form.get_by_role('tab', name='Rescheduled From')
             ).to_be_visible()
         save(page, 'front-desk-rescheduled.png')
-    except Exception as exc:
-        failed(page, shots / 'front-desk-failure.png', errors, exc)
     finally:
         (shots / 'interactions.json').write_text(
             json.dumps(clicks.steps, indent=2))

@@ -11,7 +11,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
-from therapy_clinical.tests.test_clinical import create_user
+from therapy_scheduling.tests.fixtures import create_user
 
 MODULES = ['therapy_scheduling', 'therapy_clinical', 'therapy_billing',
     'therapy_portal', 'therapy_reporting']

@@ -11,13 +11,13 @@ from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
-from trytond.transaction import Transaction
 
-from therapy_clinical.tests.test_clinical import ClinicalTestCase, Practice
+from therapy_clinical.tests.fixtures import ClinicalPractice, signed_note
 from therapy_scheduling.phi import NOT_PHI, PHIMixin
+from therapy_scheduling.tests.fixtures import as_user
 
 MODULES = ['therapy_scheduling', 'therapy_clinical', 'therapy_billing',
-    'therapy_portal', 'therapy_reporting']
+    'therapy_portal', 'therapy_reporting', 'therapy_edi']
 # Tryton's party records are the clients' names, addresses and contacts
 PARTIES = {'party.party', 'party.address', 'party.contact_mechanism'}
 
@@ -26,14 +26,6 @@ def ours(name):
     return (name.startswith('therapy.') or '-therapy.' in name
         or name in PARTIES)
 
-
-signed_note = ClinicalTestCase.signed_note
-
-
-def as_user(user):
-    transaction = Transaction()
-    return transaction.set_user(user.id), transaction.set_context(
-        _check_access=True)
 
 
 class PHIGuardTestCase(unittest.TestCase):
@@ -64,12 +56,11 @@ class PHIGuardTestCase(unittest.TestCase):
         Note = pool.get('therapy.note')
         Appointment = pool.get('therapy.appointment')
         with set_company(create_company()):
-            practice = Practice()
-            morgans = signed_note(self, practice, practice.morgan)
-            alexs = signed_note(self, practice, practice.alex, days=2)
+            practice = ClinicalPractice()
+            morgans = signed_note(practice, practice.morgan)
+            alexs = signed_note(practice, practice.alex, days=2)
 
-        user, context = as_user(practice.alex_user)
-        with user, context:
+        with as_user(practice.alex_user):
             with self.assertRaises(AccessError):
                 Note.export_data([Note(morgans.id)], ['rec_name'])
             with self.assertRaises(AccessError):
@@ -88,16 +79,14 @@ class PHIGuardTestCase(unittest.TestCase):
             self.assertEqual(rows, [[alexs.id]])
             self.assertTrue(Note.history_revisions([alexs.id]))
 
-        user, context = as_user(practice.morgan_user)
-        with user, context:
+        with as_user(practice.morgan_user):
             self.assertEqual(Appointment.search(
                     [('clinical_notes.id', '=', morgans.id)]),
                 [morgans.appointment])
             self.assertEqual(Appointment.search_count(
                     [('clinical_notes.risk_level', '=', 'low')]), 1)
         # Morgan's supervisor reads Morgan's notes, not Alex's
-        user, context = as_user(practice.avery_user)
-        with user, context:
+        with as_user(practice.avery_user):
             self.assertEqual(Appointment.search(
                     [('clinical_notes.risk_level', '=', 'low')]),
                 [morgans.appointment])
@@ -107,7 +96,7 @@ class PHIGuardTestCase(unittest.TestCase):
         pool = Pool()
         Client = pool.get('therapy.client')
         with set_company(create_company()):
-            practice = Practice()
+            practice = ClinicalPractice()
             client = practice.client
             client.party.name = '=HYPERLINK("http://evil.example","x")'
             client.party.save()

@@ -10,21 +10,17 @@ logged. Root jobs (series extension) are checked too: a series does not run
 past its authorization silently."""
 import datetime as dt
 from collections import defaultdict
-from email.message import EmailMessage
 
-from trytond import config
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
-from trytond.sendmail import send_message_transactional
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import without_check_access
 
-from therapy_clinical.note_debt import minutes_between, session_units
+from therapy_clinical.units import minutes_between, session_units
+from therapy_scheduling import clock, notify
+from therapy_scheduling.dated import DatedMixin
 from therapy_scheduling.appointment import format_local, local_time
-from therapy_scheduling.appointment_override import has_override_right
-from therapy_scheduling.exceptions import (
-    AppointmentValidationError, AvailabilityWarning)
 
 USAGE_WARNING = 0.8
 EXPIRY_WARNING_DAYS = 30
@@ -35,7 +31,7 @@ UNIT_KINDS = [
     ]
 
 
-class Authorization(ModelSQL, ModelView):
+class Authorization(DatedMixin, ModelSQL, ModelView):
     "Prior Authorization"
     __name__ = 'therapy.authorization'
     _history = True
@@ -129,7 +125,7 @@ class Authorization(ModelSQL, ModelView):
     @classmethod
     def get_usage(cls, authorizations, names):
         today = Pool().get('ir.date').today()
-        now = dt.datetime.now()
+        now = clock.now()
         result = {n: {} for n in names}
         for auth in authorizations:
             rows = auth.counted()
@@ -188,9 +184,8 @@ class Authorization(ModelSQL, ModelView):
         return [a for a in cls.search([
                     ('client', '=', client.id),
                     ('coverage', '=', coverage.id),
-                    ('start_date', '<=', date),
-                    ('end_date', '>=', date),
-                    ]) if a.covers(service, clinician, date)]
+                    ] + cls.in_effect_domain(date))
+            if a.covers(service, clinician, date)]
 
     @classmethod
     def send_warnings(cls):
@@ -201,8 +196,9 @@ class Authorization(ModelSQL, ModelView):
         ModelData = pool.get('ir.model.data')
         with without_check_access():
             attention = defaultdict(int)
-            for auth in cls.search([('attention', 'in',
-                            ['usage', 'expiry', 'exhausted'])]):
+            auths = cls.search([('attention', 'in',
+                            ['usage', 'expiry', 'exhausted'])])
+            for auth in auths:
                 attention[auth.attention] += 1
             if not attention:
                 return []
@@ -212,18 +208,15 @@ class Authorization(ModelSQL, ModelView):
         emails = sorted({u.email for u in users if u.email})
         if not emails:
             return []
-        message = EmailMessage()
-        message['From'] = config.get('email', 'from')
-        message['To'] = ', '.join(emails)
-        message['Auto-Submitted'] = 'auto-generated'
-        message['Subject'] = gettext(
-            'therapy_billing.msg_authorization_email_subject',
-            count=sum(attention.values()))
-        message.set_content(gettext(
-                'therapy_billing.msg_authorization_email_body',
-                usage=attention['usage'], expiry=attention['expiry'],
-                exhausted=attention['exhausted']))
-        send_message_transactional(message, strict=True)
+        with without_check_access():
+            clients = {a.client for a in auths}
+            notify.send_after_commit(notify.auto_email(emails,
+                    gettext('therapy_billing.msg_authorization_email_subject',
+                        count=sum(attention.values())),
+                    gettext('therapy_billing.msg_authorization_email_body',
+                        usage=attention['usage'], expiry=attention['expiry'],
+                        exhausted=attention['exhausted']),
+                    about=clients))
         return emails
 
 
@@ -288,43 +281,14 @@ class Attendee(metaclass=PoolMeta):
     __name__ = 'therapy.appointment.attendee'
 
     @classmethod
-    def _before_create(cls, vlist):
-        vlist = super()._before_create(vlist)
-        cls.check_authorizations([cls(**{name: values.get(name)
-                        for name in ['client', 'appointment', 'start',
-                            'end', 'blocking', 'attendance']})
-                for values in vlist])
-        return vlist
-
-    @classmethod
-    def check_modification(cls, mode, attendees, values=None,
-            external=False):
-        super().check_modification(
-            mode, attendees, values=values, external=external)
-        slot = {'client', 'start', 'end', 'blocking'}
-        if mode != 'write' or not values.get('blocking', True) or not (
-                values.keys() & slot):
-            return
-        pending = []
-        for attendee in attendees:
-            # only a session that starts holding a slot, or moves, is
-            # checked again (not one being completed)
-            if all(getattr(attendee, n) == values[n]
-                    for n in slot & values.keys()):
-                continue
-            attendee = cls(attendee.id)
-            for name in slot & values.keys():
-                setattr(attendee, name, values[name])
-            pending.append(attendee)
-        cls.check_authorizations(pending)
+    def check_booking(cls, attendees):
+        super().check_booking(attendees)
+        cls.check_authorizations(attendees)
 
     @classmethod
     def check_authorizations(cls, attendees):
-        pool = Pool()
-        Warning = pool.get('res.user.warning')
-        Override = pool.get('therapy.appointment.override')
+        Override = Pool().get('therapy.appointment.override')
         consumed = defaultdict(int)
-        to_log = []
         for attendee in attendees:
             if not attendee.blocking or not attendee.appointment:
                 continue
@@ -332,22 +296,9 @@ class Attendee(metaclass=PoolMeta):
                 attendee.client, attendee.appointment, attendee.start,
                 attendee.end, consumed,
                 [attendee.id] if attendee.id is not None else [])
-            if not problem:
-                continue
-            if not Transaction().user or not has_override_right():
-                raise AppointmentValidationError(problem)
-            key = Warning.format('authorization', [attendee.client])
-            key += f':{attendee.start.isoformat()}'
-            if Warning.check(key):
-                raise AvailabilityWarning(key, problem)
-            to_log.append({
-                    'appointment': attendee.appointment.id,
-                    'kind': 'authorization',
-                    'detail': problem[:250],
-                    })
-        # logged with the booking: both are undone if it fails
-        if to_log:
-            Override.create(to_log)
+            if problem:
+                Override.guard('authorization', problem,
+                    attendee.appointment, attendee.client, attendee.start)
 
 
 class Override(metaclass=PoolMeta):
@@ -374,14 +325,3 @@ class Series(metaclass=PoolMeta):
                                 'service', 'clinician', 'location']}),
                     values['start'], values['end'], consumed)
             yield occurrence, problem
-
-
-class Cron(metaclass=PoolMeta):
-    __name__ = 'ir.cron'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.method.selection.append(
-            ('therapy.authorization|send_warnings',
-                "Email the Front Desk Authorizations Needing Attention"))

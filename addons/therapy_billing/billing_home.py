@@ -4,6 +4,8 @@ claims the scrubber holds back (with what to fix), rejections and denials
 from trytond.model import fields
 from trytond.pool import PoolMeta
 
+from .scrubber import REASONS
+
 
 class Claim(metaclass=PoolMeta):
     __name__ = 'therapy.claim'
@@ -14,6 +16,26 @@ class Claim(metaclass=PoolMeta):
     scrub_blocked = fields.Function(
         fields.Boolean("Held by the Scrubber"),
         'get_scrub_blocked', searcher='search_scrub_blocked')
+
+    scrub_reasons = fields.Function(
+        fields.MultiSelection(REASONS, "To Fix In",
+            help="What the scrubber's findings are about."),
+        'get_scrub_reasons', searcher='search_scrub_reasons')
+
+    def get_scrub_reasons(self, name):
+        if self.state == 'draft':
+            return sorted({r for r, _ in self.scrub_findings()})
+        return []
+
+    @classmethod
+    def search_scrub_reasons(cls, name, clause):
+        "('scrub_reasons', '=' or 'in', reason or reasons): the work list tabs"
+        _, operator, value = clause
+        wanted = {value} if isinstance(value, str) else set(value or [])
+        found = [c.id for c in cls.search([('state', '=', 'draft')])
+            if wanted & {r for r, _ in c.scrub_findings()}]
+        positive = operator in {'=', 'in'}
+        return [('id', 'in' if positive else 'not in', found)]
 
     def get_scrub_problems(self, name):
         if self.state == 'draft':

@@ -17,8 +17,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import without_check_access
 
-from therapy_clinical.units import billable_units
-from therapy_scheduling.appointment import PLACES_OF_SERVICE
+from therapy_clinical.units import billable_units, minutes_between
+from therapy_scheduling.booking import PLACES_OF_SERVICE
 
 KINDS = [
     ('service', "Session"),
@@ -219,9 +219,8 @@ class Charge(Workflow, ModelSQL, ModelView):
         if note:
             minutes = note.minutes_by_service()
         else:
-            minutes = {appointment.service: int(
-                    (appointment.end - appointment.start).total_seconds()
-                    // 60)}
+            minutes = {appointment.service: minutes_between(
+                    appointment.start, appointment.end)}
         timed = {s: m for s, m in minutes.items() if s.timed}
         rule = (payer.unit_rule_for(appointment.service) if payer
             else 'midpoint')
@@ -245,6 +244,13 @@ class Charge(Workflow, ModelSQL, ModelView):
         vlist = []
         for service, service_minutes in minutes.items():
             count = units.get(service.id, 0) if service.timed else 1
+            if payer:
+                # the payer's rules: discipline, telehealth, assistant,
+                # licensure level; the fee is that of the codes billed
+                modifiers = ','.join(payer.modifiers_for(
+                        service, appointment.modality, appointment.clinician,
+                        [m for m in [MODALITY_MODIFIERS.get(
+                                    appointment.modality)] if m])) or None
             unit_price = Fee.charge_for(
                 service, date, modifiers) or Decimal(0)
             if tier:

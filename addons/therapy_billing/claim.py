@@ -10,20 +10,24 @@ claim made ready again, or its replacement, takes over the posted invoice
 when nothing changed, else credits it and posts a new one; a void credits
 it. Every transition is a therapy.claim.event row: the state, who, when,
 and the payer's reason."""
-import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, Id
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from therapy_scheduling import clock
+
 from .claim_ledger import ClaimLedgerMixin
+from .scrubber import ClaimScrubMixin
 from .claim_line import MAX_DIAGNOSES
 from .exceptions import ClaimError
 
@@ -54,10 +58,32 @@ WITH_PAYER = ['accepted', 'paid', 'partial', 'denied', 'appealed']
 SERVER_OWNED = {'company', 'number', 'client', 'date', 'frequency_code',
     'original_claim', 'primary_claim', 'payer_invoice', 'payer_reason',
     'state'}
-DRAFT_ONLY = {'coverage', 'lines', 'diagnoses'}
+DRAFT_ONLY = {'coverage', 'lines', 'diagnoses', 'delay_reason',
+    'referral_number', 'referring_provider', 'referring_npi', 'onset_date',
+    'initial_treatment_date'}
+# what a claim's detail carries to its replacement, void or secondary
+DETAIL = ['delay_reason', 'referral_number', 'referring_provider',
+    'referring_npi', 'onset_date', 'initial_treatment_date']
+# X12 837P CLM20: why a claim is sent after the payer's filing limit
+DELAY_REASONS = [
+    (None, ""),
+    ('1', "Proof of eligibility unknown or unavailable"),
+    ('2', "Litigation"),
+    ('3', "Authorization delays"),
+    ('4', "Delay in certifying provider"),
+    ('5', "Delay in supplying billing forms"),
+    ('6', "Delay in delivery of custom-made appliances"),
+    ('7', "Third party processing delay"),
+    ('8', "Delay in eligibility determination"),
+    ('9', "Original claim rejected or denied for a reason unrelated to "
+        "the billing limitation rules"),
+    ('10', "Administration delay in the prior approval process"),
+    ('11', "Other"),
+    ('15', "Natural disaster"),
+    ]
 
 
-class Claim(ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
+class Claim(ClaimScrubMixin, ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
     "Claim"
     __name__ = 'therapy.claim'
     _history = True
@@ -101,6 +127,27 @@ class Claim(ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
     lines = fields.One2Many(
         'therapy.claim.line', 'claim', "Lines",
         states={'readonly': Eval('state') != 'draft'})
+    delay_reason = fields.Selection(
+        DELAY_REASONS, "Delay Reason", sort=False, states=_draft,
+        help="CLM20: why the claim is late; a claim past the timely filing "
+        "limit is sent only with one (and the payer's proof of it).")
+    referral_number = fields.Char(
+        "Referral Number", states=_draft,
+        help="REF*9F: the referral the plan issued, where it requires one.")
+    referring_provider = fields.Many2One(
+        'party.party', "Referring Provider", states=_draft,
+        context={'company': Eval('company', -1)}, depends={'company'},
+        help="2310A: the physician who referred the client or certified the "
+        "plan of care (Medicare PT/OT, Medicaid ABA and speech).")
+    referring_npi = fields.Char(
+        "Referring NPI", states=_draft,
+        help="The referring provider's NPI (NPPES).")
+    onset_date = fields.Date(
+        "Onset Date", states=_draft,
+        help="DTP*431: onset of the current illness or injury (PT/OT).")
+    initial_treatment_date = fields.Date(
+        "Initial Treatment Date", states=_draft,
+        help="DTP*454: first treatment for this condition (PT/OT).")
     diagnoses = fields.One2Many(
         'therapy.claim.diagnosis', 'claim', "Diagnoses", states=_draft,
         size=MAX_DIAGNOSES)
@@ -279,19 +326,39 @@ class Claim(ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
         return list({l.charge.appointment: None for l in self.lines
                 if l.charge.appointment and l.charge.kind == 'service'})
 
-    def get_copays(self, name):
+    @classmethod
+    def get_copays(cls, claims, names):
+        """The copay a claim's visits should have had, and what was taken
+        for them at the desk: one search of the desk payments for all the
+        claims read together"""
         pool = Pool()
         DeskPayment = pool.get('therapy.desk.payment')
-        if name == 'expected_copay':
-            if (self.primary_claim or not self.coverage.copay
-                    or self.beneficiary_billing_prohibited()):
-                return Decimal(0)
-            return min(self.coverage.copay * len(self.visits), self.total)
-        payments = DeskPayment.search([
-                ('appointment', 'in', [a.id for a in self.visits]),
-                ('kind', '=', 'copay'),
-                ])
-        return sum((p.amount for p in payments), Decimal(0))
+        result = {name: {} for name in names}
+        visits = {c: c.visits for c in claims}
+        if 'expected_copay' in names:
+            for claim in claims:
+                if (claim.primary_claim or not claim.coverage.copay
+                        or claim.beneficiary_billing_prohibited()):
+                    copay = Decimal(0)
+                else:
+                    copay = min(claim.coverage.copay * len(visits[claim]),
+                        claim.total)
+                result['expected_copay'][claim.id] = copay
+        if 'collected_at_desk' in names:
+            appointments = list({a.id for found in visits.values()
+                    for a in found})
+            taken = defaultdict(Decimal)
+            for sub_ids in grouped_slice(
+                    appointments, backend.MAX_QUERY_PARAMS):
+                for payment in DeskPayment.search([
+                            ('appointment', 'in', list(sub_ids)),
+                            ('kind', '=', 'copay'),
+                            ]):
+                    taken[payment.appointment.id] += payment.amount
+            for claim in claims:
+                result['collected_at_desk'][claim.id] = sum(
+                    (taken[a.id] for a in visits[claim]), Decimal(0))
+        return result
 
     def get_invoices(self, name):
         InvoiceLine = Pool().get('account.invoice.line')
@@ -417,7 +484,8 @@ class Claim(ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
                 pointers = [order.index(c) + 1
                     for c in charge.diagnosis_code_list if c in order]
                 lines.append(dict(Line.charge_values(
-                            charge, sequence, pointers), claim=claim.id,
+                            charge, sequence, pointers,
+                            payer=claim.coverage.payer), claim=claim.id,
                         control_number=f'{claim.number}-{sequence}'))
         Diagnosis.create(diagnoses)
         Line.create(lines)
@@ -433,7 +501,15 @@ class Claim(ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
                 'diagnoses': [('create', [{'sequence': d.sequence,
                                 'code': d.code.id}
                             for d in self.diagnoses])],
-                }, **values)
+                }, **self._detail_values(), **values)
+
+    def _detail_values(self):
+        "The claim's detail (referral, referring provider, dates) as values"
+        values = {}
+        for name in DETAIL:
+            value = getattr(self, name)
+            values[name] = value.id if hasattr(value, 'id') else value
+        return values
 
     @classmethod
     def _copy_lines(cls, pairs, correction):
@@ -476,53 +552,6 @@ class Claim(ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
         Event = Pool().get('therapy.claim.event')
         Event.create([{'claim': c.id, 'state': state, 'reason': reason}
                 for c in claims])
-
-    def scrub(self):
-        "What keeps the claim from a payer: a list of messages"
-        pool = Pool()
-        Date = pool.get('ir.date')
-        problems = []
-        if not self.lines:
-            problems.append(gettext('therapy_billing.msg_claim_no_charges'))
-        if not self.coverage.member_id:
-            problems.append(gettext('therapy_billing.msg_claim_member_id'))
-        if self.frequency_code != '1':
-            if not self.payer_claim_number:
-                problems.append(gettext(
-                        'therapy_billing.msg_claim_no_payer_number',
-                        claim=self.original_claim.rec_name))
-            return problems
-        if self.primary_claim:
-            if not any(l.receivable_amount() for l in self.lines):
-                problems.append(gettext(
-                        'therapy_billing.msg_claim_primary_unpaid',
-                        primary=self.primary_claim.rec_name))
-            return problems
-        limit = self.coverage.payer.timely_filing_days
-        today = Transaction().context.get('billing_date') or Date.today()
-        if (today - self.date).days > limit:
-            problems.append(gettext(
-                    'therapy_billing.msg_claim_timely_filing',
-                    days=limit, date=self.date))
-        for line in self.lines:
-            charge = line.charge
-            if not line.pointers:
-                problems.append(gettext(
-                        'therapy_billing.msg_claim_no_diagnosis',
-                        charge=charge.rec_name))
-            if line.units <= 0 or line.billed <= 0:
-                problems.append(gettext(
-                        'therapy_billing.msg_claim_no_amount',
-                        charge=charge.rec_name))
-            if line.rendering and not line.rendering.npi:
-                problems.append(gettext(
-                        'therapy_billing.msg_claim_no_npi',
-                        clinician=line.rendering.rec_name))
-            if charge.state == 'void':
-                problems.append(gettext(
-                        'therapy_billing.msg_claim_void_charge',
-                        charge=charge.rec_name))
-        return problems
 
     # --- the workflow -------------------------------------------------------
     @classmethod
@@ -703,7 +732,7 @@ class ClaimEvent(ModelSQL, ModelView):
         values = super().preprocess_values(mode, values)
         if mode == 'create':
             values['user'] = Transaction().user or None
-            values['at'] = dt.datetime.now().replace(microsecond=0)
+            values['at'] = clock.now()
         return values
 
 

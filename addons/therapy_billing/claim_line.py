@@ -24,7 +24,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
-from therapy_scheduling.appointment import PLACES_OF_SERVICE
+from therapy_scheduling.booking import PLACES_OF_SERVICE
 
 from .exceptions import ClaimError
 
@@ -36,6 +36,11 @@ ADJUSTMENT_GROUPS = ['co', 'pr', 'oa', 'pi']
 # the posting's or the remittance's
 EDITABLE = {'modifier_1', 'modifier_2', 'modifier_3', 'modifier_4',
     'diagnosis_1', 'diagnosis_2', 'diagnosis_3', 'diagnosis_4'}
+
+
+def is_associate(employee):
+    "A clinician whose work is supervised (a pre-licensed associate)"
+    return bool(employee and employee.supervisor)
 
 
 def _pointer(number):
@@ -53,7 +58,22 @@ def _rollup(string, help):
         readonly=True, help=help)
 
 
-class ClaimLine(ModelSQL, ModelView):
+class LineCodes:
+    "A claim line's diagnosis pointers and modifiers as lists, set ones only"
+    __slots__ = ()
+
+    @property
+    def pointers(self):
+        return [p for p in (self.diagnosis_1, self.diagnosis_2,
+                self.diagnosis_3, self.diagnosis_4) if p]
+
+    @property
+    def modifiers(self):
+        return [m for m in (self.modifier_1, self.modifier_2,
+                self.modifier_3, self.modifier_4) if m]
+
+
+class ClaimLine(LineCodes, ModelSQL, ModelView):
     "Claim Line"
     __name__ = 'therapy.claim.line'
 
@@ -143,7 +163,9 @@ class ClaimLine(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.__access__.add('claim')
+        # not cls.__access__.add('claim'): that would let whoever reads the
+        # claim read its diagnoses (the accountant); access rows and a rule
+        # of their own in claim.xml
         t = cls.__table__()
         cls._sql_constraints += [
             ('claim_sequence_unique', Unique(t, t.claim, t.sequence),
@@ -197,16 +219,6 @@ class ClaimLine(ModelSQL, ModelView):
     def get_rec_name(self, name):
         return f'{self.claim.rec_name}/{self.sequence}'
 
-    @property
-    def pointers(self):
-        return [p for p in (self.diagnosis_1, self.diagnosis_2,
-                self.diagnosis_3, self.diagnosis_4) if p]
-
-    @property
-    def modifiers(self):
-        return [m for m in (self.modifier_1, self.modifier_2,
-                self.modifier_3, self.modifier_4) if m]
-
     def get_diagnosis_codes(self, name):
         codes = {d.sequence: d.code.code for d in self.claim.diagnoses}
         return ', '.join(codes[p] for p in self.pointers if p in codes)
@@ -218,8 +230,14 @@ class ClaimLine(ModelSQL, ModelView):
 
     # --- building lines -----------------------------------------------------
     @classmethod
-    def charge_values(cls, charge, sequence, pointers):
-        "Values of a new line billing charge"
+    def charge_values(cls, charge, sequence, pointers, payer=None):
+        """Values of a new line billing charge; a payer that bills an
+        associate's sessions under the supervisor gets the supervisor as
+        rendering and the associate nowhere"""
+        rendering = charge.rendering
+        if (payer and payer.associates == 'supervisor'
+                and is_associate(rendering)):
+            rendering = rendering.supervisor
         modifiers = [m.strip() for m in (charge.modifiers or '').split(',')
             if m.strip()][:4]
         values = {
@@ -230,7 +248,7 @@ class ClaimLine(ModelSQL, ModelView):
             'billed': charge.amount,
             'place_of_service': charge.place_of_service,
             'service_date': charge.date,
-            'rendering': charge.rendering.id if charge.rendering else None,
+            'rendering': rendering.id if rendering else None,
             'authorization': (charge.authorization.id
                 if charge.authorization else None),
             }
@@ -497,7 +515,9 @@ class ClaimDiagnosis(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.__access__.add('claim')
+        # not cls.__access__.add('claim'): that would let whoever reads the
+        # claim read its diagnoses (the accountant); access rows and a rule
+        # of their own in claim.xml
         t = cls.__table__()
         cls._sql_constraints += [
             ('claim_sequence_unique', Unique(t, t.claim, t.sequence),

@@ -3,7 +3,6 @@
 The front desk enters coverages from the card; a biller verifies them with
 the payer (eligibility) and the verification records who and when. A
 change of payer, member, group or dates makes it unverified again."""
-import datetime as dt
 
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
@@ -11,6 +10,9 @@ from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.currency.fields import Monetary
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
+
+from therapy_scheduling import clock
+from therapy_scheduling.dated import DatedMixin
 
 PRIORITIES = [
     ('1', "Primary"),
@@ -31,7 +33,7 @@ class CoverageError(ValidationError):
     pass
 
 
-class Coverage(ModelSQL, ModelView):
+class Coverage(DatedMixin, ModelSQL, ModelView):
     "Coverage"
     __name__ = 'therapy.coverage'
     _history = True
@@ -116,7 +118,7 @@ class Coverage(ModelSQL, ModelView):
         with Transaction().set_context(_coverage_verify=True):
             cls.write(coverages, {
                     'verified_by': Transaction().user,
-                    'verified_at': dt.datetime.now(),
+                    'verified_at': clock.now(),
                     })
 
     @classmethod
@@ -170,36 +172,27 @@ class Coverage(ModelSQL, ModelView):
     def get_rec_name(self, name):
         return f'{self.payer.rec_name} ({self.member_id or "-"})'
 
-    def active_on(self, date):
-        return self.start_date <= date and (
-            not self.end_date or date <= self.end_date)
-
     @classmethod
     def for_client(cls, client, date):
         "The client's coverages in effect at date, primary first"
         return [c for c in cls.search([
                     ('client', '=', client.id),
-                    ('start_date', '<=', date),
-                    ['OR', ('end_date', '=', None), ('end_date', '>=', date)],
-                    ], order=[('priority', 'ASC'), ('id', 'ASC')])]
+                    ] + cls.in_effect_domain(date),
+                order=[('priority', 'ASC'), ('id', 'ASC')])]
 
     @classmethod
     def validate(cls, coverages):
         super().validate(coverages)
         for coverage in coverages:
-            others = cls.search([
-                    ('id', '!=', coverage.id),
+            other = coverage.overlapping([
                     ('client', '=', coverage.client.id),
                     ('priority', '=', coverage.priority),
-                    ['OR', ('end_date', '=', None),
-                        ('end_date', '>=', coverage.start_date)],
-                    ] + ([('start_date', '<=', coverage.end_date)]
-                    if coverage.end_date else []))
-            if others:
+                    ])
+            if other:
                 raise CoverageError(gettext(
                         'therapy_billing.msg_coverage_priority_overlap',
                         client=coverage.client.rec_name,
                         priority=dict(PRIORITIES)[coverage.priority],
-                        other=others[0].rec_name))
+                        other=other.rec_name))
 
 

@@ -2,7 +2,10 @@
 plain data.
 
 Kept apart from the ERP: report.py gathers the data from the ledger and
-the charges, these functions only lay it out, so they are easy to test."""
+the charges, these functions only lay it out, so they are easy to test.
+Every word a document prints comes in data['text'] ({key: text}, the keys
+listed below; report.py reads them from the module's ir.messages, in the
+reader's language); a text with %(name)s placeholders is filled here."""
 import io
 
 from reportlab.lib import colors
@@ -12,6 +15,17 @@ from reportlab.lib.units import inch
 from reportlab.platypus import (
     Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle)
 from xml.sax.saxutils import escape
+
+STATEMENT_TEXT = ('title', 'heading', 'date', 'for', 'col_date',
+    'col_description', 'col_amount', 'col_balance', 'no_items', 'deposit',
+    'total', 'deposit_note', 'how_to_pay')
+SUPERBILL_TEXT = ('title', 'heading', 'npi_tax', 'purpose', 'period',
+    'col_client', 'col_provider', 'client', 'provider', 'diagnoses',
+    'col_code', 'col_description', 'services', 'col_date', 'col_procedure',
+    'col_modifiers', 'col_units', 'col_place', 'col_fee', 'total', 'paid',
+    'balance')
+RECEIPT_TEXT = ('heading', 'date', 'client', 'received_from', 'for',
+    'visit', 'amount', 'method', 'applies_to', 'thanks')
 
 STYLES = getSampleStyleSheet()
 GRID = TableStyle([
@@ -24,6 +38,12 @@ GRID = TableStyle([
 
 def money(value):
     return f'-${-value:,.2f}' if value < 0 else f'${value:,.2f}'
+
+
+def _text(data, key, **values):
+    "data's text of key, with values in its %(name)s placeholders"
+    text = data['text'][key]
+    return text % values if values else text
 
 
 def _paragraphs(lines, style='Normal'):
@@ -50,109 +70,120 @@ def statement_pdf(data):
     """data: practice (name, address lines, phone), guarantor (name,
     address lines), date, client (name, number), items [(date,
     description, amount, balance)], aging {bucket: amount}, deposit (paid
-    at the desk, not applied yet), total, how_to_pay (lines)"""
+    at the desk, not applied yet), total, how_to_pay (lines), text (the
+    keys of STATEMENT_TEXT)"""
     story = _paragraphs([data['practice']['name']], 'Title')
     story += _paragraphs(data['practice']['address'] + [
             data['practice'].get('phone')])
     story.append(Spacer(1, 12))
-    story += _paragraphs(["Statement"], 'Heading1')
-    story += _paragraphs([f"Date: {data['date']}",
-            f"For: {data['client']['name']} (client {data['client']['number']})"])
+    story += _paragraphs([_text(data, 'heading')], 'Heading1')
+    story += _paragraphs([_text(data, 'date', date=data['date']),
+            _text(data, 'for', name=data['client']['name'],
+                number=data['client']['number'])])
     story.append(Spacer(1, 6))
     story += _paragraphs([data['guarantor']['name']]
         + data['guarantor']['address'])
     story.append(Spacer(1, 12))
-    story.append(_table(["Date", "Description", "Amount", "Balance due"],
+    story.append(_table([_text(data, 'col_date'),
+                _text(data, 'col_description'), _text(data, 'col_amount'),
+                _text(data, 'col_balance')],
             [[str(d), Paragraph(escape(text), STYLES['Normal']), money(a),
                     money(b)] for d, text, a, b in data['items']]
-            or [["", "No open items", "", ""]],
+            or [["", _text(data, 'no_items'), "", ""]],
             [0.9 * inch, 3.6 * inch, 1 * inch, 1.1 * inch]))
     story.append(Spacer(1, 12))
     buckets = list(data['aging'].items())
     deposit = data.get('deposit')
     story.append(_table([b for b, _ in buckets]
-            + (["Paid, not applied yet"] if deposit else []) + ["Total due"],
+            + ([_text(data, 'deposit')] if deposit else [])
+            + [_text(data, 'total')],
             [[money(v) for _, v in buckets]
                 + ([money(-deposit)] if deposit else [])
                 + [money(data['total'])]]))
     if deposit:
-        story += _paragraphs(["Payments taken at the desk wait for your "
-                "insurer's answer and are then applied to what you owe."])
+        story += _paragraphs([_text(data, 'deposit_note')])
     story.append(Spacer(1, 12))
-    story += _paragraphs(["How to pay"], 'Heading2')
+    story += _paragraphs([_text(data, 'how_to_pay')], 'Heading2')
     story += _paragraphs(data['how_to_pay'])
-    return _build(f"Statement {data['client']['number']}", story)
+    return _build(
+        _text(data, 'title', number=data['client']['number']), story)
 
 
 def superbill_pdf(data):
     """data: practice (name, address, phone, npi, tax_id), provider (name,
     npi, credential), client (name, number, birth_date, address),
     period (from, to), diagnoses [(code, description)], lines [(date, code,
-    modifiers, units, fee, place)], total, paid"""
+    modifiers, units, fee, place)], total, paid, text (the keys of
+    SUPERBILL_TEXT)"""
     practice = data['practice']
     story = _paragraphs([practice['name']], 'Title')
     story += _paragraphs(practice['address'] + [practice.get('phone'),
-            f"NPI: {practice.get('npi') or '-'}    "
-            f"Tax ID: {practice.get('tax_id') or '-'}"])
+            _text(data, 'npi_tax', npi=practice.get('npi') or '-',
+                tax_id=practice.get('tax_id') or '-')])
     story.append(Spacer(1, 10))
-    story += _paragraphs(["Superbill"], 'Heading1')
-    story += _paragraphs([
-            "Statement of services for submission to your insurance "
-            "(out-of-network reimbursement).",
-            f"Services from {data['period'][0]} to {data['period'][1]}"])
+    story += _paragraphs([_text(data, 'heading')], 'Heading1')
+    story += _paragraphs([_text(data, 'purpose'),
+            _text(data, 'period', start=data['period'][0],
+                end=data['period'][1])])
     story.append(Spacer(1, 6))
     client = data['client']
     provider = data['provider']
-    story.append(_table(["Client", "Rendering provider"], [[
-                Paragraph(escape(
-                        f"{client['name']} ({client['number']}), born "
-                        f"{client.get('birth_date') or '-'}"),
+    story.append(_table(
+            [_text(data, 'col_client'), _text(data, 'col_provider')], [[
+                Paragraph(escape(_text(data, 'client', name=client['name'],
+                            number=client['number'],
+                            birth_date=client.get('birth_date') or '-')),
                     STYLES['Normal']),
-                Paragraph(escape(
-                        f"{provider['name']} {provider.get('credential') or ''}"
-                        f", NPI {provider.get('npi') or '-'}"),
+                Paragraph(escape(_text(data, 'provider',
+                            name=provider['name'],
+                            credential=provider.get('credential') or '',
+                            npi=provider.get('npi') or '-')),
                     STYLES['Normal'])]],
             [3.3 * inch, 3.3 * inch]))
     story.append(Spacer(1, 10))
-    story += _paragraphs(["Diagnoses (ICD-10-CM)"], 'Heading2')
-    story.append(_table(["", "Code", "Description"],
+    story += _paragraphs([_text(data, 'diagnoses')], 'Heading2')
+    story.append(_table(
+            ["", _text(data, 'col_code'), _text(data, 'col_description')],
             [[chr(ord('A') + i), code, Paragraph(escape(text),
                         STYLES['Normal'])]
                 for i, (code, text) in enumerate(data['diagnoses'])]
             or [["", "-", ""]],
             [0.3 * inch, 0.9 * inch, 5.4 * inch]))
     story.append(Spacer(1, 10))
-    story += _paragraphs(["Services"], 'Heading2')
-    story.append(_table(
-            ["Date", "CPT/HCPCS", "Modifiers", "Units", "Place", "Fee"],
+    story += _paragraphs([_text(data, 'services')], 'Heading2')
+    story.append(_table([_text(data, key) for key in ('col_date',
+                    'col_procedure', 'col_modifiers', 'col_units',
+                    'col_place', 'col_fee')],
             [[str(d), code, modifiers or '', str(units), place or '',
                     money(fee)]
                 for d, code, modifiers, units, fee, place in data['lines']]))
     story.append(Spacer(1, 10))
-    story.append(_table(["Total charges", "Paid", "Balance"], [[
+    story.append(_table([_text(data, 'total'), _text(data, 'paid'),
+                _text(data, 'balance')], [[
                 money(data['total']), money(data['paid']),
                 money(data['total'] - data['paid'])]]))
-    return _build(f"Superbill {client['number']}", story)
+    return _build(_text(data, 'title', number=client['number']), story)
 
 
 def receipt_pdf(data):
     """data: practice (name, address lines, phone), number, date,
     client_number, received_from, kind, visit (date or None), amount,
-    method, applies_to (lines)"""
+    method, applies_to (lines), text (the keys of RECEIPT_TEXT)"""
     practice = data['practice']
     story = _paragraphs([practice['name']], 'Title')
     story += _paragraphs(practice['address'] + [practice.get('phone')])
     story.append(Spacer(1, 12))
-    story += _paragraphs([f"Receipt {data['number']}"], 'Heading1')
+    heading = _text(data, 'heading', number=data['number'])
+    story += _paragraphs([heading], 'Heading1')
     rows = [
-        ["Date", str(data['date'])],
-        ["Client", data['client_number']],
-        ["Received from", data['received_from']],
-        ["For", data['kind'] + (f", visit of {data['visit']}"
-                if data.get('visit') else "")],
-        ["Amount", money(data['amount'])],
-        ["Method", data['method']],
-        ["Applies to", Paragraph('<br/>'.join(
+        [_text(data, 'date'), str(data['date'])],
+        [_text(data, 'client'), data['client_number']],
+        [_text(data, 'received_from'), data['received_from']],
+        [_text(data, 'for'), _text(data, 'visit', kind=data['kind'],
+                visit=data['visit']) if data.get('visit') else data['kind']],
+        [_text(data, 'amount'), money(data['amount'])],
+        [_text(data, 'method'), data['method']],
+        [_text(data, 'applies_to'), Paragraph('<br/>'.join(
                     escape(line) for line in data['applies_to']) or "-",
                 STYLES['Normal'])],
         ]
@@ -165,6 +196,5 @@ def receipt_pdf(data):
                 ]))
     story.append(table)
     story.append(Spacer(1, 12))
-    story += _paragraphs(["Thank you. Keep this receipt: a copay held on "
-            "account is applied to your share once your insurer answers."])
-    return _build(f"Receipt {data['number']}", story)
+    story += _paragraphs([_text(data, 'thanks')])
+    return _build(heading, story)

@@ -8,3 +8,7 @@ class BillingError(UserError):
 
 class ClaimError(ValidationError):
     pass
+
+
+class ModifierRuleError(ValidationError):
+    pass

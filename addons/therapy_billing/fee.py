@@ -12,6 +12,8 @@ from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
 
+from therapy_scheduling.dated import DatedMixin
+
 
 def normalize_modifiers(value):
     "'gt, ho' -> 'GT,HO': upper case, in the order given, no blanks"
@@ -23,7 +25,7 @@ class FeeError(ValidationError):
     pass
 
 
-class Fee(ModelSQL, ModelView):
+class Fee(DatedMixin, ModelSQL, ModelView):
     "Fee"
     __name__ = 'therapy.fee'
     _history = True
@@ -81,22 +83,18 @@ class Fee(ModelSQL, ModelView):
     def validate(cls, fees):
         super().validate(fees)
         for fee in fees:
-            overlap = cls.search([
-                    ('id', '!=', fee.id),
+            overlap = fee.overlapping([
                     ('service', '=', fee.service.id),
                     ('payer', '=', fee.payer.id if fee.payer else None),
                     ('modifiers', '=', fee.modifiers),
-                    ['OR', ('end_date', '=', None),
-                        ('end_date', '>=', fee.start_date)],
-                    ] + ([('start_date', '<=', fee.end_date)]
-                    if fee.end_date else []), limit=1)
+                    ])
             if overlap:
                 raise FeeError(gettext(
                         'therapy_billing.msg_fee_overlap',
                         service=fee.service.rec_name,
                         payer=(fee.payer.rec_name if fee.payer
                             else gettext('therapy_billing.msg_fee_practice')),
-                        date=overlap[0].start_date))
+                        date=overlap.start_date))
 
     @classmethod
     def lookup(cls, service, date, payer=None, modifiers=None):
@@ -107,10 +105,8 @@ class Fee(ModelSQL, ModelView):
         lines = cls.search([
                 ('service', '=', service.id),
                 ('payer', '=', payer.id if payer else None),
-                ('start_date', '<=', date),
-                ['OR', ('end_date', '=', None), ('end_date', '>=', date)],
                 ('modifiers', 'in', list({modifiers, None})),
-                ])
+                ] + cls.in_effect_domain(date))
         lines.sort(key=lambda l: l.modifiers != modifiers)
         return lines[0] if lines else None
 

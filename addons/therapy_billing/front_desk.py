@@ -91,16 +91,13 @@ class Appointment(metaclass=PoolMeta):
         if clients:
             for coverage in Coverage.search([
                         ('client', 'in', [c.id for c in clients]),
-                        ('start_date', '<=', max(dates)),
-                        ['OR', ('end_date', '=', None),
-                            ('end_date', '>=', min(dates))],
-                        ], order=[('priority', 'ASC'), ('id', 'ASC')]):
+                        ] + Coverage.in_effect_domain(min(dates), max(dates)),
+                    order=[('priority', 'ASC'), ('id', 'ASC')]):
                 coverages[coverage.client].append(coverage)
             for authorization in Authorization.search([
                         ('client', 'in', [c.id for c in clients]),
-                        ('start_date', '<=', max(dates)),
-                        ('end_date', '>=', min(dates)),
-                        ]):
+                        ] + Authorization.in_effect_domain(
+                        min(dates), max(dates))):
                 authorizations[authorization.coverage].append(authorization)
         balances = {}
         if 'balance_due' in names and clients:
@@ -115,7 +112,7 @@ class Appointment(metaclass=PoolMeta):
             if appointment.client:
                 date = appointment.local_date
                 in_effect = [c for c in coverages[appointment.client]
-                    if c.active_on(date)]
+                    if c.in_effect(date)]
                 values.update(cls._eligibility(
                         appointment, in_effect, authorizations))
                 due = (appointment.state in COPAY_STATES
@@ -128,8 +125,8 @@ class Appointment(metaclass=PoolMeta):
                 result[name][appointment.id] = values[name]
         return result
 
-    @staticmethod
-    def _eligibility(appointment, in_effect, authorizations):
+    @classmethod
+    def _eligibility(cls, appointment, in_effect, authorizations):
         "The eligibility text and whether it is a problem"
         if not in_effect:
             return {
@@ -143,12 +140,10 @@ class Appointment(metaclass=PoolMeta):
                     'therapy_billing.msg_eligibility_self_pay'),
                 'eligibility_problem': False,
                 }
-        problems = []
-        if not primary.verified:
-            problems.append(gettext(
-                    'therapy_billing.msg_eligibility_unverified'))
         service = appointment.service
         date = appointment.local_date
+        status, problem = cls._coverage_status(primary, date)
+        problems = [status] if problem else []
         if (primary.payer.requires_authorization(service)
                 and not any(a.covers(service, appointment.clinician, date)
                     for a in authorizations[primary])):
@@ -156,9 +151,16 @@ class Appointment(metaclass=PoolMeta):
                     'therapy_billing.msg_eligibility_no_authorization'))
         text = gettext('therapy_billing.msg_eligibility_payer',
             payer=primary.payer.rec_name,
-            status=', '.join(problems) or gettext(
-                'therapy_billing.msg_eligibility_verified'))
+            status=', '.join(problems) or status)
         return {'eligibility': text, 'eligibility_problem': bool(problems)}
+
+    @classmethod
+    def _coverage_status(cls, coverage, date):
+        """(text, is a problem) of whether the coverage was checked with
+        the payer for date (therapy_edi answers from the payer's 271)"""
+        if coverage.verified:
+            return gettext('therapy_billing.msg_eligibility_verified'), False
+        return gettext('therapy_billing.msg_eligibility_unverified'), True
 
     @classmethod
     @ModelView.button_action('therapy_billing.wizard_check_in')

@@ -3,7 +3,6 @@ practice owner may waive it, with a reason that is kept with who and when.
 
 The fee itself is charged by charge.py when the appointment is cancelled
 late (Charge.create_for); a waived appointment gets no fee charge."""
-import datetime as dt
 from decimal import Decimal
 
 from trytond.i18n import gettext
@@ -13,6 +12,8 @@ from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction, without_check_access
+
+from therapy_scheduling import clock
 
 from .exceptions import BillingError
 
@@ -86,7 +87,7 @@ class Appointment(metaclass=PoolMeta):
         with Transaction().set_context(_late_fee_waiver=True):
             cls.write(appointments, {
                     'late_fee_waived_by': Transaction().user,
-                    'late_fee_waived_at': dt.datetime.now(),
+                    'late_fee_waived_at': clock.now(),
                     'late_fee_waiver_reason': reason.strip(),
                     })
 

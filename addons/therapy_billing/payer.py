@@ -14,6 +14,13 @@ from trytond.transaction import Transaction
 
 from therapy_clinical.units import RULES
 
+# a payer's rule for the sessions of a clinician working under supervision
+ASSOCIATE_RULES = [
+    ('rendering', "Bill the associate as rendering"),
+    ('supervisor', "Bill under the supervisor"),
+    ('refuse', "Do not bill"),
+    ]
+
 # X12 837P SBR09 claim filing indicator codes used by therapy practices
 FILING_INDICATORS = [
     ('CI', "CI Commercial insurance"),
@@ -67,10 +74,19 @@ class Payer(DeactivableMixin, ModelSQL, ModelView):
         help="The client may not be billed for covered services (Medicaid, "
         "Medicare QMB): no copay at the desk, no missed-appointment fee, "
         "the patient share is written off.")
+    associates = fields.Selection(
+        ASSOCIATE_RULES, "Associates' Sessions", required=True,
+        help="How the sessions of a clinician working under supervision "
+        "are billed: many commercial plans do not credential associates "
+        "and want the supervisor as rendering provider, some pay nothing.")
     identifiers = fields.One2Many(
         'therapy.payer.identifier', 'payer', "Payer IDs")
     service_rules = fields.One2Many(
         'therapy.payer.service', 'payer', "Service Rules")
+    modifier_rules = fields.One2Many(
+        'therapy.payer.modifier', 'payer', "Modifier Rules",
+        help="Modifiers this payer wants on its claim lines, and when: "
+        "GP/GO/GN, GT for 95, CQ/CO, a licensure level.")
 
     @classmethod
     def __setup__(cls):
@@ -96,6 +112,10 @@ class Payer(DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def default_unit_rule(cls):
         return 'midpoint'
+
+    @classmethod
+    def default_associates(cls):
+        return 'rendering'
 
     @classmethod
     def default_signed_note_required(cls):
@@ -163,6 +183,12 @@ class Payer(DeactivableMixin, ModelSQL, ModelView):
         rule = self.service_rule(service)
         return (rule.unit_rule if rule and rule.unit_rule
             else self.unit_rule)
+
+    def modifiers_for(self, service, modality, clinician, modifiers=()):
+        "modifiers with this payer's modifier rules for a session applied"
+        from .modifier import apply_rules
+        return apply_rules([r for r in self.modifier_rules
+                if r.applies(service, modality, clinician)], modifiers)
 
     def requires_authorization(self, service):
         rule = self.service_rule(service)

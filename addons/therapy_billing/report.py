@@ -11,13 +11,24 @@ from trytond.pool import Pool
 from trytond.report import Report
 from trytond.transaction import Transaction, without_check_access
 
-from therapy_scheduling.reminder_token import public_url
+from therapy_scheduling.web import public_url
 
-from .documents import receipt_pdf, statement_pdf, superbill_pdf
+from .documents import (
+    RECEIPT_TEXT, STATEMENT_TEXT, SUPERBILL_TEXT, receipt_pdf, statement_pdf,
+    superbill_pdf)
 from .exceptions import BillingError
 
-AGING = [(30, "0-30 days"), (60, "31-60 days"), (90, "61-90 days"),
-    (None, "Over 90 days")]
+# age limit in days (None: older) and the message of its column
+AGING = [(30, 'aging_30'), (60, 'aging_60'), (90, 'aging_90'),
+    (None, 'aging_over')]
+
+
+def document_text(document, keys):
+    """{key: text} of a document's words: the ir.messages
+    msg_<document>_<key>, in the user's language, their %(name)s
+    placeholders left for documents.py to fill"""
+    return {key: gettext(f'therapy_billing.msg_{document}_{key}')
+        for key in keys}
 
 
 def address_lines(party):
@@ -87,7 +98,8 @@ class ClientStatement(PDFReport):
                 ('type', '=', 'out'),
                 ('state', '=', 'posted'),
                 ], order=[('invoice_date', 'ASC'), ('id', 'ASC')])
-        items, aging = [], {label: Decimal(0) for _, label in AGING}
+        labels = document_text('statement', [key for _, key in AGING])
+        items, aging = [], {labels[key]: Decimal(0) for _, key in AGING}
         for invoice in invoices:
             due = invoice.amount_to_pay
             if not due:
@@ -96,9 +108,9 @@ class ClientStatement(PDFReport):
                     f'{invoice.number}: {invoice.description or ""}',
                     invoice.total_amount, due))
             age = (today - invoice.invoice_date).days
-            for limit, label in AGING:
+            for limit, key in AGING:
                 if limit is None or age <= limit:
-                    aging[label] += due
+                    aging[labels[key]] += due
                     break
         company = client.company
         with Transaction().set_context(company=company.id):
@@ -113,17 +125,23 @@ class ClientStatement(PDFReport):
             'aging': aging,
             'deposit': deposit,
             'total': sum(aging.values(), Decimal(0)) - deposit,
-            'how_to_pay': [
-                "Pay at the front desk by card, cash or check (payable to "
-                f"{company.party.name}), or call us"
-                + (f" at {company.party.phone}" if company.party.phone
-                    else "") + ".",
-                "Pay or review your balance in the client portal: "
-                f"{public_url()}/{Transaction().database.name}/portal/",
-                "Questions about your insurance or this statement? Ask for "
-                "billing; we can set up a payment plan.",
-                ],
+            'how_to_pay': cls.how_to_pay(company),
+            'text': document_text('statement', STATEMENT_TEXT),
             }
+
+    @classmethod
+    def how_to_pay(cls, company):
+        practice = company.party
+        portal = f'{public_url()}/{Transaction().database.name}/portal/'
+        return [
+            gettext('therapy_billing.msg_statement_pay_desk_phone',
+                practice=practice.name, phone=practice.phone)
+            if practice.phone else
+            gettext('therapy_billing.msg_statement_pay_desk',
+                practice=practice.name),
+            gettext('therapy_billing.msg_statement_pay_portal', url=portal),
+            gettext('therapy_billing.msg_statement_pay_questions'),
+            ]
 
 
 class Superbill(PDFReport):
@@ -192,6 +210,7 @@ class Superbill(PDFReport):
                     c.amount, c.place_of_service) for c in charges],
             'total': sum((c.amount for c in charges), Decimal(0)),
             'paid': paid,
+            'text': document_text('superbill', SUPERBILL_TEXT),
             }
 
     @classmethod
@@ -239,6 +258,7 @@ class DeskPaymentReceipt(PDFReport):
             'amount': payment.amount,
             'method': payment.payment_method.name,
             'applies_to': (payment.applies_to or '').splitlines(),
+            'text': document_text('receipt', RECEIPT_TEXT),
             }
 
 

@@ -11,9 +11,9 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from therapy_scheduling import clock
 from therapy_scheduling.appointment import format_local
 
-from . import note as note_module
 from .exceptions import NoteSignError
 from .note import note_timezone
 from .signature import content_hash
@@ -121,7 +121,7 @@ class Addendum(Workflow, ModelSQL, ModelView):
                 raise NoteSignError(gettext(
                         'therapy_clinical.msg_addendum_not_author',
                         author=addendum.author.rec_name))
-            addendum.signed_at = note_module.now()
+            addendum.signed_at = clock.now()
             addendum.content_hash = content_hash(addendum.signed_content())
         cls.save(addenda)
 

@@ -142,6 +142,7 @@ class ClientDiagnosis(sequence_ordered('rank', "Rank"), ModelSQL, ModelView):
         Plan = pool.get('therapy.treatment.plan')
         super().check_modification(
             mode, diagnoses, values=values, external=external)
+        cls.check_care_team(mode, diagnoses, values, external)
         if mode == 'write' and not (values.keys() & {'code', 'client'}):
             return
         if mode not in {'write', 'delete'}:
@@ -157,6 +158,21 @@ class ClientDiagnosis(sequence_ordered('rank', "Rank"), ModelSQL, ModelView):
             raise AccessError(gettext(
                     'therapy_clinical.msg_client_diagnosis_signed',
                     record=signed[0].rec_name))
+
+    @classmethod
+    def check_care_team(cls, mode, records, values=None, external=False):
+        """A clinician adds to the record of their care team's clients
+        only (the rule on create would name no reason)"""
+        Client = Pool().get('therapy.client')
+        if not external:
+            return
+        if mode == 'create':
+            clients = {r.client for r in records}
+        elif mode == 'write' and 'client' in values:
+            clients = {Client(values['client'])}
+        else:
+            return
+        Client.check_care_team([c for c in clients if c])
 
     def get_active_problem(self, name):
         today = Pool().get('ir.date').today()

@@ -26,6 +26,11 @@ class Employee(metaclass=PoolMeta):
     def default_cosign_required(cls):
         return False
 
+    @classmethod
+    def _access_fields(cls):
+        # co-signature decides whether a supervisor must attest the notes
+        return super()._access_fields() + ['cosign_required']
+
     def get_license_expiring(self, name):
         return bool(self.license_expiry
             and self.license_expiry <= dt.date.today()

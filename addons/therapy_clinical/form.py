@@ -17,6 +17,8 @@ from trytond.pool import Pool
 from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction
 
+from therapy_scheduling import clock
+
 from .answers import TYPES, AnswerError, label, normalize, parse_options
 from .client_update import apply_changes, describe_changes
 from .exceptions import FormError
@@ -406,7 +408,7 @@ class FormResponse(SignedLockMixin, Workflow, ModelSQL, ModelView):
         pool = Pool()
         Answer = pool.get('therapy.form.answer')
         Date = pool.get('ir.date')
-        now = (when or dt.datetime.now()).replace(microsecond=0)
+        now = (when or clock.now()).replace(microsecond=0)
         today = company_date(now) if when else Date.today()
         answers = []
         for response in responses:
@@ -458,7 +460,7 @@ class FormResponse(SignedLockMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     @ModelView.button
     def apply_to_client(cls, responses):
-        now = dt.datetime.now().replace(microsecond=0)
+        now = clock.now()
         for response in responses:
             if response.state != 'completed' or response.applied_at:
                 continue
@@ -476,6 +478,7 @@ class FormResponse(SignedLockMixin, Workflow, ModelSQL, ModelView):
 class FormAnswer(LockedRowMixin, ModelSQL, ModelView):
     "Form Answer"
     __name__ = 'therapy.form.answer'
+    _locked_parent = 'response'
     _history = True
 
     response = fields.Many2One(
@@ -495,7 +498,6 @@ class FormAnswer(LockedRowMixin, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.__access__.add('response')
         t = cls.__table__()
         cls._sql_constraints += [
             ('question_unique', Unique(t, t.response, t.question),
@@ -524,6 +526,3 @@ class FormAnswer(LockedRowMixin, ModelSQL, ModelView):
 
     def get_rec_name(self, name):
         return self.question.text
-
-    def locked_record(self):
-        return self.response

@@ -9,12 +9,13 @@ import datetime as dt
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 
+from therapy_scheduling import clock
 from therapy_scheduling.appointment import local_time, to_utc
 
 
 def today_at(timezone):
     "The date now where timezone is (trytond runs its clock in UTC)"
-    return local_time(dt.datetime.now(), timezone).date()
+    return local_time(clock.now(), timezone).date()
 
 
 class Appointment(metaclass=PoolMeta):

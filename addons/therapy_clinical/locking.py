@@ -29,12 +29,27 @@ class SignedLockMixin:
 
 
 class LockedRowMixin:
-    "Rows frozen with the signed record they belong to"
+    """Rows frozen with the signed record they belong to.
+
+    A row names the path to that record in _locked_parent ('plan',
+    'goal.plan'...): its first step is also the record whose access rights
+    the row follows."""
     __slots__ = ()
+    _locked_parent = None
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add(cls._locked_parent.split('.')[0])
 
     def locked_record(self):
         "The signed-or-draft record this row belongs to"
-        raise NotImplementedError
+        record = self
+        for name in self._locked_parent.split('.'):
+            record = getattr(record, name)
+            if record is None:
+                return None
+        return record
 
     @classmethod
     def check_modification(cls, mode, records, values=None, external=False):

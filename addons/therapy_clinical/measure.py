@@ -5,7 +5,6 @@ schedule() drafts the measures due at each client's next session (the
 response waits, linked to the appointment, for the client or the clinician
 to fill in); therapy.measure.latest shows each client's last score per
 measure with the change since the one before."""
-import datetime as dt
 from collections import defaultdict
 
 from sql import Null
@@ -15,6 +14,8 @@ from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
 from trytond.transaction import without_check_access
+
+from therapy_scheduling import clock
 
 from .measures import SEVERITIES, band_floor, is_due, scale_max
 
@@ -32,7 +33,7 @@ def schedule(horizon, now=None):
     Attendee = pool.get('therapy.appointment.attendee')
     Response = pool.get('therapy.form.response')
     Template = pool.get('therapy.form.template')
-    now = now or dt.datetime.now()
+    now = now or clock.now()
     templates = Template.search([
             ('category', '=', 'measure'),
             ('every_n_sessions', '>', 0),

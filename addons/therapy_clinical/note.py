@@ -20,12 +20,13 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction, check_access
 
+from therapy_scheduling import clock
 from therapy_scheduling.appointment import format_local, local_time
 
 from .exceptions import NoteSignError
 from .locking import LockedRowMixin, SignedLockMixin
 from .signature import content_hash
-from .units import units_for
+from .units import minutes_between, session_units
 
 IDEATION = [
     (None, ""),
@@ -49,10 +50,6 @@ RISK_LEVELS = [
     ]
 RISK_FIELDS = ['suicidal_ideation', 'homicidal_ideation', 'self_harm',
     'risk_level']
-
-
-def now():
-    return dt.datetime.now().replace(microsecond=0)
 
 
 def user_employees():
@@ -266,17 +263,12 @@ class Note(SignedLockMixin, Workflow, ModelSQL, ModelView):
 
     @fields.depends('start', 'end')
     def on_change_with_minutes(self, name=None):
-        if self.start and self.end and self.end > self.start:
-            return int((self.end - self.start).total_seconds() // 60)
+        return minutes_between(self.start, self.end)
 
     @fields.depends('service', 'start', 'end')
     def on_change_with_units(self, name=None):
-        minutes = self.on_change_with_minutes()
-        if not minutes:
-            return 0
-        if self.service and self.service.timed:
-            return units_for(minutes)
-        return 1
+        return session_units(self.on_change_with_minutes(),
+            bool(self.service and self.service.timed))
 
     @fields.depends('appointment', 'client', 'clinician', 'service',
         'template', 'sections', 'date', 'start', 'end',
@@ -509,7 +501,7 @@ class Note(SignedLockMixin, Workflow, ModelSQL, ModelView):
         for note in notes:
             note.check_signable()
             note.signed_by = user
-            note.signed_at = now()
+            note.signed_at = clock.now()
             note.cosign_required = bool(note.clinician.cosign_required)
             note.content_hash = content_hash(note.signed_content())
         cls.save(notes)
@@ -608,14 +600,7 @@ class Note(SignedLockMixin, Workflow, ModelSQL, ModelView):
 class NoteChildMixin(LockedRowMixin):
     "Rows of a note: locked with it, readable by whoever reads the note"
     __slots__ = ()
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.__access__.add('note')
-
-    def locked_record(self):
-        return self.note
+    _locked_parent = 'note'
 
 
 class NoteSection(NoteChildMixin, sequence_ordered(), ModelSQL, ModelView):

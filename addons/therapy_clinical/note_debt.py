@@ -9,23 +9,21 @@ Two read-only SQL views over notes and attendees:
   plus the daily reminder to each clinician."""
 import datetime as dt
 from collections import defaultdict
-from email.message import EmailMessage
 
 from sql import Literal, Null
 from sql.conditionals import Case
 from sql.operators import Exists
 
-from trytond import config
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
-from trytond.pool import Pool, PoolMeta
+from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.sendmail import send_message_transactional
 from trytond.transaction import Transaction, without_check_access
 
-from therapy_scheduling.reminder_token import public_url
+from therapy_scheduling import clock, notify
+from therapy_scheduling.web import public_url
 
-from .units import units_for
+from .units import minutes_between, session_units
 
 DEBT_STATUS = [
     ('missing', "Not started"),
@@ -33,18 +31,6 @@ DEBT_STATUS = [
     ('returned', "Returned by supervisor"),
     ('cosign', "Awaiting co-signature"),
     ]
-
-
-def session_units(minutes, timed):
-    "Units of one session: 15-minute units for timed codes, else one"
-    if not minutes:
-        return 0
-    return units_for(minutes) if timed else 1
-
-
-def minutes_between(start, end):
-    if start and end and end > start:
-        return int((end - start).total_seconds() // 60)
 
 
 def due_delay():
@@ -230,20 +216,20 @@ class NoteDebt(ModelSQL, ModelView):
 
     @classmethod
     def get_overdue(cls, debts, name):
-        now = dt.datetime.now()
+        now = clock.now()
         return {d.id: d.end + due_delay() < now for d in debts}
 
     @classmethod
     def search_overdue(cls, name, clause):
         _, operator, value = clause
-        limit = dt.datetime.now() - due_delay()
+        limit = clock.now() - due_delay()
         if (operator == '=') == bool(value):
             return [('end', '<', limit)]
         return [('end', '>=', limit)]
 
     @classmethod
     def get_days_overdue(cls, debts, name):
-        now = dt.datetime.now()
+        now = clock.now()
         delay = due_delay()
         return {d.id: max((now - (d.end + delay)).days, 0) for d in debts}
 
@@ -294,34 +280,17 @@ class NoteDebt(ModelSQL, ModelView):
             if not emails:
                 continue
             oldest = min(r.end for r in rows)
-            message = EmailMessage()
-            message['From'] = config.get('email', 'from')
-            message['To'] = ', '.join(sorted(emails))
-            message['Auto-Submitted'] = 'auto-generated'
-            message['Subject'] = gettext(
-                'therapy_clinical.msg_note_debt_email_subject',
-                count=len(rows))
-            message.set_content(gettext(
-                    'therapy_clinical.msg_note_debt_email_body',
-                    name=clinician.party.name,
-                    count=len(rows),
-                    oldest=oldest.date(),
-                    days=max(r.days_overdue for r in rows),
-                    url=public_url()))
-            send_message_transactional(message, strict=True)
+            with without_check_access():
+                clients = {r.client for r in rows}
+                notify.send_after_commit(notify.auto_email(emails,
+                        gettext('therapy_clinical.msg_note_debt_email_subject',
+                            count=len(rows)),
+                        gettext('therapy_clinical.msg_note_debt_email_body',
+                            name=clinician.party.name,
+                            count=len(rows),
+                            oldest=oldest.date(),
+                            days=max(r.days_overdue for r in rows),
+                            url=public_url()),
+                        about=clients))
             sent.append(clinician)
         return sent
-
-
-class Cron(metaclass=PoolMeta):
-    __name__ = 'ir.cron'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.method.selection.extend([
-                ('therapy.note.debt|send_reminders',
-                    "Email Clinicians their Overdue Notes"),
-                ('therapy.form.response|schedule_measures',
-                    "Schedule Outcome Measures for Upcoming Sessions"),
-                ])

@@ -13,10 +13,12 @@ from trytond.pool import Pool
 from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction
 
+from therapy_scheduling import clock
+
 from .exceptions import PlanError
 from .locking import LockedRowMixin, SignedLockMixin
 from .form import SIGNER_ROLES
-from .note import is_employee_user, now
+from .note import is_employee_user
 from .signature import content_hash
 
 REVIEW_DAYS = 90
@@ -112,6 +114,13 @@ class TreatmentPlan(SignedLockMixin, Workflow, ModelSQL, ModelView):
                 })
 
     @classmethod
+    def check_modification(cls, mode, plans, values=None, external=False):
+        super().check_modification(
+            mode, plans, values=values, external=external)
+        ClientDiagnosis = Pool().get('therapy.client.diagnosis')
+        ClientDiagnosis.check_care_team(mode, plans, values, external)
+
+    @classmethod
     def default_company(cls):
         return Transaction().context.get('company')
 
@@ -199,7 +208,7 @@ class TreatmentPlan(SignedLockMixin, Workflow, ModelSQL, ModelView):
                         'therapy_clinical.msg_plan_incomplete',
                         plan=plan.rec_name))
             plan.signed_by = user
-            plan.signed_at = now()
+            plan.signed_at = clock.now()
             plan.content_hash = content_hash(plan.signed_content())
             if plan.previous and plan.previous.state == 'active':
                 previous.append(plan.previous)
@@ -226,7 +235,7 @@ class TreatmentPlan(SignedLockMixin, Workflow, ModelSQL, ModelView):
                 raise PlanError(gettext(
                         'therapy_clinical.msg_form_signer_missing',
                         form=plan.rec_name))
-        cls.write(plans, {'client_signed_at': now()})
+        cls.write(plans, {'client_signed_at': clock.now()})
 
     @classmethod
     @ModelView.button_action('therapy_clinical.act_plan_review')
@@ -263,32 +272,21 @@ class TreatmentPlan(SignedLockMixin, Workflow, ModelSQL, ModelView):
         raise AccessError(gettext('therapy_clinical.msg_plan_no_copy'))
 
 
-class PlanChildMixin(LockedRowMixin):
-    "Lines of a plan: locked with it"
-    __slots__ = ()
-
-
-class PlanDiagnosis(PlanChildMixin, ModelSQL):
+class PlanDiagnosis(LockedRowMixin, ModelSQL):
     "Treatment Plan - Diagnosis"
     __name__ = 'therapy.treatment.plan-therapy.client.diagnosis'
+    _locked_parent = 'plan'
     plan = fields.Many2One(
         'therapy.treatment.plan', "Plan", required=True, ondelete='CASCADE')
     diagnosis = fields.Many2One(
         'therapy.client.diagnosis', "Diagnosis", required=True,
         ondelete='RESTRICT')
 
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.__access__.add('plan')
 
-    def locked_record(self):
-        return self.plan
-
-
-class Goal(PlanChildMixin, sequence_ordered(), ModelSQL, ModelView):
+class Goal(LockedRowMixin, sequence_ordered(), ModelSQL, ModelView):
     "Treatment Goal"
     __name__ = 'therapy.treatment.goal'
+    _locked_parent = 'plan'
     _history = True
 
     plan = fields.Many2One(
@@ -297,22 +295,15 @@ class Goal(PlanChildMixin, sequence_ordered(), ModelSQL, ModelView):
     objectives = fields.One2Many(
         'therapy.treatment.objective', 'goal', "Objectives")
 
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.__access__.add('plan')
-
-    def locked_record(self):
-        return self.plan
-
     def get_rec_name(self, name):
         return (self.description or '').splitlines()[0][:80] if (
             self.description) else ''
 
 
-class Objective(PlanChildMixin, sequence_ordered(), ModelSQL, ModelView):
+class Objective(LockedRowMixin, sequence_ordered(), ModelSQL, ModelView):
     "Treatment Objective"
     __name__ = 'therapy.treatment.objective'
+    _locked_parent = 'goal.plan'
     _history = True
 
     goal = fields.Many2One(
@@ -328,21 +319,14 @@ class Objective(PlanChildMixin, sequence_ordered(), ModelSQL, ModelView):
         'therapy.treatment.intervention', 'objective', "Interventions")
 
     @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.__access__.add('goal')
-
-    @classmethod
     def default_status(cls):
         return 'not_started'
 
-    def locked_record(self):
-        return self.goal.plan if self.goal else None
 
-
-class PlanIntervention(PlanChildMixin, sequence_ordered(), ModelSQL, ModelView):
+class PlanIntervention(LockedRowMixin, sequence_ordered(), ModelSQL, ModelView):
     "Treatment Plan Intervention"
     __name__ = 'therapy.treatment.intervention'
+    _locked_parent = 'objective.goal.plan'
 
     objective = fields.Many2One(
         'therapy.treatment.objective', "Objective", required=True,
@@ -351,11 +335,3 @@ class PlanIntervention(PlanChildMixin, sequence_ordered(), ModelSQL, ModelView):
         'therapy.intervention', "Intervention", required=True,
         ondelete='RESTRICT')
     frequency = fields.Char("Frequency", help="e.g. weekly, each session.")
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.__access__.add('objective')
-
-    def locked_record(self):
-        return self.objective.goal.plan if self.objective else None

@@ -18,9 +18,9 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from therapy_scheduling import clock
 from therapy_scheduling.appointment import format_local
 
-from . import note as note_module
 from .exceptions import NoteSignError
 from .note import is_employee_user, note_timezone, user_employees
 
@@ -210,7 +210,7 @@ class Note(metaclass=PoolMeta):
             if r.kind == 'returned' and not r.resolved_at]
         super().sign(notes)
         if returns:
-            Review.write(returns, {'resolved_at': note_module.now()})
+            Review.write(returns, {'resolved_at': clock.now()})
 
     @classmethod
     @Workflow.transition('cosigned')
@@ -229,7 +229,7 @@ class Note(metaclass=PoolMeta):
                     'therapy_clinical.msg_note_attestation_missing'))
         cls.check_awaiting(notes)
         user = User(Transaction().user)
-        when = note_module.now()
+        when = clock.now()
         for note in notes:
             note.cosigned_by = user
             note.cosigned_at = when
@@ -269,7 +269,7 @@ class Note(metaclass=PoolMeta):
                     'therapy_clinical.msg_note_return_comments_missing'))
         cls.check_awaiting(notes)
         user = User(Transaction().user)
-        when = note_module.now()
+        when = clock.now()
         Review.create([{
                     'note': n.id,
                     'kind': 'returned',

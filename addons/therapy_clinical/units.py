@@ -1,4 +1,5 @@
-"""Billable units of timed procedure codes (15-minute units).
+"""Session minutes and billable units of timed procedure codes (15-minute
+units).
 
 Two rules are in use, and which one applies is the payer's choice (the
 billing module stores it per payer):
@@ -22,6 +23,19 @@ UNIT_MINUTES = 15
 MIDPOINT = 8
 
 RULES = ('cms_8_minute', 'midpoint')
+
+
+def minutes_between(start, end):
+    "Whole minutes from start to end (seconds dropped), None if not later"
+    if start and end and end > start:
+        return int((end - start).total_seconds() // 60)
+
+
+def session_units(minutes, timed):
+    "Units of one session: 15-minute units for timed codes, else one"
+    if not minutes:
+        return 0
+    return units_for(minutes) if timed else 1
 
 
 def units_for(minutes):

@@ -7,12 +7,14 @@ rendered document with its SHA-256 (therapy_clinical.form). Only drafts of
 the portal user's own clients are reachable; anything else answers 404.
 """
 from trytond.exceptions import UserError
+from trytond.i18n import gettext
 from trytond.protocols.wrappers import (
     HTTPStatus, abort, redirect, with_pool, with_transaction)
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
-from .routes import _base, _render, portal_user
+from .exceptions import SignatureConsentError
+from .session import portal_base, portal_page, portal_user
 
 
 def own_response(pool, user, response_id):
@@ -65,9 +67,14 @@ def page(pool, user, response, error=None, values=None, status=HTTPStatus.OK):
         value = current(answer)
         return key in value if isinstance(value, list) else key == value
 
-    return _render('form.html', status, base=_base(pool), user=user,
-        response=response, error=error, current=current, chosen=chosen,
-        role=signer_role(user, response))
+    role = signer_role(user, response)
+    return portal_page('form.html', status, base=portal_base(pool),
+        user=user, response=response, error=error, current=current,
+        chosen=chosen,
+        signer_label=gettext(f'therapy_portal.msg_form_signer_{role}'),
+        submit_label=gettext('therapy_portal.msg_form_sign'
+            if response.template.signature_required
+            else 'therapy_portal.msg_form_submit'))
 
 
 def client_ip(request):
@@ -81,7 +88,7 @@ def client_ip(request):
 def form_page(request, pool, response_id):
     user = portal_user(request, pool)
     if not user:
-        return redirect(f'{_base(pool)}/login')
+        return redirect(f'{portal_base(pool)}/login')
     response = own_response(pool, user, response_id)
     return page(pool, user, response)
 
@@ -95,18 +102,17 @@ def submit_form(request, pool, response_id):
     Response = pool.get('therapy.form.response')
     user = portal_user(request, pool)
     if not user:
-        return redirect(f'{_base(pool)}/login')
+        return redirect(f'{portal_base(pool)}/login')
     response = own_response(pool, user, response_id)
     if response.state != 'draft':
-        return redirect(f'{_base(pool)}/forms/{response.id}')
+        return redirect(f'{portal_base(pool)}/forms/{response.id}')
     form = request.form
     values = {a.id: submitted_value(form, a) for a in response.answers}
     try:
         if response.template.signature_required:
             if form.get('consent') != 'yes':
-                raise UserError(
-                    "Tick the box to sign electronically, or call the "
-                    "practice to sign on paper.")
+                raise SignatureConsentError(gettext(
+                        'therapy_portal.msg_form_signature_consent'))
             Response.write([response], {
                     'signer_name': form.get('signer_name', '').strip(),
                     'signer_role': signer_role(user, response),
@@ -124,4 +130,4 @@ def submit_form(request, pool, response_id):
         Transaction().rollback()
         return page(pool, user, Response(response_id), error=error.message,
             values=values, status=HTTPStatus.UNPROCESSABLE_ENTITY)
-    return redirect(f'{_base(pool)}/forms/{response.id}')
+    return redirect(f'{portal_base(pool)}/forms/{response.id}')

@@ -15,18 +15,9 @@ from trytond.sql.functions import TSRange
 from trytond.sql.operators import RangeOverlap
 from trytond.transaction import Transaction
 
-from .disciplines import MODALITIES
+from . import clock
+from .booking import BookingMixin, PendingMixin
 from .exceptions import AppointmentConflictError, AppointmentValidationError
-
-# CMS place-of-service codes used by therapy practices
-PLACES_OF_SERVICE = [
-    ('11', "11 Office"),
-    ('02', "02 Telehealth (not in client's home)"),
-    ('10', "10 Telehealth in client's home"),
-    ('12', "12 Home"),
-    ('03', "03 School"),
-    ]
-DEFAULT_PLACE = {'in_person': '11', 'telehealth': '10'}
 
 # appointments in these states hold their slot; cancelled and no-show ones
 # free it (a no-show slot may be given to a walk-in or the waitlist)
@@ -113,7 +104,8 @@ def format_local(value, timezone):
     return local.strftime('%a %b %d, %Y %I:%M %p %Z') if local else ''
 
 
-class Appointment(Workflow, ModelSQL, ModelView):
+class Appointment(
+        PendingMixin, BookingMixin, Workflow, ModelSQL, ModelView):
     "Appointment"
     __name__ = 'therapy.appointment'
     _history = True
@@ -132,22 +124,6 @@ class Appointment(Workflow, ModelSQL, ModelView):
             },
         help="The client of an individual session; group sessions list "
         "their clients as attendees.")
-    clinician = fields.Many2One(
-        'company.employee', "Clinician", required=True, ondelete='RESTRICT',
-        domain=[
-            ('company', '=', Eval('company', -1)),
-            ('discipline', '!=', None),
-            ],
-        states=_states)
-    location = fields.Many2One(
-        'therapy.location', "Location", required=True, ondelete='RESTRICT',
-        domain=[('company', '=', Eval('company', -1))], states=_states)
-    room = fields.Many2One(
-        'therapy.room', "Room", ondelete='RESTRICT',
-        domain=[('location', '=', Eval('location', -1))], states=_states)
-    service = fields.Many2One(
-        'therapy.service', "Service", required=True, ondelete='RESTRICT',
-        domain=[('company', '=', Eval('company', -1))], states=_states)
     group_session = fields.Function(
         fields.Boolean("Group Session"), 'on_change_with_group_session')
     start = fields.DateTime("Start", required=True, states=_states)
@@ -164,11 +140,6 @@ class Appointment(Workflow, ModelSQL, ModelView):
         fields.Char("Local Time",
             help="Start in the location's time zone."),
         'get_local_time')
-    modality = fields.Selection(
-        MODALITIES, "Modality", required=True, states=_states)
-    place_of_service = fields.Selection(
-        PLACES_OF_SERVICE, "Place of Service", required=True, sort=False,
-        states=_states, help="CMS place-of-service code for the claim.")
     notes = fields.Text(
         "Front Desk Notes",
         help="Logistics only (parking, forms to bring): no clinical content.")
@@ -219,6 +190,7 @@ class Appointment(Workflow, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        cls.place_of_service.help = "CMS place-of-service code for the claim."
         t = cls.__table__()
         blocking = t.state.in_(BLOCKING_STATES)
         cls._sql_constraints += [
@@ -312,6 +284,10 @@ class Appointment(Workflow, ModelSQL, ModelView):
         ensure_btree_gist()
         super().__register__(module)
 
+    @classmethod
+    def _booking_readonly(cls):
+        return ~Eval('state').in_(['scheduled', 'confirmed'])
+
     @staticmethod
     def default_company():
         return Transaction().context.get('company')
@@ -319,14 +295,6 @@ class Appointment(Workflow, ModelSQL, ModelView):
     @classmethod
     def default_state(cls):
         return 'scheduled'
-
-    @classmethod
-    def default_modality(cls):
-        return 'in_person'
-
-    @classmethod
-    def default_place_of_service(cls):
-        return '11'
 
     @fields.depends('service')
     def on_change_with_group_session(self, name=None):
@@ -358,11 +326,6 @@ class Appointment(Workflow, ModelSQL, ModelView):
     def on_change_start(self):
         if self.start and self.service:
             self.end = self.start + self.service.duration
-
-    @fields.depends('modality')
-    def on_change_modality(self):
-        if self.modality:
-            self.place_of_service = DEFAULT_PLACE[self.modality]
 
     @fields.depends('client', 'location', 'clinician')
     def on_change_client(self):
@@ -457,8 +420,10 @@ class Appointment(Workflow, ModelSQL, ModelView):
         # one batched check for all the rows about to be inserted (a series
         # books 52 at once), before the constraints could refuse them
         vlist = super()._before_create(vlist)
-        cls.check_conflicts([cls.pending(values) for values in vlist])
-        return vlist
+        pending = [cls.pending(values) for values in vlist]
+        cls.check_booking(pending)
+        return [cls.booking_values(values, appointment)
+            for values, appointment in zip(vlist, pending)]
 
     @classmethod
     def check_modification(cls, mode, appointments, values=None,
@@ -466,23 +431,22 @@ class Appointment(Workflow, ModelSQL, ModelView):
         super().check_modification(
             mode, appointments, values=values, external=external)
         if mode == 'write' and values.keys() & cls._slot_fields:
-            cls.check_conflicts(
+            cls.check_booking(
                 [cls.pending(values, a) for a in appointments])
 
     _slot_fields = {'clinician', 'room', 'start', 'end', 'state'}
 
     @classmethod
-    def pending(cls, values, record=None):
-        "The appointment as it will be once values are stored"
-        if record:
-            appointment = cls(record.id)
-            for name in cls._slot_fields & values.keys():
-                setattr(appointment, name, values[name])
-        else:
-            appointment = cls(**{name: values.get(name)
-                    for name in cls._slot_fields})
-            appointment.state = appointment.state or cls.default_state()
-        return appointment
+    def check_booking(cls, appointments):
+        """Refuse (or warn about) booking the pending appointments: the one
+        hook the booking guards of other concepts extend"""
+        cls.check_conflicts(appointments)
+
+    @classmethod
+    def booking_values(cls, values, appointment):
+        """The values to create the pending appointment from, once
+        check_booking let it through (a guard may add to them)"""
+        return values
 
     @classmethod
     def check_conflicts(cls, appointments):
@@ -597,14 +561,14 @@ class Appointment(Workflow, ModelSQL, ModelView):
     def is_late_cancellation(self, when=None):
         Configuration = Pool().get('therapy.configuration')
         window = Configuration(1).cancellation_window
-        when = when or dt.datetime.now()
+        when = when or clock.now()
         return bool(window) and self.start - when < window
 
     @classmethod
     @Workflow.transition('cancelled')
     def do_cancel(cls, appointments, cancelled_by, reason, note=None):
         "Cancel with who and why; client cancellations may be late"
-        now = dt.datetime.now()
+        now = clock.now()
         for appointment in appointments:
             appointment.cancelled_by = cancelled_by
             appointment.cancel_reason = reason
@@ -638,7 +602,7 @@ class Appointment(Workflow, ModelSQL, ModelView):
         return new
 
 
-class Attendee(ModelSQL, ModelView):
+class Attendee(PendingMixin, ModelSQL, ModelView):
     "Appointment Attendee"
     __name__ = 'therapy.appointment.attendee'
     _history = True
@@ -710,9 +674,7 @@ class Attendee(ModelSQL, ModelView):
     @classmethod
     def _before_create(cls, vlist):
         vlist = super()._before_create(vlist)
-        cls.check_conflicts([cls(**{name: values.get(name)
-                        for name in ['client', 'start', 'end', 'blocking']})
-                for values in vlist])
+        cls.check_booking([cls.pending(values) for values in vlist])
         return vlist
 
     @classmethod
@@ -720,16 +682,22 @@ class Attendee(ModelSQL, ModelView):
             external=False):
         super().check_modification(
             mode, attendees, values=values, external=external)
-        if mode == 'write' and values.keys() & {
-                'client', 'start', 'end', 'blocking'}:
-            pending = []
-            for attendee in attendees:
-                attendee = cls(attendee.id)
-                for name in {'client', 'start', 'end', 'blocking'} & (
-                        values.keys()):
-                    setattr(attendee, name, values[name])
-                pending.append(attendee)
-            cls.check_conflicts(pending)
+        if mode == 'write' and values.keys() & cls._slot_fields:
+            # only an attendee that moves or starts holding a slot is
+            # checked again, not one being completed: one that keeps its
+            # slot passed when it took it (the constraint holds it since)
+            cls.check_booking([cls.pending(values, a) for a in attendees
+                    if any(getattr(a, name) != values[name]
+                        for name in cls._slot_fields & values.keys())])
+
+    _slot_fields = {'client', 'start', 'end', 'blocking'}
+    _pending_fields = {'appointment'}
+
+    @classmethod
+    def check_booking(cls, attendees):
+        """Refuse (or warn about) booking the pending attendees: the one
+        hook the booking guards of other concepts extend"""
+        cls.check_conflicts(attendees)
 
     def get_rec_name(self, name):
         return self.client.rec_name

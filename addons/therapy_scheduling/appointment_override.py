@@ -14,9 +14,12 @@ from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
 from .appointment import BLOCKING_STATES, format_local
-from .exceptions import AppointmentAvailabilityError, AvailabilityWarning
+from .exceptions import AppointmentValidationError, AvailabilityWarning
 
 OVERRIDE_GROUP = 'therapy_scheduling.group_schedule_override'
+# the name of a guard's warning, when it is not its kind: the confirmations
+# users ticked "always" for keep matching
+WARNING_NAMES = {'availability': 'outside_availability'}
 
 
 def has_override_right():
@@ -39,64 +42,38 @@ class Appointment(metaclass=PoolMeta):
         cls._slot_fields = cls._slot_fields | {'location'}
 
     @classmethod
-    def check_conflicts(cls, appointments):
-        super().check_conflicts(appointments)
+    def check_booking(cls, appointments):
+        super().check_booking(appointments)
         if Transaction().user:
             cls.check_availability(appointments)
 
     @classmethod
     def check_availability(cls, appointments):
-        Warning = Pool().get('res.user.warning')
-        for appointment in appointments:
-            if (appointment.state not in BLOCKING_STATES
-                    or not appointment.clinician
-                    or not appointment.location
-                    or not cls.outside_availability(appointment)):
-                continue
-            message = gettext(
-                'therapy_scheduling.msg_appointment_outside_availability',
-                clinician=appointment.clinician.rec_name,
-                when=format_local(
-                    appointment.start, appointment.location.timezone))
-            if not has_override_right():
-                raise AppointmentAvailabilityError(message)
-            key = Warning.format('outside_availability', [
-                    appointment.clinician])
-            key += f':{appointment.start.isoformat()}'
-            if Warning.check(key):
-                raise AvailabilityWarning(key, message)
-
-    @classmethod
-    def on_modification(cls, mode, appointments, field_names=None):
-        super().on_modification(mode, appointments, field_names=field_names)
-        if mode == 'create' or (
-                mode == 'write' and field_names & cls._slot_fields):
-            cls.log_overrides(appointments)
-
-    @classmethod
-    def log_overrides(cls, appointments):
-        "Record the overrides confirmed for these appointments"
-        pool = Pool()
-        Override = pool.get('therapy.appointment.override')
-        # without the right, check_availability refused the booking already
-        if not Transaction().user or not has_override_right():
-            return
-        to_log = []
+        Override = Pool().get('therapy.appointment.override')
         for appointment in appointments:
             if (appointment.state in BLOCKING_STATES
-                    and appointment.clinician and appointment.location
+                    and appointment.clinician
+                    and appointment.location
                     and cls.outside_availability(appointment)):
-                to_log.append({
-                        'appointment': appointment.id,
-                        'kind': 'availability',
-                        'detail': gettext(
-                            'therapy_scheduling'
-                            '.msg_appointment_outside_availability',
-                            clinician=appointment.clinician.rec_name,
-                            when=appointment.local_time),
-                        })
-        if to_log:
-            Override.create(to_log)
+                Override.guard('availability', gettext(
+                        'therapy_scheduling'
+                        '.msg_appointment_outside_availability',
+                        clinician=appointment.clinician.rec_name,
+                        when=format_local(appointment.start,
+                            appointment.location.timezone)),
+                    appointment, appointment.clinician, appointment.start)
+
+    @classmethod
+    def booking_values(cls, values, appointment):
+        values = super().booking_values(values, appointment)
+        # overrides confirmed before the appointment existed
+        overrides = getattr(appointment, 'overrides', None)
+        if overrides:
+            values = values.copy()
+            values['overrides'] = list(values.get('overrides', [])) + [
+                ('create', [{'kind': o.kind, 'detail': o.detail}
+                        for o in overrides])]
+        return values
 
     @staticmethod
     def outside_availability(appointment):
@@ -129,6 +106,29 @@ class Override(ModelSQL, ModelView):
         super().__setup__()
         cls.__access__.add('appointment')
         cls._order = [('create_date', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def guard(cls, kind, problem, appointment, about, start):
+        """Let a booking through despite problem only for a user with the
+        override right: warn once (about the record, at start) and, once
+        confirmed, log the override of kind on appointment. Without the
+        right, or in a job without a user, refuse it."""
+        Warning = Pool().get('res.user.warning')
+        if not Transaction().user or not has_override_right():
+            raise AppointmentValidationError(problem)
+        key = Warning.format(WARNING_NAMES.get(kind, kind), [about])
+        key += f':{start.isoformat()}'
+        if Warning.check(key):
+            raise AvailabilityWarning(key, problem)
+        # logged with the booking: both are undone if it fails
+        override = cls(kind=kind, detail=problem[:250])
+        if appointment.id is None:
+            # not stored yet: the row is created with it (booking_values)
+            appointment.overrides = (
+                list(getattr(appointment, 'overrides', ())) + [override])
+        else:
+            override.appointment = appointment
+            override.save()
 
     def get_user(self, name):
         return self.create_uid.id if self.create_uid else None

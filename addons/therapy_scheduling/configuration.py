@@ -24,6 +24,23 @@ class Configuration(ModelSingleton, ModelSQL, ModelView, CompanyMultiValueMixin)
         "Cancellation Window",
         help="A client who cancels closer to the appointment than this "
         "cancels late (late-cancellation fee, honest statistics).")
+    care_team_days_back = fields.Integer(
+        "Care Team: Days Back", required=True,
+        domain=[('care_team_days_back', '>=', 0)],
+        help="A clinician who saw a client this many days ago (or since) "
+        "is on the client's care team.")
+    care_team_days_ahead = fields.Integer(
+        "Care Team: Days Ahead", required=True,
+        domain=[('care_team_days_ahead', '>=', 0)],
+        help="A clinician booked with a client within this many days is on "
+        "the client's care team.")
+    client_demographics = fields.Selection([
+            ('care_team', "Care team only"),
+            ('all', "Every clinician"),
+            ], "Clinicians Read Demographics Of", required=True,
+        help="Care team only: a clinician reads the names, addresses and "
+        "contact details of the clients of their care team and of the "
+        "clients they (or their supervisees) ever saw.")
 
     @classmethod
     def multivalue_model(cls, field):
@@ -35,6 +52,18 @@ class Configuration(ModelSingleton, ModelSQL, ModelView, CompanyMultiValueMixin)
     @classmethod
     def default_cancellation_window(cls):
         return dt.timedelta(hours=24)
+
+    @classmethod
+    def default_care_team_days_back(cls):
+        return 180
+
+    @classmethod
+    def default_care_team_days_ahead(cls):
+        return 90
+
+    @classmethod
+    def default_client_demographics(cls):
+        return 'care_team'
 
     @classmethod
     def default_client_sequence(cls, **pattern):

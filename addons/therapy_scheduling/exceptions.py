@@ -1,5 +1,5 @@
 from trytond.exceptions import UserError, UserWarning
-from trytond.model.exceptions import ValidationError
+from trytond.model.exceptions import AccessError, ValidationError
 
 
 class ClinicianValidationError(ValidationError):
@@ -50,9 +50,9 @@ class WaitlistError(UserError):
     pass
 
 
-class AppointmentAvailabilityError(ValidationError):
+class AvailabilityWarning(UserWarning):
     pass
 
 
-class AvailabilityWarning(UserWarning):
+class CareTeamError(AccessError):
     pass

@@ -38,6 +38,7 @@ NOT_PHI = {
     'therapy.role.home': "which board a role opens",
     'therapy.configuration.account': "the ledger accounts billing posts to",
     'therapy.appointment.override': "who overrode a booking rule, when",
+    'therapy.access.change': "who changed staff supervisors and groups",
     'therapy.note.template': "the practice's note templates",
     'therapy.note.template.section': "the practice's note templates",
     'therapy.intervention': "the practice's catalogue of interventions",
@@ -47,11 +48,13 @@ NOT_PHI = {
     'therapy.payer': "insurance companies",
     'therapy.payer.identifier': "insurance companies",
     'therapy.payer.service': "insurance companies' rules",
+    'therapy.payer.modifier': "insurance companies' modifier rules",
     'therapy.fee': "the practice's fee schedule",
     'therapy.poverty.guideline': "public HHS tables",
     'therapy.sliding.tier': "the practice's fee tiers",
     'therapy.kpi.week': "practice-wide counts and sums, no client",
     'therapy.receivable.aging': "practice-wide sums, no client",
+    'therapy.clearinghouse': "the practice's EDI partners and folders",
     }
 
 
@@ -160,6 +163,10 @@ class AppointmentToken(PHIMixin, metaclass=PoolMeta):
 
 class Client(PHIMixin, metaclass=PoolMeta):
     __name__ = 'therapy.client'
+
+
+class ClientCareTeamMember(PHIMixin, metaclass=PoolMeta):
+    __name__ = 'therapy.client.care_team.member'
 
 
 class ClientGuardian(PHIMixin, metaclass=PoolMeta):

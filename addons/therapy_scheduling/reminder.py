@@ -13,6 +13,7 @@ from trytond.pool import PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
+from . import clock
 from .exceptions import ReminderValidationError
 from .phone import format_phone
 from .reminder_token import CHANNELS
@@ -252,7 +253,7 @@ class ReminderLog(ModelSQL, ModelView):
         if recipient is not None:
             values['recipient'] = recipient
         if status == 'sent':
-            values['sent_at'] = dt.datetime.now().replace(microsecond=0)
+            values['sent_at'] = clock.now()
         elif status == 'failed':
             values['attempts'] = (getattr(self, 'attempts', 0) or 0) + 1
         changed = any(getattr(self, name, None) != value
@@ -260,14 +261,3 @@ class ReminderLog(ModelSQL, ModelView):
         for name, value in values.items():
             setattr(self, name, value)
         return changed
-
-
-class Cron(metaclass=PoolMeta):
-    __name__ = 'ir.cron'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.method.selection.append(
-            ('therapy.appointment|send_reminders',
-                "Send Appointment Reminders"))

@@ -18,26 +18,20 @@ in the cron's transaction; should that transaction still fail to commit,
 a message already delivered could go out again on the next run."""
 import datetime as dt
 import smtplib
-from email.message import EmailMessage
 
 from trytond import config
 from trytond.i18n import gettext
 from trytond.pool import Pool, PoolMeta
-from trytond.sendmail import get_smtp_server, send_message
+from trytond.sendmail import get_smtp_server
 from trytond.transaction import Transaction
 
+from . import clock, notify
 from .appointment import local_time
 from .sms import SMSError, TwilioCompatibleSMS, in_quiet_hours
 from .reminder_token import OPEN_STATES
+from .web import format_when
 
 MAX_ATTEMPTS = 3
-
-
-def format_when(start, timezone):
-    "'Tue Dec 1 at 10:00 AM EST' in the location's time zone"
-    local = local_time(start, timezone)
-    hour = local.strftime('%I:%M %p').lstrip('0')
-    return f"{local:%a %b} {local.day} at {hour} {local:%Z}".strip()
 
 
 class Appointment(metaclass=PoolMeta):
@@ -61,7 +55,7 @@ class Appointment(metaclass=PoolMeta):
         channels = config_.get_reminder_channels()
         if not offsets or not channels:
             return
-        now = now or dt.datetime.now().replace(microsecond=0)
+        now = now or clock.now()
         appointments = cls.search([
                 ('state', 'in', list(OPEN_STATES)),
                 ('start', '>', now),
@@ -133,7 +127,10 @@ class ReminderSender:
             return log.set_status('skipped', reason, recipient) or new
         try:
             detail = self.deliver(log, recipient)
-        except (SMSError, smtplib.SMTPException, OSError) as error:
+        except (SMSError, smtplib.SMTPException, OSError,
+                notify.PHIInEmailError) as error:
+            # a refused message is logged like an undelivered one: the
+            # other reminders of the run still go out
             log.set_status('failed', str(error), recipient)
         else:
             log.set_status('sent', detail, recipient)
@@ -182,7 +179,7 @@ class ReminderSender:
                     gettext('therapy_scheduling.msg_reminder_email_subject',
                         **values),
                     gettext('therapy_scheduling.msg_reminder_email_body',
-                        **values))
+                        **values), client)
             return self.send_sms(recipient,
                 gettext('therapy_scheduling.msg_reminder_sms', **values))
 
@@ -205,18 +202,13 @@ class ReminderSender:
                 phone=phone) if phone else '',
             }
 
-    def send_email(self, to, subject, body):
-        message = EmailMessage()
-        message['From'] = self.from_addr
-        message['To'] = to
-        message['Subject'] = subject
-        message['Auto-Submitted'] = 'auto-generated'
-        message.set_content(body)
+    def send_email(self, to, subject, body, client):
+        message = notify.auto_email(
+            to, subject, body, about=[client], sender=self.from_addr)
         try:
             if self.smtp is None:
                 self.smtp = get_smtp_server(strict=True)
-            self.smtp = send_message(
-                message, server=self.smtp, strict=True) or self.smtp
+            self.smtp = notify.send_now(message, self.smtp)
         except Exception:
             self.close()
             raise

@@ -5,15 +5,16 @@ Only the SHA-256 of a link's token is stored: a copy of the database (or a
 backup) gives nobody a working link. The routes (routes.py) run as user 0
 without access rules and find a token by its hash only."""
 import datetime as dt
-import hashlib
 import secrets
 
 from sql import Null
 
-from trytond import config
+from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
 from trytond.transaction import Transaction
+
+from .web import hash_token, public_url
 
 ACTIONS = [
     ('confirm', "Confirm"),
@@ -25,16 +26,6 @@ CHANNELS = [
     ]
 OPEN_STATES = {'scheduled', 'confirmed'}
 MAX_TOKEN_LENGTH = 100  # token_urlsafe(32) gives 43 characters
-
-
-def hash_token(token):
-    return hashlib.sha256(token.encode('utf-8')).hexdigest()
-
-
-def public_url():
-    "Base URL clients reach the server at ([web] public_url)"
-    return (config.get('web', 'public_url') or 'http://localhost:8000'
-        ).rstrip('/')
 
 
 def link_url(action, token, database=None):
@@ -167,4 +158,5 @@ class AppointmentToken(ModelSQL, ModelView):
                 Appointment.confirm([appointment])
         else:
             Appointment.do_cancel([appointment], 'client', 'other',
-                note='Cancelled from reminder link')
+                note=gettext(
+                    'therapy_scheduling.msg_cancelled_from_reminder_link'))

@@ -7,8 +7,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
-from .appointment import DEFAULT_PLACE, PLACES_OF_SERVICE
-from .disciplines import MODALITIES
+from . import clock
+from .booking import BookingMixin
 from .exceptions import SeriesValidationError
 from .recurrence import (
     RecurrenceError, Rule, horizon_end, occurrences, to_rrule)
@@ -20,7 +20,7 @@ WEEKDAYS = [
 HORIZON_WEEKS = 26
 
 
-class Series(Workflow, ModelSQL, ModelView):
+class Series(BookingMixin, Workflow, ModelSQL, ModelView):
     "Recurring Appointment Series"
     __name__ = 'therapy.appointment.series'
     _history = True
@@ -32,31 +32,6 @@ class Series(Workflow, ModelSQL, ModelView):
     client = fields.Many2One(
         'therapy.client', "Client", required=True, ondelete='RESTRICT',
         domain=[('company', '=', Eval('company', -1))], states=_states)
-    clinician = fields.Many2One(
-        'company.employee', "Clinician", required=True, ondelete='RESTRICT',
-        domain=[
-            ('company', '=', Eval('company', -1)),
-            ('discipline', '!=', None),
-            ],
-        states=_states)
-    location = fields.Many2One(
-        'therapy.location', "Location", required=True, ondelete='RESTRICT',
-        domain=[('company', '=', Eval('company', -1))], states=_states)
-    room = fields.Many2One(
-        'therapy.room', "Room", ondelete='RESTRICT',
-        domain=[('location', '=', Eval('location', -1))], states=_states)
-    service = fields.Many2One(
-        'therapy.service', "Service", required=True, ondelete='RESTRICT',
-        domain=[
-            ('company', '=', Eval('company', -1)),
-            ('group_session', '=', False),
-            ],
-        states=_states)
-    modality = fields.Selection(
-        MODALITIES, "Modality", required=True, states=_states)
-    place_of_service = fields.Selection(
-        PLACES_OF_SERVICE, "Place of Service", required=True, sort=False,
-        states=_states)
     first_date = fields.Date(
         "First Date", required=True, states=_states,
         help="Date of the first appointment, in the location's time zone.")
@@ -132,6 +107,9 @@ class Series(Workflow, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        # a series books individual sessions only
+        cls.service.domain = cls.service.domain + [
+            ('group_session', '=', False)]
         cls._order = [('first_date', 'DESC'), ('id', 'DESC')]
         cls._transitions |= {
             ('draft', 'active'),
@@ -149,6 +127,10 @@ class Series(Workflow, ModelSQL, ModelView):
                     'depends': ['state'],
                     },
                 })
+
+    @classmethod
+    def _booking_readonly(cls):
+        return Eval('state') != 'draft'
 
     @staticmethod
     def default_company():
@@ -179,21 +161,8 @@ class Series(Workflow, ModelSQL, ModelView):
         return 12
 
     @classmethod
-    def default_modality(cls):
-        return 'in_person'
-
-    @classmethod
-    def default_place_of_service(cls):
-        return '11'
-
-    @classmethod
     def default_skip_holidays(cls):
         return True
-
-    @fields.depends('modality')
-    def on_change_modality(self):
-        if self.modality:
-            self.place_of_service = DEFAULT_PLACE[self.modality]
 
     @fields.depends('client', 'clinician', 'location', 'service',
         'modality')
@@ -268,7 +237,7 @@ class Series(Workflow, ModelSQL, ModelView):
         """Why an appointment with values cannot be booked, or None"""
         Appointment = Pool().get('therapy.appointment')
         try:
-            Appointment.check_conflicts([Appointment.pending(values)])
+            Appointment.check_booking([Appointment.pending(values)])
             Appointment.check_client_conflict(
                 self.client, values['start'], values['end'])
         except ValidationError as error:
@@ -279,7 +248,7 @@ class Series(Workflow, ModelSQL, ModelView):
         problem is None, a holiday or a conflict message"""
         date_to = date_to or horizon_end(dt.date.today(), HORIZON_WEEKS)
         for occurrence in self.occurrences(date_from, date_to):
-            if occurrence.start < dt.datetime.now():
+            if occurrence.start < clock.now():
                 continue
             problem = None
             if occurrence.holiday and self.skip_holidays:
@@ -412,14 +381,3 @@ class Appointment(metaclass=PoolMeta):
         Attendee = Pool().get('therapy.appointment.attendee')
         Attendee.check_conflicts([Attendee(
                     client=client, start=start, end=end, blocking=True)])
-
-
-class Cron(metaclass=PoolMeta):
-    __name__ = 'ir.cron'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.method.selection.append(
-            ('therapy.appointment.series|extend',
-                "Extend Recurring Appointment Series"))

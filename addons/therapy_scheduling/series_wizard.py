@@ -6,6 +6,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from . import clock
 from .appointment import format_local, local_time, to_utc
 from .appointment_wizard import CancellationMixin, MoveMixin
 from .exceptions import SeriesValidationError
@@ -183,7 +184,7 @@ class Change(Wizard):
         series = appointment.series
         upcoming = [a for a in series.appointments
             if a.state in {'scheduled', 'confirmed'}
-            and a.start >= dt.datetime.now()]
+            and a.start >= clock.now()]
         if form.scope == 'this':
             targets = [appointment]
         elif form.scope == 'following':

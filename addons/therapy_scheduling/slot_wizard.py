@@ -10,7 +10,8 @@ from trytond.wizard import (
     Button, StateAction, StateView, Wizard)
 
 from . import slots as slot_math
-from .appointment import DEFAULT_PLACE, format_local, local_time
+from .appointment import format_local, local_time
+from .booking import DEFAULT_PLACE
 from .availability import KINDS
 from .disciplines import DISCIPLINES, MODALITIES
 from .exceptions import SlotError

@@ -8,22 +8,20 @@ answer is a row (therapy.waitlist.offer), so nothing happens off the record.
 """
 import datetime as dt
 import secrets
-from email.message import EmailMessage
 
-from trytond import config
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
-from trytond.sendmail import send_message_transactional
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from . import clock, notify
 from .appointment import BLOCKING_STATES, format_local, local_time
 from .disciplines import MODALITIES
 from .exceptions import WaitlistError
-from .reminder_token import hash_token, public_url
+from .web import hash_token, public_url
 from .series import WEEKDAYS
 
 PRIORITIES = [
@@ -294,7 +292,7 @@ class Slot(Workflow, ModelSQL, ModelView):
     def open_for(cls, appointments):
         """Record the slots freed by cancelled future appointments (a
         record of the system's: whoever cancels, the slot is recorded)"""
-        now = dt.datetime.now()
+        now = clock.now()
         with without_check_access():
             cls._open_for(appointments, now)
 
@@ -343,7 +341,7 @@ class Slot(Workflow, ModelSQL, ModelView):
                         'slot': self.id, 'entry': entry.id,
                         'email': email,
                         'token_hash': hash_token(token),
-                        'expires_at': min(self.start, dt.datetime.now()
+                        'expires_at': min(self.start, clock.now()
                             + dt.timedelta(hours=OFFER_HOURS)),
                         }])
             offer.notify('offer', token=token)
@@ -425,7 +423,7 @@ class Offer(ModelSQL, ModelView):
     def answer(self, accept):
         """The client's answer from the link: book when first to accept.
         Return the appointment booked, or None."""
-        now = dt.datetime.now()
+        now = clock.now()
         slot = self.slot
         # one answer at a time per slot: the first acceptance wins
         slot.__class__.lock([slot])
@@ -452,28 +450,23 @@ class Offer(ModelSQL, ModelView):
         company = self.slot.company
         practice = company.party.name
         when = self.slot.local_time
-        message = EmailMessage()
-        message['From'] = config.get('email', 'from')
-        message['To'] = self.email
-        message['Auto-Submitted'] = 'auto-generated'
         if kind == 'offer':
             database = Transaction().database.name
             link = f'{public_url()}/{database}/waitlist/offer/{token}'
-            message['Subject'] = gettext(
+            subject = gettext(
                 'therapy_scheduling.msg_waitlist_offer_subject',
                 practice=practice)
-            message.set_content(gettext(
-                    'therapy_scheduling.msg_waitlist_offer_body',
-                    practice=practice, when=when, link=link,
-                    location=self.slot.location.name))
+            body = gettext('therapy_scheduling.msg_waitlist_offer_body',
+                practice=practice, when=when, link=link,
+                location=self.slot.location.name)
         else:
-            message['Subject'] = gettext(
+            subject = gettext(
                 'therapy_scheduling.msg_waitlist_taken_subject',
                 practice=practice)
-            message.set_content(gettext(
-                    'therapy_scheduling.msg_waitlist_taken_body',
-                    practice=practice, when=when))
-        send_message_transactional(message, strict=True)
+            body = gettext('therapy_scheduling.msg_waitlist_taken_body',
+                practice=practice, when=when)
+        notify.send_after_commit(notify.auto_email(
+                self.email, subject, body, about=[self.entry.client]))
 
 
 class OfferStart(ModelView):

@@ -5,36 +5,27 @@ prefetch links); POST accepts: the first client to accept gets the slot
 booked. Runs as user 0: only the offer whose token hash matches is reached.
 """
 from trytond.i18n import gettext
-from trytond.protocols.wrappers import (
-    HTTPStatus, abort, with_pool, with_transaction)
+from trytond.protocols.wrappers import HTTPStatus, with_pool, with_transaction
 from trytond.wsgi import app
 
-from .reminder_send import format_when
-from .routes import _render
+from .routes import link_page
+from .web import require_model, visit_details
 
 LINK = '/<database_name>/waitlist/offer/<token>'
 
 
 def _offer(pool, token):
-    try:
-        Offer = pool.get('therapy.waitlist.offer')
-    except KeyError:  # module not activated in this database
-        abort(HTTPStatus.NOT_FOUND)
+    Offer = require_model(pool, 'therapy.waitlist.offer')
     return Offer.lookup(token)
 
 
 def _slot(offer):
     slot = offer.slot
-    return {
-        'practice': slot.company.party.name,
-        'when': format_when(slot.start, slot.location.timezone),
-        'place': slot.location.name,
-        'phone': slot.location.phone or slot.company.party.phone,
-        }
+    return visit_details(slot.company, slot.start, slot.location)
 
 
 def _page(status, key, offer=None, button=None, action=None):
-    return _render(status,
+    return link_page(status,
         title=gettext(f'therapy_scheduling.msg_waitlist_page_{key}_title'),
         message=gettext(f'therapy_scheduling.msg_waitlist_page_{key}'),
         appointment=_slot(offer) if offer else None,

@@ -13,12 +13,11 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
-from therapy_clinical.tests.test_clinical import create_user
 from therapy_scheduling.tests.fixtures import (
-    create_client, create_clinician, create_location, create_service)
-from therapy_scheduling.tests.test_client_new import run_new_client
+    as_user, create_client, create_clinician, create_location,
+    create_service, create_user, day_at, run_new_client)
 
-from .test_billing import Practice, as_user
+from .fixtures import BillingPractice
 
 # the smallest file the attachment allow-list takes for a picture
 PNG = b'\x89PNG\r\n\x1a\n' + b'\x00' * 32
@@ -51,8 +50,7 @@ class FrontDeskTestCase(unittest.TestCase):
             create_location()
             payer = commercial_payer()
             desk = create_user('fd_desk', [DESK])
-            user, context = as_user(desk)
-            with user, context:
+            with as_user(desk):
                 client = run_new_client({
                         'first_name': "Noor", 'last_name': "Haddad",
                         'birth_date': dt.date(1988, 2, 14),
@@ -115,20 +113,18 @@ class FrontDeskTestCase(unittest.TestCase):
         pool = Pool()
         Coverage = pool.get('therapy.coverage')
         with set_company(create_company()):
-            practice = Practice()
+            practice = BillingPractice()
             desk = create_user('fd_desk', [DESK])
             biller = create_user('fd_biller', [BILLER])
             coverage = practice.coverage
             self.assertFalse(coverage.verified)
-            user, context = as_user(desk)
-            with user, context:
+            with as_user(desk):
                 with self.assertRaises(AccessButtonError):
                     Coverage.verify([coverage])
                 with self.assertRaisesRegex(AccessError, "Verify button"):
                     Coverage.write([coverage], {
                             'verified_at': dt.datetime.now()})
-            user, context = as_user(biller)
-            with user, context:
+            with as_user(biller):
                 Coverage.verify([coverage])
             coverage = Coverage(coverage.id)
             self.assertEqual(
@@ -136,8 +132,7 @@ class FrontDeskTestCase(unittest.TestCase):
             self.assertEqual(
                 Coverage.search([('verified', '=', True)]), [coverage])
             # a new member ID must be checked again
-            user, context = as_user(desk)
-            with user, context:
+            with as_user(desk):
                 Coverage.write([coverage], {'copay': Decimal(10)})
                 self.assertTrue(Coverage(coverage.id).verified)
                 Coverage.write([coverage], {'member_id': "M2"})
@@ -152,7 +147,7 @@ class FrontDeskTestCase(unittest.TestCase):
         Coverage = pool.get('therapy.coverage')
         CheckIn = pool.get('therapy.appointment.check_in', type='wizard')
         with set_company(create_company()):
-            practice = Practice()
+            practice = BillingPractice()
             payer = commercial_payer()
             talk = create_service()
             dana = create_clinician("Dana")
@@ -164,19 +159,11 @@ class FrontDeskTestCase(unittest.TestCase):
                         'start_date': dt.date.today()
                         - dt.timedelta(days=10)}])
             Coverage.verify(Coverage.search([('client', '=', insured.id)]))
-            start = dt.datetime.combine(dt.date.today()
-                + dt.timedelta(days=2), dt.time(15))
-            sessions = Appointment.create([{
-                        'client': c.id, 'clinician': dana.id,
-                        'location': practice.location.id,
-                        'service': talk.id, 'start': start + i * (
-                            dt.timedelta(hours=1)),
-                        'end': start + i * dt.timedelta(hours=1)
-                        + talk.duration,
-                        } for i, c in enumerate([insured, uncovered])])
-            aba = practice.book(practice.client, 3)
+            sessions = [practice.book(day_at(2, 15 + i), c, dana, talk)
+                for i, c in enumerate([insured, uncovered])]
+            aba = practice.book(day_at(3))
             # booked under the authorization, which was then cut short
-            late_aba = practice.book(practice.client, 10)
+            late_aba = practice.book(day_at(10))
             pool.get('therapy.authorization').write(
                 [practice.authorization],
                 {'end_date': dt.date.today() + dt.timedelta(days=5)})
@@ -243,10 +230,9 @@ class FrontDeskTestCase(unittest.TestCase):
 
             def cancel(appointment, user, **values):
                 session_id, _, _ = Cancel.create()
-                login, context = as_user(user)
                 company = Transaction().context['company']
                 try:
-                    with login, context, Transaction().set_context(
+                    with as_user(user), Transaction().set_context(
                             company=company, companies=[company],
                             active_model='therapy.appointment',
                             active_id=appointment.id,
@@ -291,8 +277,7 @@ class FrontDeskTestCase(unittest.TestCase):
             self.assertEqual(
                 Charge.search([('appointment', '=', second.id)]), [])
             # and nobody types a waiver over RPC
-            login, context = as_user(owner)
-            with login, context:
+            with as_user(owner):
                 with self.assertRaisesRegex(AccessError, "not typed"):
                     Appointment.write([first], {
                             'late_fee_waiver_reason': "later"})

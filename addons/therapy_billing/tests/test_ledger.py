@@ -16,12 +16,11 @@ from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
 from therapy_billing import ledger_invariants
-from therapy_clinical.tests.test_clinical import create_user
 from therapy_scheduling.tests.fixtures import (
-    create_client, create_clinician, create_location, create_service)
+    Practice, create_client, create_clinician, create_service, create_user)
 
 
-class LedgerPractice:
+class LedgerPractice(Practice):
     "A chart, a payer, a client with a $25 copay, a posted $150 claim"
 
     def __init__(self):
@@ -41,7 +40,7 @@ class LedgerPractice:
                 end_date=today + dt.timedelta(days=30)))
         fiscalyear.save()
         FiscalYear.create_period([fiscalyear])
-        self.location = create_location()
+        super().__init__()
         self.service = create_service()
         self.clinician = create_clinician("Noa Lind", npi='1234567893')
         self.client = create_client("Kim Reyes")

@@ -11,70 +11,11 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
-from therapy_scheduling.tests.fixtures import (
-    create_client, create_clinician, create_location, create_service)
-from therapy_scheduling.tests.outbox import Outbox
+from therapy_scheduling import clock
+from therapy_scheduling.tests.fixtures import CommittingTestMixin
+from therapy_scheduling.tests.outbox import OutboxMixin
 
-
-def create_user(login, groups, employee=None, email=None):
-    pool = Pool()
-    User = pool.get('res.user')
-    ModelData = pool.get('ir.model.data')
-    company = Transaction().context['company']
-    user, = User.create([{
-                'name': login.title(), 'login': login, 'email': email,
-                'groups': [('add', [ModelData.get_id(*g.split('.'))
-                                for g in groups])],
-                'companies': [('add', [company])], 'company': company,
-                'employees': [('add', [employee.id])] if employee else [],
-                'employee': employee.id if employee else None,
-                }])
-    return user
-
-
-CLINICIAN = 'therapy_scheduling.group_clinician'
-SUPERVISOR = 'therapy_scheduling.group_supervisor'
-DIRECTOR = 'therapy_clinical.group_clinical_director'
-
-
-class Practice:
-    "A supervisor, a supervisee who needs co-signatures, another clinician"
-
-    def __init__(self):
-        self.location = create_location()
-        self.therapy = create_service()
-        self.avery = create_clinician("Avery Brooks")
-        self.morgan = create_clinician(
-            "Morgan Patel", supervisor=self.avery, cosign_required=True)
-        self.alex = create_clinician("Alex Kim")
-        self.avery_user = create_user(
-            'avery', [CLINICIAN, SUPERVISOR], self.avery, 'avery@example.com')
-        self.morgan_user = create_user(
-            'morgan', [CLINICIAN], self.morgan, 'morgan@example.com')
-        self.alex_user = create_user(
-            'alex', [CLINICIAN], self.alex, 'alex@example.com')
-        self.director_user = create_user('director', [DIRECTOR])
-        self.client = create_client("Jordan Lee")
-        self.user_of = {self.avery: self.avery_user,
-            self.morgan: self.morgan_user, self.alex: self.alex_user}
-
-    def session(self, clinician, start, state='completed', client=None):
-        Appointment = Pool().get('therapy.appointment')
-        appointment, = Appointment.create([{
-                    'client': (client or self.client).id,
-                    'clinician': clinician.id,
-                    'location': self.location.id,
-                    'service': self.therapy.id,
-                    'start': start, 'end': start + dt.timedelta(minutes=45),
-                    }])
-        if state == 'completed':
-            Appointment.arrive([appointment])
-            Appointment.complete([appointment])
-        return appointment
-
-    def past(self, days, hour=15):
-        return (dt.datetime.now() - dt.timedelta(days=days)).replace(
-            hour=hour, minute=0, second=0, microsecond=0)
+from .fixtures import ClinicalPractice, signed_note
 
 
 class ClinicalTestCase(unittest.TestCase):
@@ -83,30 +24,33 @@ class ClinicalTestCase(unittest.TestCase):
     def setUpClass(cls):
         activate_module('therapy_clinical')
 
-    def signed_note(self, practice, clinician, days=1, diagnoses=()):
-        Note = Pool().get('therapy.note')
-        appointment = practice.session(clinician, practice.past(days))
-        note, = Note.draft_for([appointment])
-        for section in note.sections:
-            section.content = f"{section.name} text"
-        note.sections = note.sections
-        note.suicidal_ideation = note.homicidal_ideation = 'none'
-        note.self_harm = 'none'
-        note.risk_level = 'low'
-        note.diagnoses = list(diagnoses)
-        note.save()
-        with Transaction().set_user(practice.user_of[clinician].id):
-            Note.sign([note])
-        return note
+    @with_transaction()
+    def test_signature_time_is_the_servers(self):
+        """The clock a server-side context sets (the demo's history) never
+        comes from a user's RPC call: Tryton drops private context keys"""
+        pool = Pool()
+        Note = pool.get('therapy.note')
+        past = dt.datetime(2020, 1, 6, 9, 0)
+        with set_company(create_company()):
+            practice = ClinicalPractice()
+            with clock.as_of(past):
+                backdated = signed_note(practice, practice.morgan)
+            self.assertEqual(backdated.signed_at, past)
+            appointment = practice.session(practice.morgan, practice.past(2))
+            note, = Note.draft_for([appointment])
+            _, _, context, _ = Note.__rpc__['sign'].convert(
+                Note, [note.id], {'_clock_now': past, 'language': 'en'})
+            self.assertNotIn('_clock_now', context)
+            self.assertEqual(clock.now().date(), dt.date.today())
 
     @with_transaction()
     def test_rule_follows_the_user_not_the_groups(self):
         "Two clinicians of the same groups each read only their own notes"
         Note = Pool().get('therapy.note')
         with set_company(create_company()):
-            practice = Practice()
-            morgans = self.signed_note(practice, practice.morgan)
-            alexs = self.signed_note(practice, practice.alex, days=2)
+            practice = ClinicalPractice()
+            morgans = signed_note(practice, practice.morgan)
+            alexs = signed_note(practice, practice.alex, days=2)
             for user, expected in [
                     (practice.morgan_user, {morgans}),
                     (practice.alex_user, {alexs}),
@@ -126,8 +70,8 @@ class ClinicalTestCase(unittest.TestCase):
         Note = pool.get('therapy.note')
         Section = pool.get('therapy.note.section')
         with set_company(create_company()):
-            practice = Practice()
-            note = self.signed_note(practice, practice.alex)
+            practice = ClinicalPractice()
+            note = signed_note(practice, practice.alex)
             self.assertTrue(note.hash_valid)
             section = Section.__table__()
             cursor = Transaction().connection.cursor()
@@ -143,12 +87,12 @@ class ClinicalTestCase(unittest.TestCase):
         ICD10 = pool.get('therapy.icd10')
         Diagnosis = pool.get('therapy.client.diagnosis')
         with set_company(create_company()):
-            practice = Practice()
+            practice = ClinicalPractice()
             gad, = ICD10.search([('code', '=', 'F41.1')])
             mdd, = ICD10.search([('code', '=', 'F32.1')])
             diagnosis, = Diagnosis.create([{
                         'client': practice.client.id, 'code': gad.id}])
-            note = self.signed_note(practice, practice.alex, diagnoses=[
+            note = signed_note(practice, practice.alex, diagnoses=[
                     diagnosis])
             self.assertTrue(note.hash_valid)
             with self.assertRaisesRegex(AccessError, 'resolved date'):
@@ -162,8 +106,8 @@ class ClinicalTestCase(unittest.TestCase):
     def test_cosign_only_by_the_supervisor(self):
         Note = Pool().get('therapy.note')
         with set_company(create_company()):
-            practice = Practice()
-            note = self.signed_note(practice, practice.morgan)
+            practice = ClinicalPractice()
+            note = signed_note(practice, practice.morgan)
             self.assertFalse(note.final)
             self.assertIn(note, Note.search([('final', '=', False)]))
             with Transaction().set_user(practice.alex_user.id):
@@ -179,7 +123,7 @@ class ClinicalTestCase(unittest.TestCase):
         "Not the supervisor, not the clinical director, not exported"
         PsychotherapyNote = Pool().get('therapy.psychotherapy.note')
         with set_company(create_company()):
-            practice = Practice()
+            practice = ClinicalPractice()
             with Transaction().set_user(practice.morgan_user.id), \
                     Transaction().set_context(_check_access=True):
                 note, = PsychotherapyNote.create([{
@@ -205,7 +149,7 @@ class ClinicalTestCase(unittest.TestCase):
         Plan = pool.get('therapy.treatment.plan')
         Intervention = pool.get('therapy.intervention')
         with set_company(create_company()):
-            practice = Practice()
+            practice = ClinicalPractice()
             cbt, = Intervention.search([], limit=1)
             start = dt.date.today() - dt.timedelta(days=100)
             plan, = Plan.create([{
@@ -263,7 +207,7 @@ class ClinicalTestCase(unittest.TestCase):
         Response = pool.get('therapy.form.response')
         Template = pool.get('therapy.form.template')
         with set_company(create_company()):
-            practice = Practice()
+            practice = ClinicalPractice()
             phq9, = Template.search([('code', '=', 'phq9')])
             gad7, = Template.search([('code', '=', 'gad7')])
             tomorrow = dt.datetime.now() + dt.timedelta(days=1)
@@ -300,7 +244,7 @@ class ClinicalTestCase(unittest.TestCase):
         Template = pool.get('therapy.form.template')
         Latest = pool.get('therapy.measure.latest')
         with set_company(create_company()):
-            practice = Practice()
+            practice = ClinicalPractice()
             phq9, = Template.search([('code', '=', 'phq9')])
             for days, value in [(60, '2'), (30, '1'), (45, '3')]:
                 response, = Response.create([{
@@ -331,7 +275,7 @@ class ClinicalTestCase(unittest.TestCase):
         Response = pool.get('therapy.form.response')
         Template = pool.get('therapy.form.template')
         with set_company(create_company()):
-            practice = Practice()
+            practice = ClinicalPractice()
             plan, = Plan.create([{
                         'client': practice.client.id,
                         'clinician': practice.alex.id,
@@ -381,18 +325,14 @@ class ClinicalTestCase(unittest.TestCase):
         self.assertEqual(Plan(plan.id).state, 'active')
         self.assertEqual(Response(response.id).state, 'completed')
 
-class OverdueNotesEmailTestCase(unittest.TestCase):
+class OverdueNotesEmailTestCase(
+        CommittingTestMixin, OutboxMixin, unittest.TestCase):
     "The daily job emails each clinician how many notes are overdue"
 
     @classmethod
     def setUpClass(cls):
         activate_module('therapy_clinical')
-        cls.outbox = Outbox()
-        cls.outbox.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.outbox.stop()
+        super().setUpClass()
 
     @with_transaction()
     def test_daily_reminder(self):
@@ -400,7 +340,7 @@ class OverdueNotesEmailTestCase(unittest.TestCase):
         Debt = pool.get('therapy.note.debt')
         Note = pool.get('therapy.note')
         with set_company(create_company()):
-            practice = Practice()
+            practice = ClinicalPractice()
             old = practice.session(practice.morgan, practice.past(6))
             practice.session(practice.morgan, practice.past(3))
             practice.session(practice.alex, dt.datetime.now()

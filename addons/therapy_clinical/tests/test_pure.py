@@ -101,8 +101,11 @@ class MeasuresTestCase(unittest.TestCase):
             score('phq9', answers)
         self.assertEqual(named_items(cm.exception), {2, 7})
 
-    def test_scoring_error_is_value_error(self):
-        self.assertTrue(issubclass(ScoringError, ValueError))
+    def test_scoring_error_caught_as_value_error(self):
+        "Callers that catch ValueError (form views) get the items named"
+        with self.assertRaises(ValueError) as cm:
+            score('gad7', {1: 1})
+        self.assertEqual(named_items(cm.exception), set(range(2, 8)))
 
     def test_out_of_range_values_raise(self):
         for measure, items in [('phq9', 9), ('gad7', 7)]:
@@ -273,8 +276,10 @@ class AnswersTestCase(unittest.TestCase):
         with self.assertRaises(AnswerError):
             normalize('colour', 'red')
 
-    def test_answer_error_is_value_error(self):
-        self.assertTrue(issubclass(AnswerError, ValueError))
+    def test_answer_error_caught_as_value_error(self):
+        "Callers that catch ValueError (the portal's form pages) get it"
+        with self.assertRaises(ValueError):
+            normalize('number', 'twelve')
 
     def test_label_choice(self):
         self.assertEqual(label('choice', 'b', OPTIONS), "Banana")
@@ -312,8 +317,6 @@ class SignatureTestCase(unittest.TestCase):
     def test_canonical_independent_of_key_order(self):
         one = {'b': 1, 'a': {'y': [1, 2], 'x': "é"}, 'c': None}
         two = {'c': None, 'a': {'x': "é", 'y': [1, 2]}, 'b': 1}
-        self.assertEqual(list(one), ['b', 'a', 'c'])
-        self.assertEqual(list(two), ['c', 'a', 'b'])
         self.assertEqual(canonical(one), canonical(two))
         self.assertEqual(content_hash(one), content_hash(two))
         self.assertEqual(canonical(one),
@@ -332,13 +335,6 @@ class SignatureTestCase(unittest.TestCase):
         self.assertEqual(content_hash(content), sha256('{"a":1,"b":2}'))
         self.assertRegex(content_hash(content), r'^[0-9a-f]{64}$')
 
-    def test_sha256_known_vectors(self):
-        self.assertEqual(sha256("abc"),
-            'ba7816bf8f01cfea414140de5dae2223'
-            'b00361a396177a9cb410ff61f20015ad')
-        self.assertEqual(sha256(""),
-            'e3b0c44298fc1c149afbf4c8996fb924'
-            '27ae41e4649b934ca495991b7852b855')
 
     def test_dates_serialised(self):
         content = {'date': dt.date(2024, 3, 5),

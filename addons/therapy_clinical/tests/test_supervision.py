@@ -13,31 +13,9 @@ from trytond.transaction import Transaction
 
 from therapy_scheduling.tests.fixtures import create_client
 
-from therapy_clinical.tests.test_clinical import Practice
+from .fixtures import ClinicalPractice, signed_note, write_note
 
 ATTESTATION = "I reviewed this note and agree with the plan."
-
-
-def write_note(note, text="text"):
-    "Fill a draft note's sections and risk assessment"
-    for section in note.sections:
-        section.content = f"{section.name} {text}"
-    note.sections = note.sections
-    note.suicidal_ideation = note.homicidal_ideation = 'none'
-    note.self_harm = 'none'
-    note.risk_level = 'low'
-    note.save()
-
-
-def signed_note(practice, clinician, days=1, diagnoses=()):
-    Note = Pool().get('therapy.note')
-    appointment = practice.session(clinician, practice.past(days))
-    note, = Note.draft_for([appointment])
-    note.diagnoses = list(diagnoses)
-    write_note(note)
-    with Transaction().set_user(practice.user_of[clinician].id):
-        Note.sign([note])
-    return note
 
 
 def as_client(user):
@@ -69,7 +47,7 @@ class SupervisionTestCase(unittest.TestCase):
         Note = pool.get('therapy.note')
         Review = pool.get('therapy.note.review')
         with set_company(create_company()):
-            practice = Practice()
+            practice = ClinicalPractice()
             note = signed_note(practice, practice.morgan)
             signed_hash = note.content_hash
             with Transaction().set_user(practice.avery_user.id):
@@ -97,7 +75,7 @@ class SupervisionTestCase(unittest.TestCase):
         Review = pool.get('therapy.note.review')
         Debt = pool.get('therapy.note.debt')
         with set_company(create_company()):
-            practice = Practice()
+            practice = ClinicalPractice()
             note = signed_note(practice, practice.morgan)
             first_hash = note.content_hash
             # only the supervisor, and only with comments
@@ -161,7 +139,7 @@ class SupervisionTestCase(unittest.TestCase):
         Note = pool.get('therapy.note')
         CosignWizard = pool.get('therapy.note.cosign', type='wizard')
         with set_company(create_company()):
-            practice = Practice()
+            practice = ClinicalPractice()
             first = signed_note(practice, practice.morgan, days=1)
             second = signed_note(practice, practice.morgan, days=2)
             alexs = signed_note(practice, practice.alex, days=3)
@@ -215,7 +193,7 @@ class SupervisionTestCase(unittest.TestCase):
         ICD10 = pool.get('therapy.icd10')
         Diagnosis = pool.get('therapy.client.diagnosis')
         with set_company(create_company()):
-            practice = Practice()
+            practice = ClinicalPractice()
             gad, = ICD10.search([('code', '=', 'F41.1')])
             diagnosis, = Diagnosis.create([{
                         'client': practice.client.id, 'code': gad.id}])
@@ -254,7 +232,7 @@ class SupervisionTestCase(unittest.TestCase):
         "Another clinician's note of the same client stays unread"
         Note = Pool().get('therapy.note')
         with set_company(create_company()):
-            practice = Practice()
+            practice = ClinicalPractice()
             signed_note(practice, practice.alex, days=8)
             draft, = Note.draft_for(
                 [practice.session(practice.morgan, practice.past(1))])
@@ -271,7 +249,7 @@ class SupervisionTestCase(unittest.TestCase):
         Review = pool.get('therapy.note.review')
         Addendum = pool.get('therapy.note.addendum')
         with set_company(create_company()):
-            practice = Practice()
+            practice = ClinicalPractice()
             note = signed_note(practice, practice.morgan)
             now = dt.datetime.now()
             for user, values in [
@@ -337,7 +315,7 @@ class SupervisionTestCase(unittest.TestCase):
         Note = pool.get('therapy.note')
         AddWizard = pool.get('therapy.note.addendum.add', type='wizard')
         with set_company(create_company()):
-            practice = Practice()
+            practice = ClinicalPractice()
             note = signed_note(practice, practice.morgan)
             with Transaction().set_user(practice.morgan_user.id), \
                     Transaction().set_context(
@@ -360,7 +338,7 @@ class SupervisionTestCase(unittest.TestCase):
         "Times read where the session was, in messages too: never UTC"
         Note = Pool().get('therapy.note')
         with set_company(create_company()):
-            practice = Practice()
+            practice = ClinicalPractice()
             note = signed_note(practice, practice.alex)
             note = Note(note.id)
             self.assertRegex(note.signed_at_local, r' E[SD]T$')

@@ -1,10 +1,45 @@
-"Billable units under the CMS 8-minute rule and the per-unit midpoint rule"
+"""Session minutes, and billable units under the CMS 8-minute rule and the
+per-unit midpoint rule"""
+import datetime as dt
 import unittest
 
-from ..units import billable_units, cms_units, midpoint_units, units_for
+from ..units import (
+    billable_units, cms_units, midpoint_units, minutes_between,
+    session_units, units_for)
+
+START = dt.datetime(2031, 3, 3, 15)
 
 
 class UnitsTestCase(unittest.TestCase):
+
+    def test_minutes_between_whole_minutes(self):
+        self.assertEqual(
+            minutes_between(START, START + dt.timedelta(minutes=45)), 45)
+        # seconds are dropped, never rounded up
+        self.assertEqual(minutes_between(
+                START, START + dt.timedelta(minutes=7, seconds=59)), 7)
+        self.assertEqual(minutes_between(
+                START, START + dt.timedelta(hours=2, minutes=1)), 121)
+
+    def test_minutes_between_needs_a_later_end(self):
+        for start, end in [(START, START), (START, START - dt.timedelta(
+                        minutes=30)), (None, START), (START, None)]:
+            with self.subTest(start=start, end=end):
+                self.assertIsNone(minutes_between(start, end))
+
+    def test_session_units(self):
+        # timed codes: 15-minute units from 8 minutes on
+        self.assertEqual(
+            [session_units(m, True) for m in [7, 8, 22, 23, 53, 60]],
+            [0, 1, 1, 2, 4, 4])
+        # untimed codes: one unit per session, however long
+        self.assertEqual(
+            [session_units(m, False) for m in [1, 7, 45, 90]], [1, 1, 1, 1])
+        # no minutes (no end yet, or an end before the start): no unit
+        for timed in [True, False]:
+            with self.subTest(timed=timed):
+                self.assertEqual(session_units(None, timed), 0)
+                self.assertEqual(session_units(0, timed), 0)
 
     def test_single_block_boundaries(self):
         expected = {0: 0, 7: 0, 8: 1, 15: 1, 22: 1, 23: 2, 30: 2, 37: 2,

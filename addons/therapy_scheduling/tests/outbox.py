@@ -112,3 +112,19 @@ class Outbox:
             'sms_from_number': SMS_FROM,
             'sms_base_url': self.sms_url,
             }
+
+
+class OutboxMixin:
+    """A test case with the SMTP server and the SMS stand-in running for the
+    whole class (self.outbox), emptied before each test"""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.outbox = Outbox()
+        cls.outbox.start()
+        cls.addClassCleanup(cls.outbox.stop)
+        super().setUpClass()
+
+    def setUp(self):
+        super().setUp()
+        self.outbox.clear()

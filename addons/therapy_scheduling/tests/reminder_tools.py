@@ -3,7 +3,7 @@ import datetime as dt
 
 from trytond.pool import Pool
 
-from .fixtures import create_clinician, create_location, create_service
+from .fixtures import Practice, create_clinician, create_service
 
 START = dt.datetime(2031, 3, 4, 15, 0)  # Tue 10:00 AM in New York
 
@@ -25,13 +25,13 @@ def create_reminder_client(name, email=None, mobile=None, **values):
     return client
 
 
-class Practice:
-    "Harborview: one location in New York, one clinician, three clients"
+class ReminderPractice(Practice):
+    """Harborview: one location in New York, one clinician, three clients
+    with email and mobile; reminders by SMS, no quiet hours"""
 
     def __init__(self, outbox, location_name="Brooklyn"):
-        pool = Pool()
-        Configuration = pool.get('therapy.configuration')
-        self.location = create_location(location_name)
+        Configuration = Pool().get('therapy.configuration')
+        super().__init__(location_name)
         self.location.phone = '(718) 555-0142'
         self.location.save()
         self.dana = create_clinician(
@@ -46,26 +46,13 @@ class Practice:
             "Ben Ortiz", 'ben@example.com', '+1 917 555 0124')
         self.cara = create_reminder_client(
             "Cara Diaz", 'cara@example.com', '+1 917 555 0125')
+        self.clinician, self.client, self.service = (
+            self.dana, self.ann, self.therapy)
         Configuration.write([Configuration(1)], {
                 **outbox.sms_settings(),
                 # no quiet hours unless a test sets them
                 'quiet_start': dt.time(0, 0), 'quiet_end': dt.time(0, 0),
                 })
-
-    def book(self, start=START, client=None, attendees=None):
-        Appointment = Pool().get('therapy.appointment')
-        service = self.group if attendees else self.therapy
-        values = {
-            'clinician': self.dana.id, 'location': self.location.id,
-            'service': service.id, 'start': start,
-            'end': start + service.duration,
-            }
-        if attendees:
-            values['attendees'] = [('create', attendees)]
-        else:
-            values['client'] = (client or self.ann).id
-        appointment, = Appointment.create([values])
-        return appointment
 
 
 def send(now):

@@ -16,53 +16,8 @@ from trytond.tests.test_tryton import (
 from trytond.transaction import Transaction
 
 from .fixtures import (
-    create_availability, create_client, create_clinician, create_location,
-    create_room, create_service)
-
-# a Monday, far enough ahead that nothing is "late" or in the past
-DAY = dt.datetime(2031, 3, 3)
-
-
-def at(hour, minute=0, day=DAY):
-    return day + dt.timedelta(hours=hour, minutes=minute)
-
-
-class Practice:
-    "A small practice: one location, two rooms, two clinicians, clients"
-
-    def __init__(self):
-        self.location = create_location()
-        self.room = create_room(self.location, "Room 1")
-        self.group_room = create_room(self.location, "Group Room", 4)
-        self.dana = create_clinician(
-            "Dana", therapy_locations=[self.location])
-        self.eli = create_clinician(
-            "Eli", therapy_locations=[self.location])
-        self.ann = create_client("Ann")
-        self.ben = create_client("Ben")
-        self.cara = create_client("Cara")
-        self.therapy = create_service()
-        self.group = create_service(
-            '90853', "Group psychotherapy", 90, group_session=True,
-            max_attendees=3)
-
-    def book(self, start, client=None, clinician=None, room=None,
-            service=None, **values):
-        Appointment = Pool().get('therapy.appointment')
-        service = service or self.therapy
-        values.update({
-                'clinician': (clinician or self.dana).id,
-                'location': self.location.id,
-                'service': service.id,
-                'start': start,
-                'end': start + service.duration,
-                })
-        if client is not False:
-            values['client'] = (client or self.ann).id
-        if room:
-            values['room'] = room.id
-        appointment, = Appointment.create([values])
-        return appointment
+    DAY, CommittingTestMixin, SchedulingPractice, at, create_availability,
+    create_client, create_location, create_room)
 
 
 class AppointmentTestCase(unittest.TestCase):
@@ -79,7 +34,7 @@ class AppointmentTestCase(unittest.TestCase):
     def test_clinician_double_booking_names_the_other(self):
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = SchedulingPractice()
             first = practice.book(at(10))
             self.assertEqual(
                 [a.client for a in first.attendees], [practice.ann])
@@ -95,7 +50,7 @@ class AppointmentTestCase(unittest.TestCase):
     def test_room_double_booking(self):
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = SchedulingPractice()
             practice.book(at(9), room=practice.room)
             with self.assertRaisesRegex(
                     ValidationError, "Room Main Street / Room 1 .* booked"):
@@ -106,7 +61,7 @@ class AppointmentTestCase(unittest.TestCase):
     def test_client_double_booking(self):
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = SchedulingPractice()
             practice.book(at(9))
             with self.assertRaisesRegex(
                     ValidationError, "Ann .* already has an appointment"):
@@ -117,7 +72,7 @@ class AppointmentTestCase(unittest.TestCase):
         Appointment = Pool().get('therapy.appointment')
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = SchedulingPractice()
             first = practice.book(at(11))
             Appointment.do_cancel([first], 'practice', 'clinician')
             self.assertEqual(first.attendees[0].attendance, 'cancelled')
@@ -134,12 +89,10 @@ class AppointmentTestCase(unittest.TestCase):
         Appointment = Pool().get('therapy.appointment')
         company = create_company()
         with set_company(company):
-            practice = Practice()
-            group = practice.book(at(14), client=False,
-                service=practice.group, room=practice.group_room,
-                attendees=[('create', [
-                            {'client': practice.ann.id},
-                            {'client': practice.ben.id}])])
+            practice = SchedulingPractice()
+            group = practice.book(at(14), room=practice.group_room,
+                attendees=[
+                    {'client': practice.ann.id}, {'client': practice.ben.id}])
             self.assertEqual(group.capacity, 3)
             self.assertIn("Group (2)", group.calendar_label)
             Appointment.write([group], {'attendees': [
@@ -159,12 +112,10 @@ class AppointmentTestCase(unittest.TestCase):
         Appointment = Pool().get('therapy.appointment')
         company = create_company()
         with set_company(company):
-            practice = Practice()
-            group = practice.book(at(14), client=False,
-                service=practice.group, room=practice.group_room,
-                attendees=[('create', [
-                            {'client': c.id} for c in [
-                                practice.ann, practice.ben, practice.cara]])])
+            practice = SchedulingPractice()
+            group = practice.book(at(14), room=practice.group_room,
+                attendees=[{'client': c.id} for c in [
+                        practice.ann, practice.ben, practice.cara]])
             extra = create_client("Dee")
             with self.assertRaisesRegex(ValidationError, "at most 3"):
                 Appointment.write([group], {'attendees': [
@@ -175,7 +126,7 @@ class AppointmentTestCase(unittest.TestCase):
         Appointment = Pool().get('therapy.appointment')
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = SchedulingPractice()
             soon = dt.datetime.now().replace(microsecond=0) \
                 + dt.timedelta(hours=5)
             late = practice.book(soon)
@@ -195,7 +146,7 @@ class AppointmentTestCase(unittest.TestCase):
         Appointment = Pool().get('therapy.appointment')
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = SchedulingPractice()
             old = practice.book(at(10), room=practice.room)
             practice.book(at(16), client=practice.ben)
             # overlapping its own old slot is fine: that slot is freed
@@ -221,7 +172,7 @@ class AppointmentTestCase(unittest.TestCase):
         Cancel = pool.get('therapy.appointment.cancel', type='wizard')
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = SchedulingPractice()
             old = practice.book(at(10), room=practice.room)
             # Eli works 09:00-12:00 in New York (14:00-17:00 UTC) that day;
             # Ann is booked with Dana at 15:00 UTC
@@ -278,7 +229,7 @@ class AppointmentTestCase(unittest.TestCase):
     def test_room_must_be_at_location(self):
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = SchedulingPractice()
             other = create_location("Uptown")
             elsewhere = create_room(other, "Blue")
             with self.assertRaisesRegex(ValidationError, "Room"):
@@ -288,7 +239,7 @@ class AppointmentTestCase(unittest.TestCase):
     def test_clinician_location(self):
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = SchedulingPractice()
             other = create_location("Uptown")
             with self.assertRaisesRegex(ValidationError, "does not work at"):
                 Pool().get('therapy.appointment').create([{
@@ -304,7 +255,7 @@ class AppointmentTestCase(unittest.TestCase):
         Appointment = Pool().get('therapy.appointment')
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = SchedulingPractice()
             late = practice.book(at(23, 30))
             self.assertEqual(late.local_date, DAY.date())
             self.assertEqual(Appointment.search(
@@ -316,14 +267,14 @@ class AppointmentTestCase(unittest.TestCase):
     def test_local_time_in_location_zone(self):
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = SchedulingPractice()
             appointment = practice.book(at(15))  # 15:00 UTC
             self.assertEqual(
                 appointment.local_time, "Mon Mar 03, 2031 10:00 AM EST")
 
 
 @unittest.skipUnless(backend.name == 'postgresql', "needs PostgreSQL")
-class ConcurrentBookingTestCase(unittest.TestCase):
+class ConcurrentBookingTestCase(CommittingTestMixin, unittest.TestCase):
     "Two transactions booking one clinician at once: exactly one wins"
 
     @classmethod
@@ -347,7 +298,7 @@ class ConcurrentBookingTestCase(unittest.TestCase):
         with Transaction().start(DB_NAME, 0) as transaction:
             company = create_company()
             with set_company(company):
-                practice = Practice()
+                practice = SchedulingPractice()
                 ids = (company.id, practice.dana.id, practice.ann.id,
                     practice.ben.id, practice.location.id,
                     practice.therapy.id)

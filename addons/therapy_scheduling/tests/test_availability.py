@@ -14,8 +14,8 @@ from trytond.transaction import Transaction
 
 from ..slots import to_local
 from .fixtures import (
-    create_availability, create_client, create_clinician, create_location,
-    create_service, create_time_off)
+    Practice, create_availability, create_client, create_clinician,
+    create_location, create_service, create_time_off)
 
 NY = 'America/New_York'
 MONDAY = dt.date(2031, 3, 3)
@@ -30,16 +30,19 @@ def local(slots):
     return [(c.rec_name, to_local(start, NY)) for c, start, _, _ in slots]
 
 
-class Practice:
-    "One location, two clinicians (Eli created first), a client, a service"
+class AvailabilityPractice(Practice):
+    """One location, two clinicians (Eli created first: slots are ranked by
+    name, not by id), a client, a service; book() takes Dana and Ann"""
 
     def __init__(self):
-        self.location = create_location()
+        super().__init__()
         self.eli = create_clinician("Eli", therapy_locations=[self.location])
         self.dana = create_clinician(
             "Dana", therapy_locations=[self.location])
         self.ann = create_client("Ann", location=self.location.id)
         self.therapy = create_service()   # 45 minutes
+        self.clinician, self.client, self.service = (
+            self.dana, self.ann, self.therapy)
 
     def elsewhere(self):
         "A second location Dana (not Eli) works at too"
@@ -73,7 +76,7 @@ class AvailabilityTestCase(unittest.TestCase):
     def test_weekly_hours_across_dst(self):
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = AvailabilityPractice()
             create_availability(practice.dana, practice.location, 0,
                 t(9), t(10))
             slots = practice.free(date_to=NEXT_MONDAY)
@@ -91,7 +94,7 @@ class AvailabilityTestCase(unittest.TestCase):
     def test_time_off_removes_and_extra_adds(self):
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = AvailabilityPractice()
             other = practice.elsewhere()
             create_availability(practice.dana, practice.location, 0,
                 t(9), t(10))
@@ -117,7 +120,7 @@ class AvailabilityTestCase(unittest.TestCase):
         Holiday = Pool().get('therapy.holiday')
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = AvailabilityPractice()
             for weekday in range(7):
                 create_availability(practice.dana, practice.location,
                     weekday, t(9), t(10))
@@ -141,16 +144,10 @@ class AvailabilityTestCase(unittest.TestCase):
         Appointment = Pool().get('therapy.appointment')
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = AvailabilityPractice()
             create_availability(practice.dana, practice.location, 0,
                 t(9), t(11))
-            booked, = Appointment.create([{
-                        'client': practice.ann.id,
-                        'clinician': practice.dana.id,
-                        'location': practice.location.id,
-                        'service': practice.therapy.id,
-                        'start': T(2031, 3, 3, 14, 30),   # 09:30-10:15
-                        'end': T(2031, 3, 3, 15, 15)}])
+            booked = practice.book(T(2031, 3, 3, 14, 30))   # 09:30-10:15
             self.assertEqual([s for _, s in local(practice.free())],
                 [T(2031, 3, 3, 10, 15)])
             Appointment.do_cancel([booked], 'client', 'illness')
@@ -160,7 +157,7 @@ class AvailabilityTestCase(unittest.TestCase):
     def test_ranking_and_kinds(self):
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = AvailabilityPractice()
             create_availability(practice.eli, practice.location, 0,
                 t(9), t(10), kind='contact')
             create_availability(practice.dana, practice.location, 0,
@@ -186,7 +183,7 @@ class AvailabilityTestCase(unittest.TestCase):
         Holiday = Pool().get('therapy.holiday')
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = AvailabilityPractice()
             other = practice.elsewhere()
             create_availability(practice.dana, practice.location, 0,
                 t(9), t(12))
@@ -221,7 +218,7 @@ class AvailabilityTestCase(unittest.TestCase):
     def test_overlapping_rows_refused(self):
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = AvailabilityPractice()
             other = practice.elsewhere()
             first = create_availability(practice.dana, practice.location,
                 0, t(9), t(12), valid_to=dt.date(2031, 6, 30))
@@ -245,7 +242,7 @@ class AvailabilityTestCase(unittest.TestCase):
     def test_invalid_rows_refused(self):
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = AvailabilityPractice()
             other = create_location("Uptown")
             with self.assertRaisesRegex(ValidationError,
                     "ends at or before it starts"):
@@ -280,7 +277,7 @@ class SlotWizardTestCase(unittest.TestCase):
         Appointment = pool.get('therapy.appointment')
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = AvailabilityPractice()
             create_availability(practice.dana, practice.location, 0,
                 t(9), t(10))
             create_availability(practice.eli, practice.location, 0,
@@ -368,22 +365,15 @@ class SlotWizardTestCase(unittest.TestCase):
         "Find a Slot never offers a time the client is booked elsewhere"
         pool = Pool()
         Wizard = pool.get('therapy.appointment.slot', type='wizard')
-        Appointment = pool.get('therapy.appointment')
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = AvailabilityPractice()
             for clinician in [practice.dana, practice.eli]:
                 create_availability(clinician, practice.location, 0,
                     t(9), t(12))
             # Ann sees Eli at 10:00 (15:00 UTC): no clinician is offered
             # to her at 10:00 (9:00 ends at 9:45, before it)
-            Appointment.create([{
-                        'client': practice.ann.id,
-                        'clinician': practice.eli.id,
-                        'location': practice.location.id,
-                        'service': practice.therapy.id,
-                        'start': T(2031, 3, 3, 15),
-                        'end': T(2031, 3, 3, 15, 45)}])
+            practice.book(T(2031, 3, 3, 15), clinician=practice.eli)
             session_id, _, _ = Wizard.create()
             search = {
                 'client': practice.ann.id, 'service': practice.therapy.id,

@@ -9,7 +9,7 @@ from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 
-from .fixtures import create_client, create_location
+from .fixtures import create_client, create_location, run_new_client
 
 
 def us_state(code='NY'):
@@ -20,25 +20,6 @@ def us_state(code='NY'):
     state, = Subdivision.create([{'country': us.id, 'code': f'US-{code}',
                 'name': "New York", 'type': 'state'}])
     return state
-
-
-def run_new_client(values):
-    "Run the wizard with values; return the client created"
-    pool = Pool()
-    Wizard = pool.get('therapy.client.new', type='wizard')
-    Client = pool.get('therapy.client')
-    session_id, _, _ = Wizard.create()
-    try:
-        result = Wizard.execute(session_id, {}, 'start')
-        form = {k: v for k, v in result['view']['defaults'].items()
-            if not k.endswith('.')}
-        form.update(values)
-        result = Wizard.execute(session_id, {'start': form}, 'create_')
-    finally:
-        Wizard.delete(session_id)
-    (action, data), = result['actions']
-    client, = Client.browse(data['res_id'])
-    return client
 
 
 class NewClientTestCase(unittest.TestCase):

@@ -10,20 +10,8 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
-from .fixtures import create_availability
-from .test_appointment import DAY, Practice, at
-
-
-def staff(login, *groups):
-    pool = Pool()
-    User = pool.get('res.user')
-    ModelData = pool.get('ir.model.data')
-    user, = User.create([{
-                'login': login, 'name': login,
-                'groups': [('add', [ModelData.get_id(
-                                'therapy_scheduling', g) for g in groups])],
-                }])
-    return user
+from .fixtures import (
+    DAY, SchedulingPractice, at, create_availability, create_user)
 
 
 class OverrideTestCase(unittest.TestCase):
@@ -39,15 +27,17 @@ class OverrideTestCase(unittest.TestCase):
         Override = pool.get('therapy.appointment.override')
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = SchedulingPractice()
             # Dana works Mondays 9:00-17:00 in New York (14:00-22:00 UTC)
             create_availability(practice.dana, practice.location,
                 DAY.weekday(), dt.time(9), dt.time(17))
             inside = practice.book(at(15))
             self.assertEqual(inside.overrides, ())
-            front_desk = staff('desk', 'group_front_desk')
-            manager = staff('manager', 'group_front_desk',
-                'group_schedule_override')
+            front_desk = create_user(
+                'desk', ['therapy_scheduling.group_front_desk'])
+            manager = create_user('manager', [
+                    'therapy_scheduling.group_front_desk',
+                    'therapy_scheduling.group_schedule_override'])
             context = {'company': company.id, 'companies': [company.id]}
             with Transaction().set_user(front_desk.id), \
                     Transaction().set_context(context):

@@ -12,10 +12,9 @@ from trytond.tests.test_tryton import (
     DB_NAME, RouteTestCase, activate_module, with_transaction)
 from trytond.transaction import Transaction, TransactionError
 
-from .outbox import FROM, PUBLIC_URL, Outbox
-from .reminder_tools import START, Practice, hours, logs, send
-# test_waitlist.py imports it from here
-from .reminder_tools import create_reminder_client  # noqa: F401
+from .links import browser_post
+from .outbox import FROM, PUBLIC_URL, OutboxMixin
+from .reminder_tools import START, ReminderPractice, hours, logs, send
 
 PRACTICE = "Harborview Therapy Collective"
 WHEN = "Tue Mar 4 at 10:00 AM EST"
@@ -23,32 +22,24 @@ PHI = ["Trauma", "90834", "Dana", "Whitfield", "Ann", "Lowry"]
 LINK = re.compile(r'https://\S+/appointment/(confirm|cancel)/[\w-]{43}')
 
 
-class ReminderTestCase(unittest.TestCase):
+class ReminderTestCase(OutboxMixin, unittest.TestCase):
     "Test the reminder cron"
 
     @classmethod
     def setUpClass(cls):
         activate_module('therapy_scheduling')
-        cls.outbox = Outbox()
-        cls.outbox.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.outbox.stop()
-
-    def setUp(self):
-        self.outbox.clear()
+        super().setUpClass()
 
     def practice(self):
         company = create_company(PRACTICE)
         with set_company(company):
-            return company, Practice(self.outbox)
+            return company, ReminderPractice(self.outbox)
 
     @with_transaction()
     def test_one_email_and_sms_per_offset_never_twice(self):
         company, practice = self.practice()
         with set_company(company):
-            practice.book()
+            practice.book(START)
             send(START - hours(49))
             self.assertEqual((self.outbox.emails, self.outbox.sms), ([], []))
             for now in [START - hours(47), START - hours(46)]:
@@ -73,7 +64,7 @@ class ReminderTestCase(unittest.TestCase):
     def test_no_phi_in_texts(self):
         company, practice = self.practice()
         with set_company(company):
-            practice.book()
+            practice.book(START)
             send(START - hours(20))
         (_, message), = self.outbox.emails
         body = message.get_body().get_content()
@@ -97,7 +88,7 @@ class ReminderTestCase(unittest.TestCase):
         with set_company(company):
             Client.write([practice.ann], {
                     'reminder_email': False, 'reminder_sms': False})
-            practice.book()
+            practice.book(START)
             send(START - hours(40))
             send(START - hours(39))
             self.assertEqual((self.outbox.emails, self.outbox.sms), ([], []))
@@ -119,7 +110,7 @@ class ReminderTestCase(unittest.TestCase):
             Configuration.write([Configuration(1)], {
                     'quiet_start': dt.time(21, 0),
                     'quiet_end': dt.time(8, 0)})
-            practice.book()
+            practice.book(START)
             # Sun 9:00 PM and 11:00 PM in New York
             for now in [dt.datetime(2031, 3, 3, 2), dt.datetime(2031, 3, 3, 4)]:
                 send(now)
@@ -137,7 +128,7 @@ class ReminderTestCase(unittest.TestCase):
     def test_group_session_reminds_expected_attendees(self):
         company, practice = self.practice()
         with set_company(company):
-            practice.book(attendees=[
+            practice.book(START, attendees=[
                     {'client': practice.ann.id},
                     {'client': practice.ben.id},
                     {'client': practice.cara.id,
@@ -154,7 +145,7 @@ class ReminderTestCase(unittest.TestCase):
     def test_booked_late_gets_one_reminder(self):
         company, practice = self.practice()
         with set_company(company):
-            practice.book()
+            practice.book(START)
             send(START - hours(20))
             self.assertEqual(len(self.outbox.emails), 1)
             early, late = logs(channel='email')
@@ -166,7 +157,7 @@ class ReminderTestCase(unittest.TestCase):
     def test_sms_failure_logged_and_retried(self):
         company, practice = self.practice()
         with set_company(company):
-            practice.book()
+            practice.book(START)
             self.outbox.http.status = 500
             for attempt in range(1, 5):
                 send(START - hours(20) + dt.timedelta(minutes=15 * attempt))
@@ -203,7 +194,7 @@ class ReminderTestCase(unittest.TestCase):
         Token = pool.get('therapy.appointment.token')
         company, practice = self.practice()
         with set_company(company):
-            practice.book()
+            practice.book(START)
             send(START - hours(20))
         users = {}
         for group in ['front_desk', 'owner']:
@@ -234,15 +225,13 @@ class ReminderTestCase(unittest.TestCase):
                         check()
 
 
-class ReminderLinkTestCase(RouteTestCase):
+class ReminderLinkTestCase(OutboxMixin, RouteTestCase):
     "Test the confirm and cancel links of reminders"
     module = 'therapy_scheduling'
 
     @classmethod
     def setUpClass(cls):
-        cls.outbox = Outbox()
-        cls.outbox.start()
-        super().setUpClass()
+        super().setUpClass()  # the outbox first: the practice sends mail
         # not in setUpDatabase: creating the configuration singleton needs
         # a table lock, taken by retrying the transaction
         extras = {}
@@ -257,22 +246,15 @@ class ReminderLinkTestCase(RouteTestCase):
                 break
 
     @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        cls.outbox.stop()
-
-    @classmethod
     def create_practice(cls):
         company = create_company(PRACTICE)
         with set_company(company):
-            practice = Practice(cls.outbox, location_name="Park <Slope>")
+            practice = ReminderPractice(
+                cls.outbox, location_name="Park <Slope>")
         cls.company_id = company.id
         cls.ids = {name: getattr(practice, name).id for name in [
                 'location', 'dana', 'therapy', 'group', 'ann', 'ben',
                 'cara']}
-
-    def setUp(self):
-        self.outbox.clear()
 
     def transaction(self):
         return Transaction().start(
@@ -326,11 +308,12 @@ class ReminderLinkTestCase(RouteTestCase):
         self.assertIn("Park &lt;Slope&gt;", page)  # escaped
         for word in PHI:
             self.assertNotIn(word, page)
-        self.assertEqual(response.headers['Referrer-Policy'], 'no-referrer')
+        # the token goes to no other site
+        self.assertEqual(response.headers['Referrer-Policy'], 'same-origin')
         self.assertEqual(response.headers['Cache-Control'], 'no-store')
         self.assertEqual(self.appointment(appointment_id)[0], 'scheduled')
 
-        response = client.post(path)
+        response = browser_post(client, response, path)
         self.assertEqual(response.status_code, 200)
         self.assertIn("confirmed", response.get_data(as_text=True))
         self.assertEqual(self.appointment(appointment_id)[0], 'confirmed')

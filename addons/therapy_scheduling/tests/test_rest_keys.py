@@ -11,7 +11,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
-from therapy_clinical.tests.test_clinical import create_user
+from .fixtures import create_user
 
 
 class RestKeyTestCase(unittest.TestCase):

@@ -9,7 +9,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
-from .test_appointment import Practice
+from .fixtures import SchedulingPractice
 
 
 def monday_holiday_ahead(min_days=14):
@@ -66,7 +66,7 @@ class SeriesTestCase(unittest.TestCase):
         holiday, name = monday_holiday_ahead()
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = SchedulingPractice()
             series = create_series(
                 practice, holiday - dt.timedelta(weeks=2), count=12)
             self.assertEqual(series.rrule, 'FREQ=WEEKLY;BYDAY=MO;COUNT=12')
@@ -93,7 +93,7 @@ class SeriesTestCase(unittest.TestCase):
     def test_conflict_is_shown_and_skipped_not_dropped(self):
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = SchedulingPractice()
             first = dt.date.today() + dt.timedelta(days=14)
             first += dt.timedelta(days=(1 - first.weekday()) % 7)  # Tuesday
             series = create_series(practice, first, count=4,
@@ -117,7 +117,7 @@ class SeriesTestCase(unittest.TestCase):
         Series = pool.get('therapy.appointment.series')
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = SchedulingPractice()
             first = dt.date.today() + dt.timedelta(days=7)
             series = create_series(practice, first, end_type='never',
                 frequency='weekly', interval=2, skip_holidays=False)
@@ -145,7 +145,7 @@ class SeriesTestCase(unittest.TestCase):
         Series = Pool().get('therapy.appointment.series')
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = SchedulingPractice()
             first = dt.date.today() + dt.timedelta(days=7)
             series = create_series(
                 practice, first, count=6, skip_holidays=False)
@@ -167,7 +167,7 @@ class SeriesTestCase(unittest.TestCase):
         from trytond.model.exceptions import ValidationError
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = SchedulingPractice()
             with self.assertRaisesRegex(ValidationError, "not valid"):
                 create_series(practice, dt.date.today(), frequency='monthly',
                     weekdays=['1'])
@@ -178,7 +178,7 @@ class SeriesTestCase(unittest.TestCase):
         Change = pool.get('therapy.appointment.series.change', type='wizard')
         company = create_company()
         with set_company(company):
-            practice = Practice()
+            practice = SchedulingPractice()
             first = dt.date.today() + dt.timedelta(days=7)
             series = create_series(
                 practice, first, count=4, skip_holidays=False)

@@ -11,10 +11,11 @@ from trytond.tests.test_tryton import (
     RouteTestCase, activate_module, with_transaction)
 from trytond.transaction import Transaction
 
-from .fixtures import create_service
-from .outbox import Outbox
-from .test_appointment import Practice
-from .test_reminder import create_reminder_client
+from .fixtures import (
+    CommittingTestMixin, SchedulingPractice, create_service)
+from .links import browser_post
+from .outbox import OutboxMixin
+from .reminder_tools import create_reminder_client
 
 LINK = re.compile(r'https://\S+/waitlist/offer/([\w-]{43})')
 
@@ -24,7 +25,7 @@ def soon(days=10, hour=15):
     return dt.datetime.combine(day, dt.time(hour))
 
 
-class WaitlistPractice(Practice):
+class WaitlistPractice(SchedulingPractice):
     "Practice with clients who have email and a waitlist"
 
     def __init__(self):
@@ -63,21 +64,13 @@ class WaitlistPractice(Practice):
         return slot
 
 
-class WaitlistTestCase(unittest.TestCase):
+class WaitlistTestCase(CommittingTestMixin, OutboxMixin, unittest.TestCase):
     "Test the waitlist filling cancellations"
 
     @classmethod
     def setUpClass(cls):
         activate_module('therapy_scheduling')
-        cls.outbox = Outbox()
-        cls.outbox.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.outbox.stop()
-
-    def setUp(self):
-        self.outbox.clear()
+        super().setUpClass()
 
     @with_transaction()
     def test_ranking(self):
@@ -223,7 +216,7 @@ class WaitlistRouteTestCase(RouteTestCase):
         self.assertEqual(page.status_code, 200)
         self.assertIn("Accept this appointment", page.get_data(True))
         self.assertEqual(client.get(url).status_code, 200)
-        booked = client.post(url)
+        booked = browser_post(client, page, url)
         self.assertEqual(booked.status_code, 200)
         self.assertIn("You are booked", booked.get_data(True))
         self.assertEqual(client.post(url).status_code, 410)

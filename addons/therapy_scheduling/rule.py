@@ -6,7 +6,8 @@ class Rule(metaclass=PoolMeta):
     """Record rules that follow the user, not only the user's groups.
 
     Clinical content is visible to its author and the author's supervisor,
-    so rule domains need the user's employees. The domain cache must then be
+    and a client's record to the client's care team (care_team.py), so
+    rule domains need the user's employees. The domain cache must then be
     keyed by user and employees too: keyed by groups alone (Tryton's
     default), one clinician's domain would be served to the next clinician
     of the same groups."""

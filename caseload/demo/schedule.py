@@ -183,9 +183,14 @@ class DemoSchedule:
         Service = pool.get('therapy.service')
         services = {s.code: s for s in Service.search([])}
         entries = []
+        # the first entry of each discipline takes any hour, so a slot freed
+        # at whatever hour the demo is made has a candidate
+        any_hour = set()
         for client in Client.search([('status', '=', 'waitlist')],
                 order=[('id', 'ASC')]):
             discipline = client.primary_clinician.discipline
+            first = discipline not in any_hour
+            any_hour.add(discipline)
             entries.append({
                     'company': self.company.id,
                     'client': client.id,
@@ -195,7 +200,7 @@ class DemoSchedule:
                     'date_added': self.today - dt.timedelta(
                         days=self.random.randint(3, 90)),
                     'earliest': dt.time(15)
-                    if self.random.random() < 0.4 else None,
+                    if self.random.random() < 0.4 and not first else None,
                     })
         Entry.create(entries)
 

@@ -1,0 +1,161 @@
+"""caseload claims / x12: electronic claims from the command line.
+
+    caseload claims export [--clearinghouse NAME] [--out DIR]
+    caseload x12 validate FILE...
+    caseload x12 parse FILE
+    caseload x12 import FILE...
+
+``x12 validate`` and ``x12 parse`` read files only (no database);
+``claims export`` and ``x12 import`` work in the database in-process, as
+the administrator, each run (each imported file) in one transaction."""
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+
+def add_commands(commands, cli):
+    """The claims and x12 subcommands of caseload's parser; cli is the
+    running caseload.cli module (its CommandError is the one main catches,
+    also when it runs as __main__)"""
+    claims = commands.add_parser(
+        'claims', help="electronic claims (837P files)")
+    claims_commands = claims.add_subparsers(dest='claims_command',
+        required=True)
+    export = claims_commands.add_parser(
+        'export', help="send the ready claims as 837P files (validated with "
+        "pyx12 first) and print them as JSON")
+    export.add_argument('--clearinghouse',
+        help="only this clearinghouse (its name); default: every active one")
+    export.add_argument('--out',
+        help="write the files to DIR instead of the outbound folders")
+    export.set_defaults(func=cmd_claims_export, cli=cli)
+
+    x12 = commands.add_parser('x12', help="read, check and import X12 files")
+    x12_commands = x12.add_subparsers(dest='x12_command', required=True)
+    validate = x12_commands.add_parser(
+        'validate', help="pyx12's verdict on each file (exit 0 only when "
+        "all are valid)")
+    validate.add_argument('files', nargs='+', metavar='FILE')
+    validate.set_defaults(func=cmd_x12_validate, cli=cli)
+    parse = x12_commands.add_parser(
+        'parse', help="what an X12 file holds, as JSON")
+    parse.add_argument('file', metavar='FILE')
+    parse.set_defaults(func=cmd_x12_parse, cli=cli)
+    load = x12_commands.add_parser(
+        'import', help="import 999, 277CA and 271 files into the database")
+    load.add_argument('files', nargs='+', metavar='FILE')
+    load.set_defaults(func=cmd_x12_import, cli=cli)
+
+
+def _read(args, path):
+    try:
+        return Path(path).read_bytes()
+    except OSError as error:
+        raise args.cli.CommandError(f"cannot read {path}: {error.strerror}")
+
+
+def cmd_x12_validate(args):
+    from therapy_edi.x12 import validate
+    all_valid = True
+    for path in args.files:
+        valid, errors = validate(_read(args, path))
+        all_valid &= valid
+        print(f"{path}: {'valid' if valid else 'INVALID'}")
+        for error in errors:
+            print(f"  {error}")
+    return 0 if all_valid else 1
+
+
+def cmd_x12_parse(args):
+    from therapy_edi.x12 import X12Error, summary
+    data = _read(args, args.file)
+    try:
+        result = summary(data)
+    except X12Error as error:
+        print(f"caseload: {args.file}: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def _run(args, step):
+    """step(pool, company) in a committed transaction of the database as
+    its administrator, in the first company; returns what step returned"""
+    args.cli.require_database(args)
+    args.settings.apply_in_process()
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    pool = Pool(args.database)
+    pool.init()
+    with Transaction().start(args.database, 0, readonly=True):
+        admin, = pool.get('res.user').search([('login', '=', 'admin')])
+        company = pool.get('company.company').search([], limit=1)[0]
+        admin_id, company_id = admin.id, company.id
+    with Transaction().start(args.database, admin_id, context={
+                'company': company_id, 'companies': [company_id],
+                }) as transaction:
+        result = step(pool, pool.get('company.company')(company_id))
+        transaction.commit()
+    return result
+
+
+def cmd_claims_export(args):
+    out = str(Path(args.out).resolve()) if args.out else None
+
+    def export(pool, company):
+        Clearinghouse = pool.get('therapy.clearinghouse')
+        EdiFile = pool.get('therapy.edi.file')
+        domain = [('company', '=', company.id)]
+        if args.clearinghouse:
+            domain.append(('name', '=', args.clearinghouse))
+        clearinghouses = Clearinghouse.search(domain)
+        if args.clearinghouse and not clearinghouses:
+            raise args.cli.CommandError(
+                f"No active clearinghouse is named {args.clearinghouse!r}.")
+        files = []
+        for clearinghouse in clearinghouses:
+            edi_file = EdiFile.send(clearinghouse, folder=out)
+            if not edi_file:
+                continue
+            entry = {
+                'path': edi_file.path,
+                'claims': len(edi_file.claims),
+                'total_charge': str(sum((c.total for c in edi_file.claims),
+                        Decimal(0)).quantize(Decimal('0.01'))),
+                'isa13': edi_file.interchange_number,
+                'clearinghouse': clearinghouse.name,
+                'state': edi_file.state,
+                }
+            if edi_file.state != 'released':
+                entry['errors'] = (edi_file.log or '').splitlines()
+            files.append(entry)
+        return files
+
+    files = _run(args, export)
+    print(json.dumps({'files': files}, indent=2))
+    return 0 if all(f['state'] == 'released' for f in files) else 1
+
+
+def cmd_x12_import(args):
+    from trytond.exceptions import UserError
+    failed = False
+    results = []
+    for path in args.files:
+        data = _read(args, path)
+
+        def load(pool, company):
+            EdiFile = pool.get('therapy.edi.file')
+            edi_file = EdiFile.import_file(data, Path(path).name,
+                company=company.id)
+            return {'path': path, 'kind': edi_file.kind,
+                'claims': len(edi_file.claims),
+                'eligibilities': len(edi_file.eligibilities),
+                'log': (edi_file.log or '').splitlines()}
+        try:
+            results.append(_run(args, load))
+        except UserError as error:
+            failed = True
+            print(f"caseload: {path}: {error.message}", file=sys.stderr)
+    print(json.dumps({'files': results}, indent=2))
+    return 2 if failed else 0
