@@ -9,7 +9,7 @@ ours in between to forward or swallow them, and the resolved config files
 (a temporary overlay) live exactly as long as the server.
 
 The master never imports trytond: each worker reads the config, imports
-``trytond.application`` and preloads the database's pool itself. Database
+``trytond.application`` and loads the database's pool itself. Database
 pools and psycopg connections so never cross a fork, and a reload (HUP)
 starts workers on the code as it is on disk now.
 """
@@ -306,17 +306,57 @@ def as_datetime(value):
 
 def load_application(config_files, database, health):
     """Build the WSGI application in a gunicorn worker: trytond's config,
-    then trytond.application, which preloads the database's pool (without
-    it, a cold worker whose first request is a login registers an empty
-    pool, trytond 8.0.12)"""
-    os.environ['TRYTOND_DATABASE_NAMES'] = database
+    trytond.application, then the database's pool loaded before the first
+    request (without it, a cold worker whose first request is a login
+    registers an empty pool, trytond 8.0.12)"""
+    os.environ.pop('TRYTOND_DATABASE_NAMES', None)
     from trytond import config
     config.update_etc(list(config_files))
     from trytond import backend
     from trytond.application import app
     if backend.name == 'sqlite':
         app = OneAtATime(app)
-    return RequestId(Health(app, database, health))
+    return RequestId(Health(PreloadedPool(app, database), database, health))
+
+
+class PreloadedPool:
+    """Load the database's pool as the worker boots, or at its first
+    request when the database was unreachable then.
+
+    trytond.application's own preload (TRYTOND_DATABASE_NAMES) makes a
+    worker fail to boot while the database is down (its connection pool's
+    threads outlive the failed load), and gunicorn stops the whole server
+    when a worker fails to boot: a worker replaced during a database
+    outage (HUP, a timeout) took the server with it, and /health could no
+    longer say what was wrong."""
+
+    def __init__(self, app, database):
+        self.app = app
+        self.database = database
+        self.lock = threading.Lock()
+        self.loaded = self.load(close=True)
+
+    def load(self, close=False):
+        from trytond import backend
+        from trytond.pool import Pool
+        try:
+            Pool(self.database).init()
+        except Exception as error:
+            logger.error("database %r not loaded, retried at the next "
+                "request: %s", self.database, error)
+            return False
+        finally:
+            if close:
+                # no connection-pool threads left in a booting worker
+                backend.Database(self.database).close()
+        return True
+
+    def __call__(self, environ, start_response):
+        if not self.loaded:
+            with self.lock:
+                if not self.loaded:
+                    self.loaded = self.load()
+        return self.app(environ, start_response)
 
 
 class OneAtATime:

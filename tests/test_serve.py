@@ -349,9 +349,11 @@ def test_hup_replaces_the_workers_and_keeps_serving(server, database):
 
 def test_health_fails_while_the_database_is_unreachable(
         server, serve_config, database):
-    """503 with database not ok (and no details for anonymous callers),
-    then 200 again once the database is back"""
-    url, _, _ = server
+    """503 with database not ok (and no details for anonymous callers);
+    workers replaced during the outage boot all the same (gunicorn stops
+    the whole server when one cannot); 200 and logins once the database is
+    back"""
+    url, process, log_path = server
     from caseload.settings import Settings
     settings = Settings(serve_config)
     path = os.path.join(settings.database_path, f'{database}.sqlite')
@@ -377,6 +379,21 @@ def test_health_fails_while_the_database_is_unreachable(
                 'queue': {'ok': False, 'checked': False},
                 },
             }
+        before = workers_of(process.pid)
+        os.kill(process.pid, signal.SIGHUP)
+
+        def booted_without_database():
+            "new workers that booted while the database was away"
+            now = workers_of(process.pid)
+            log = log_path.read_text()
+            return (len(now) == WORKERS and not (now & before)
+                and all(re.search(
+                        rf"^{pid} .* database '{database}' not loaded",
+                        log, re.M)
+                    for pid in now))
+        wait_for(booted_without_database, seconds=120)
+        assert health(url)[0] == 503
+        assert process.poll() is None, log_path.read_text()
     finally:
         if POSTGRESQL:
             sql(serve_config, database,
@@ -389,6 +406,10 @@ def test_health_fails_while_the_database_is_unreachable(
         "the database check to pass again"
         return health(url)[0] == 200
     wait_for(back, seconds=120, every=1)
+    # each worker loads the pool at its first request
+    for _ in range(2 * WORKERS):
+        _, preferences = rpc_login(url, database, 'admin', ADMIN_PASSWORD)
+        assert preferences['language'] == 'en'
 
 
 def test_sigterm_stops_the_server(server):
