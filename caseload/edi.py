@@ -43,7 +43,7 @@ def add_commands(commands, cli):
     parse.add_argument('file', metavar='FILE')
     parse.set_defaults(func=cmd_x12_parse, cli=cli)
     load = x12_commands.add_parser(
-        'import', help="import 999, 277CA and 271 files into the database")
+        'import', help="import 999, 277CA, 271 and 835 files into the database")
     load.add_argument('files', nargs='+', metavar='FILE')
     load.set_defaults(func=cmd_x12_import, cli=cli)
 
@@ -148,14 +148,28 @@ def cmd_x12_import(args):
             EdiFile = pool.get('therapy.edi.file')
             edi_file = EdiFile.import_file(data, Path(path).name,
                 company=company.id)
-            return {'path': path, 'kind': edi_file.kind,
+            result = {'path': path, 'kind': edi_file.kind,
                 'claims': len(edi_file.claims),
                 'eligibilities': len(edi_file.eligibilities),
                 'log': (edi_file.log or '').splitlines()}
+            if edi_file.kind == '835':
+                result['remittances'] = [{
+                        'check_number': r.trace_number,
+                        'claims_matched': r.claims_matched,
+                        'claims_unmatched': r.claims_unmatched,
+                        'posted': str(r.payment_amount.quantize(
+                                Decimal('0.01'))),
+                        } for r in edi_file.remittances]
+            return result
         try:
             results.append(_run(args, load))
         except UserError as error:
             failed = True
             print(f"caseload: {path}: {error.message}", file=sys.stderr)
-    print(json.dumps({'files': results}, indent=2))
+    output = {'files': results}
+    if any(r['kind'] == '835' for r in results):
+        # each file in one transaction: a refused file adds nothing here
+        output['remittances'] = [remittance for r in results
+            for remittance in r.pop('remittances', [])]
+    print(json.dumps(output, indent=2))
     return 2 if failed else 0

@@ -70,18 +70,21 @@ class MenusTestCase(unittest.TestCase):
             'Schedule / Find a Slot', 'Schedule / Waitlist',
             'Billing / Coverages')
         lacks('desk', 'Schedule / My Calendar', 'Clinical / Notes',
-            'Billing / Claims', 'Configuration')
+            'Billing / Claims', 'Billing / Remittances',
+            'Billing / Denial Queue', 'Configuration')
         has('clinician', 'Clients', 'Schedule / My Calendar',
             'Clinical / Notes to Write', 'Billing / Authorizations')
         lacks('clinician', 'Schedule / Waitlist', 'Schedule / Rooms',
             'Schedule / Find a Slot', 'Billing / Services & Charges',
-            'Billing / Claims', 'Configuration')
+            'Billing / Claims', 'Billing / Remittances', 'Configuration')
         has('supervisor', 'Clinical / Licenses & Supervision')
         has('biller', 'Billing / Claims', 'Billing / Payers',
+            'Billing / Remittances', 'Billing / Denial Queue',
             'Clinical / Note Status for Billing', 'Schedule / Appointments')
         lacks('biller', 'Schedule / Day Sheet', 'Schedule / Waitlist',
             'Clinical / Notes', 'Configuration')
         lacks('accountant', 'Clients', 'Schedule / Appointments')
+        has('accountant', 'Billing / Remittances')
         has('owner', 'Configuration / Settings', 'Schedule / Day Sheet',
             'Billing / Claims')
 

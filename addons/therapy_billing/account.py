@@ -39,6 +39,8 @@ CHART_ACCOUNTS = {
     }
 # what billing posts ledger lines for, besides invoices
 ORIGINS = ['therapy.claim.line', 'therapy.charge', 'therapy.desk.payment']
+# what only ledger moves point at: a remittance and the claims it answers
+MOVE_ORIGINS = ORIGINS + ['therapy.remittance', 'therapy.remittance.claim']
 
 
 class AccountTypeTemplate(metaclass=PoolMeta):
@@ -135,7 +137,7 @@ class Move(metaclass=PoolMeta):
 
     @classmethod
     def _get_origin(cls):
-        return super()._get_origin() + ORIGINS
+        return super()._get_origin() + MOVE_ORIGINS
 
 
 class MoveLine(metaclass=PoolMeta):
@@ -143,4 +145,4 @@ class MoveLine(metaclass=PoolMeta):
 
     @classmethod
     def _get_origin(cls):
-        return super()._get_origin() + ORIGINS
+        return super()._get_origin() + MOVE_ORIGINS

@@ -43,3 +43,23 @@ class DeskPayment(PHIMixin, metaclass=PoolMeta):
 
 class SlidingScale(PHIMixin, metaclass=PoolMeta):
     __name__ = 'therapy.sliding.scale'
+
+
+class Remittance(PHIMixin, metaclass=PoolMeta):
+    __name__ = 'therapy.remittance'
+
+
+class RemittanceClaim(PHIMixin, metaclass=PoolMeta):
+    __name__ = 'therapy.remittance.claim'
+
+
+class RemittanceLine(PHIMixin, metaclass=PoolMeta):
+    __name__ = 'therapy.remittance.line'
+
+
+class RemittanceAdjustment(PHIMixin, metaclass=PoolMeta):
+    __name__ = 'therapy.remittance.adjustment'
+
+
+class RemittanceProviderAdjustment(PHIMixin, metaclass=PoolMeta):
+    __name__ = 'therapy.remittance.provider_adjustment'

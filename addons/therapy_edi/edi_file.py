@@ -36,6 +36,7 @@ from therapy_scheduling import clock
 from .claim_data import BatchBuilder
 from .claim_rows import browse_in_slices
 from .inbound import InboundMixin
+from .remittance_import import RemittanceImportMixin
 
 DIRECTIONS = [
     ('out', "Outbound"),
@@ -75,7 +76,7 @@ def atomic_write(folder, name, data):
     return path
 
 
-class EdiFile(InboundMixin, ModelSQL, ModelView):
+class EdiFile(RemittanceImportMixin, InboundMixin, ModelSQL, ModelView):
     "EDI File"
     __name__ = 'therapy.edi.file'
 
@@ -108,6 +109,8 @@ class EdiFile(InboundMixin, ModelSQL, ModelView):
         readonly=True)
     eligibilities = fields.One2Many('therapy.eligibility', 'edi_file',
         "Eligibility Answers", readonly=True)
+    remittances = fields.One2Many('therapy.remittance', 'edi_file',
+        "Remittances", readonly=True)
     claim_count = fields.Function(fields.Integer("Claims"), 'get_claim_count')
     log = fields.Text("Log", readonly=True,
         help="The validation errors, or what an acknowledgment changed and "

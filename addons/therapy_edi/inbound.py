@@ -1,4 +1,5 @@
-"""Reading the clearinghouse's answers: 999, 277CA and 271 files.
+"""Reading the clearinghouse's answers: 999, 277CA and 271 files (835
+remittances: remittance_import.py).
 
 A 999 names the 837P transactions it acknowledges by their ST02: a
 rejected transaction rejects every claim of that file still submitted,
@@ -25,7 +26,7 @@ from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import EDIError
 
-KIND_OF_TYPE = {'999': '999', '277': '277CA', '271': '271'}
+KIND_OF_TYPE = {'999': '999', '277': '277CA', '271': '271', '835': '835'}
 
 
 class InboundMixin:
@@ -58,7 +59,7 @@ class InboundMixin:
 
     @classmethod
     def import_file(cls, data, name, company=None, clearinghouse=None):
-        "Import one 999, 277CA or 271 file (bytes); return its EDI file"
+        "Import one 999, 277CA, 271 or 835 file (bytes); return its EDI file"
         from .x12 import X12Error, summary
         company = company or Transaction().context.get('company')
         if isinstance(data, str):
@@ -86,6 +87,8 @@ class InboundMixin:
                     name=name, types=', '.join(sorted(
                             {t['type'] for t in transactions}))))
         kind, = kinds
+        if kind == '835':
+            return cls._import_835(data, name, company, clearinghouse, sha256)
         log, claims, answers = [], [], []
         for transaction in transactions:
             if kind == '999':

@@ -37,7 +37,7 @@ from .eligibility import rejection_text
 from .inquiry270 import Dependent, Inquiry, write_270
 from .remittance835 import (
     ClaimPayment, Entity, ProviderAdjustment, Remittance, ServicePayment,
-    read_835)
+    read_835, write_835)
 from .response271 import Benefits, write_271
 from .summary import summary
 from .tokens import (
@@ -58,5 +58,5 @@ __all__ = [
     'TransactionAck', 'SegmentError', 'write_999', 'ClaimStatus',
     'write_277ca',
     'Remittance', 'ClaimPayment', 'ServicePayment', 'ProviderAdjustment',
-    'Entity', 'read_835',
+    'Entity', 'read_835', 'write_835',
     ]

@@ -20,10 +20,11 @@ from decimal import Decimal
 
 from .amounts import amount, money, segment_number
 from .claim837 import Adjustment, cas_segments
-from .tokens import X12Error, components, element, parse
+from .tokens import Separators, X12Error, components, element, parse
+from .write import interchange
 
 __all__ = ['Entity', 'ServicePayment', 'ClaimPayment', 'ProviderAdjustment',
-    'Remittance', 'read_835', 'summary_835']
+    'Remittance', 'read_835', 'summary_835', 'write_835']
 
 ZERO = Decimal(0)
 # NM1 entity identifiers of loop 2100
@@ -523,3 +524,13 @@ def remittance_segments(remittance):
             seg += [(reason, reference), amount_]
         segments.append(seg)
     return segments
+
+
+def write_835(remittances, envelope, separators=Separators(),
+        line_break=False, version='005010X221A1'):
+    """Text of an 835 interchange holding one transaction set per
+    :class:`Remittance` (ST02 from each ``st02``): how the demo's and the
+    tests' payers answer our claims through the real import"""
+    return interchange(envelope, 'HP', version,
+        [('835', r.st02, remittance_segments(r)) for r in remittances],
+        separators, line_break, st03=False)

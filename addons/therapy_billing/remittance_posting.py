@@ -1,0 +1,496 @@
+"""How a remittance posts to the ledger (../shared/REVENUE-CYCLE.md §3).
+
+One move per remittance in the billing journal, dated its payment date,
+with the remittance as origin:
+
+- what the payer paid on a line: Dr insurance payments in transit (the
+  payer), Cr the payer's receivable on the claim line; paid beyond what
+  the payer still owed goes to payer credit balances (a refund or a later
+  recoupment);
+- an adjustment the rules write off (CO-45...): Dr contractual
+  adjustments, Cr the receivable;
+- a payment for a claim we cannot find: Dr in transit, Cr unapplied
+  insurance cash, never dropped; matched later, it is applied like any;
+- the provider-level adjustments (PLB): interest (L6) to interest income,
+  the others (recoupments WO, forwarding balances FB...) through payer
+  credit balances, so Dr/Cr in transit always nets to the payment (BPR02);
+- a reversal (CLP02 = 22) posts the negatives of the answer it takes back
+  with the same rules (the allowance and the payment go back on the
+  payer, the client's share invoice is credited) and the correction that
+  follows it posts like any answer: the net effect is the difference.
+
+The client's share (PR) then moves off the payer through
+ClaimLine.transfer_responsibility: to the next payer's claim, else the
+guarantor's invoice (the visit's desk deposits applied), else written off
+where the payer forbids billing the beneficiary. A denial (the rules'
+hold_denial) posts nothing: the balance stays on the payer and the line
+shows in the denial queue. Adjustments to review post nothing and are
+listed in the remittance's log. The claims' states follow from their
+balances afterwards."""
+from collections import defaultdict
+from decimal import Decimal
+
+from trytond.i18n import gettext
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+from .adjustment_rules import plan, unbalanced
+from .exceptions import ClaimError
+
+ZERO = Decimal(0)
+INTEREST = {'L6'}  # PLB03-1 reasons that are interest the payer adds
+ROLLUP = {'CO': 'co', 'OA': 'oa', 'PI': 'pi', 'CR': 'oa', 'PR': 'pr'}
+PATIENT = {'transfer_patient', 'transfer_next_payer', 'write_off_other'}
+
+
+class Amounts:
+    "The ledger lines of one remittance's move, and what they did to lines"
+
+    def __init__(self, remittance):
+        pool = Pool()
+        Configuration = pool.get('therapy.configuration')
+        self.remittance = remittance
+        self.company = remittance.company
+        self.payer = remittance.payer
+        configuration = Configuration(1)
+        self.account = lambda name: configuration.billing_account(
+            name, self.company)
+        self.lines = []
+        self.balances = {}
+        # one record per claim line: each read of a relation is a new
+        # instance, and the roll-ups must add up on the one saved
+        self.records = {}
+        self.adjustments = []
+        self.transfers = defaultdict(lambda: ZERO)
+        self.reversed_transfers = defaultdict(lambda: ZERO)
+        self.log = []
+
+    def move_line(self, account_name, amount, origin, party=None):
+        "Dr amount (Cr when negative) on the configured account_name"
+        MoveLine = Pool().get('account.move.line')
+        account = self.account(account_name)
+        self.lines.append(MoveLine(account=account, origin=origin,
+                debit=amount if amount > 0 else ZERO,
+                credit=-amount if amount < 0 else ZERO,
+                party=(party or self.payer.party)
+                if account.party_required else None))
+
+    def record(self, claim_line):
+        return self.records.setdefault(claim_line.id, claim_line)
+
+    def receivable(self, claim_line, amount):
+        "Cr amount off the payer's receivable of claim_line (Dr if negative)"
+        MoveLine = Pool().get('account.move.line')
+        claim_line = self.record(claim_line)
+        invoice = claim_line.invoice_line.invoice
+        self.lines.append(MoveLine(account=invoice.account,
+                origin=claim_line,
+                debit=-amount if amount < 0 else ZERO,
+                credit=amount if amount > 0 else ZERO,
+                party=invoice.party))
+        self.balances[claim_line] = self.balance(claim_line) - amount
+
+    def balance(self, claim_line):
+        "What the payer owes on claim_line with this move's lines counted"
+        claim_line = self.record(claim_line)
+        if claim_line not in self.balances:
+            self.balances[claim_line] = (claim_line.payer_balance
+                if claim_line.active and claim_line.invoice_line else ZERO)
+        return self.balances[claim_line]
+
+    # --- one line's answer -------------------------------------------------
+    def pay(self, claim_line, paid, origin):
+        """The payer's payment on claim_line: what it owed off its
+        receivable, the rest to payer credit balances"""
+        claim_line = self.record(claim_line)
+        if not paid:
+            return
+        applied = paid if paid < 0 else min(paid, max(
+                self.balance(claim_line), ZERO))
+        self.move_line('insurance_clearing_account', paid, origin)
+        if applied:
+            self.receivable(claim_line, applied)
+            claim_line.paid += applied
+        if paid - applied:
+            self.move_line('payer_credit_account', -(paid - applied), origin)
+            self.log.append(gettext(
+                    'therapy_billing.msg_remittance_log_overpaid',
+                    line=claim_line.rec_name, amount=paid - applied))
+
+    def adjust(self, claim_line, adjustments, claim):
+        "Post each adjustment of claim_line as its rule says"
+        claim_line = self.record(claim_line)
+        actions = plan(adjustments, rules=(),
+            next_payer=bool(claim.next_coverage()),
+            beneficiary_billing_prohibited=(
+                claim.beneficiary_billing_prohibited()))
+        for action, adjustment in actions:
+            adjustment.action = action
+            self.adjustments.append(adjustment)
+            amount = adjustment.amount
+            if not amount:
+                continue
+            if action == 'write_off':
+                self.move_line('contractual_account', amount, claim_line)
+                self.receivable(claim_line, amount)
+                rollup = ROLLUP[adjustment.group]
+                setattr(claim_line, rollup,
+                    getattr(claim_line, rollup) + amount)
+            elif action in PATIENT:
+                if amount > 0:
+                    self.transfers[claim_line] += amount
+                    self.balances[claim_line] = (
+                        self.balance(claim_line) - amount)
+                else:
+                    # a reversal takes the client's share back
+                    self.move_line('transfer_account', amount, claim_line)
+                    self.receivable(claim_line, amount)
+                    claim_line.pr += amount
+                    self.reversed_transfers[claim_line] -= amount
+            elif action in {'review', 'duplicate'}:
+                self.log.append(gettext(
+                        'therapy_billing.msg_remittance_log_review',
+                        line=claim_line.rec_name,
+                        adjustment=adjustment.rec_name))
+
+    def unapplied(self, amount, origin, reason):
+        "A payment for nothing we can find: held, never dropped"
+        if not amount:
+            return
+        self.move_line('insurance_clearing_account', amount, origin)
+        self.move_line('unapplied_cash_account', -amount, origin)
+        self.log.append(reason)
+
+
+class RemittancePostingMixin:
+    "The matching and the ledger side of therapy.remittance"
+    __slots__ = ()
+
+    # --- matching -------------------------------------------------------------
+    @classmethod
+    def match(cls, remittances):
+        """Match the claims and lines not matched yet: claims by CLP01,
+        then by the payer's claim number; lines by REF*6R, then by code,
+        modifiers, date of service and units"""
+        pool = Pool()
+        RemittanceClaim = pool.get('therapy.remittance.claim')
+        RemittanceLine = pool.get('therapy.remittance.line')
+        claims, lines = [], []
+        for remittance in remittances:
+            for answer in remittance.claims:
+                if not answer.claim:
+                    answer.claim = remittance.find_claim(answer)
+                    claims.append(answer)
+                if not answer.claim:
+                    continue
+                taken = {l.claim_line for l in answer.lines if l.claim_line}
+                for service in answer.lines:
+                    if not service.claim_line:
+                        service.claim_line = cls.find_line(
+                            answer.claim, service, taken)
+                        taken.add(service.claim_line)
+                        lines.append(service)
+        RemittanceClaim.save(claims)
+        RemittanceLine.save(lines)
+
+    def find_claim(self, answer):
+        "Our claim of this payer an answer (CLP) is about, or None"
+        Claim = Pool().get('therapy.claim')
+        for domain in [
+                [('number', '=', answer.claim_number)],
+                [('payer_claim_number', '=', answer.payer_claim_number),
+                    ('state', 'not in', ['replaced', 'voided'])]
+                if answer.payer_claim_number else None]:
+            if domain is None:
+                continue
+            found = [c for c in Claim.search([
+                        ('company', '=', self.company.id)] + domain,
+                    order=[('id', 'DESC')])
+                if c.payer == self.payer]
+            if found:
+                return found[0]
+
+    @staticmethod
+    def find_line(claim, service, taken):
+        "The claim line a service line (SVC) answers, or None"
+        lines = [l for l in claim.lines if l not in taken]
+        if service.control_number:
+            for line in lines:
+                if line.control_number == service.control_number:
+                    return line
+        modifiers = (service.modifiers or '').split()
+        for line in lines:
+            if (line.procedure_code == service.procedure_code
+                    and line.modifiers == modifiers
+                    and (not service.service_date
+                        or line.service_date == service.service_date)
+                    and (service.units is None
+                        or line.units == service.units)):
+                return line
+
+    # --- posting --------------------------------------------------------------
+    def check_balanced(self):
+        "BPR02 = the claims' payments - the provider-level adjustments"
+        paid = sum((c.paid for c in self.claims), ZERO)
+        offsets = sum((p.amount for p in self.provider_adjustments), ZERO)
+        if self.payment_amount != paid - offsets:
+            raise ClaimError(gettext(
+                    'therapy_billing.msg_remittance_unbalanced',
+                    remittance=self.rec_name, payment=self.payment_amount,
+                    paid=paid, offsets=offsets))
+        for answer in self.claims:
+            for service in answer.lines:
+                missing = unbalanced(service.charge, service.paid,
+                    service.adjustments)
+                if missing:
+                    raise ClaimError(gettext(
+                            'therapy_billing.msg_remittance_line_unbalanced',
+                            remittance=self.rec_name,
+                            claim=answer.claim_number,
+                            line=service.rec_name, missing=missing))
+
+    @classmethod
+    def post_remittances(cls, remittances):
+        pool = Pool()
+        Move = pool.get('account.move')
+        Period = pool.get('account.period')
+        Configuration = pool.get('therapy.configuration')
+        ClaimLine = pool.get('therapy.claim.line')
+        RemittanceClaim = pool.get('therapy.remittance.claim')
+        Adjustment = pool.get('therapy.remittance.adjustment')
+        journal = Configuration(1).billing_journal
+        if not journal:
+            raise ClaimError(gettext(
+                    'therapy_billing.msg_billing_journal_missing'))
+        for remittance in remittances:
+            remittance.check_balanced()
+            amounts = Amounts(remittance)
+            answers = sorted(remittance.claims,
+                key=lambda c: (c.status != '22', c.id))
+            for answer in answers:
+                cls._post_answer(answer, amounts)
+            for offset in remittance.provider_adjustments:
+                cls._post_offset(offset, amounts)
+            if amounts.lines:
+                move = Move(company=remittance.company, journal=journal,
+                    date=remittance.payment_date,
+                    period=Period.find(remittance.company,
+                        date=remittance.payment_date),
+                    origin=remittance,
+                    description=gettext(
+                        'therapy_billing.msg_remittance_move',
+                        remittance=remittance.rec_name),
+                    lines=amounts.lines)
+                move.save()
+                Move.post([move])
+                remittance.move = move
+            touched = list(amounts.records.values())
+            ClaimLine.save(touched)
+            RemittanceClaim.save(answers)
+            Adjustment.save(list({a.id: a for a in amounts.adjustments
+                        if a.id is not None}.values()))
+            cls._credit_patient_shares(amounts.reversed_transfers)
+            # fresh records: the balances are the ledger's again
+            with Transaction().set_context(
+                    billing_date=remittance.payment_date):
+                ClaimLine.transfer_responsibility({ClaimLine(l.id): a
+                        for l, a in amounts.transfers.items()})
+            claims = list({l.claim for l in touched})
+            cls._settle_claims(claims, remittance)
+            remittance.posting_log = '\n'.join(amounts.log) or None
+        cls.save(remittances)
+
+    @classmethod
+    def _post_answer(cls, answer, amounts):
+        "One claim's answer (CLP) onto its lines"
+        claim = answer.claim
+        if not claim:
+            amounts.unapplied(answer.paid, answer, gettext(
+                    'therapy_billing.msg_remittance_log_unmatched',
+                    claim=answer.claim_number, amount=answer.paid))
+            return
+        if answer.status == '22':
+            answer.reverses = cls._reversed_answer(answer)
+        for service in answer.lines:
+            line = service.claim_line
+            if not line:
+                amounts.unapplied(service.paid, answer, gettext(
+                        'therapy_billing.msg_remittance_log_line_unmatched',
+                        claim=claim.rec_name, line=service.rec_name,
+                        amount=service.paid))
+                continue
+            if not line.invoice_line:
+                raise ClaimError(gettext(
+                        'therapy_billing.msg_remittance_claim_not_billed',
+                        claim=claim.rec_name, state=claim.state))
+            amounts.balance(line)  # its claim's state is settled after
+            amounts.pay(line, service.paid, answer)
+            amounts.adjust(line, list(service.adjustments), claim)
+            if service.allowed is not None:
+                line.allowed = (line.allowed or ZERO) + (
+                    service.allowed if answer.status != '22'
+                    else -abs(service.allowed))
+        # a claim answered without service lines, or claim-level
+        # adjustments: spread over the claim's lines in order
+        spread = list(answer.adjustments)
+        paid = answer.paid if not answer.lines else ZERO
+        lines = [l for l in claim.lines if l.active and l.invoice_line]
+        if not lines:
+            raise ClaimError(gettext(
+                    'therapy_billing.msg_remittance_claim_not_billed',
+                    claim=claim.rec_name, state=claim.state))
+        for line in lines:
+            amounts.balance(line)
+        if not paid and not spread:
+            return
+        for line, part in cls._spread(lines, paid, amounts):
+            amounts.pay(line, part, answer)
+        for adjustment in spread:
+            for line, part in cls._spread(lines, adjustment.amount, amounts):
+                share = type(adjustment)(
+                    group=adjustment.group, reason=adjustment.reason,
+                    amount=part)
+                amounts.adjust(line, [share], claim)
+                adjustment.action = share.action
+                amounts.adjustments.append(adjustment)
+
+    @staticmethod
+    def _spread(lines, amount, amounts):
+        "[(line, part)] of amount over lines, each up to its balance"
+        parts, left = [], amount
+        for line in lines:
+            if not left:
+                break
+            if amount < 0:
+                part = left if line is lines[-1] else max(
+                    left, -(line.billed - amounts.balance(line)))
+            else:
+                part = left if line is lines[-1] else min(
+                    left, max(amounts.balance(line), ZERO))
+            if part:
+                parts.append((line, part))
+                left -= part
+        return parts
+
+    @classmethod
+    def _reversed_answer(cls, answer):
+        "The posted answer a reversal takes back (the latest not reversed)"
+        RemittanceClaim = Pool().get('therapy.remittance.claim')
+        earlier = RemittanceClaim.search([
+                ('claim', '=', answer.claim.id),
+                ('status', '!=', '22'),
+                ('remittance.state', '=', 'posted'),
+                ('id', '!=', answer.id),
+                ], order=[('id', 'DESC')])
+        reversed_ = {r.reverses for r in RemittanceClaim.search([
+                    ('reverses', 'in', [e.id for e in earlier]),
+                    ])}
+        for candidate in earlier:
+            if candidate not in reversed_ and (
+                    not answer.payer_claim_number
+                    or candidate.payer_claim_number
+                    == answer.payer_claim_number):
+                return candidate
+        raise ClaimError(gettext(
+                'therapy_billing.msg_remittance_reversal_unknown',
+                claim=answer.claim.rec_name,
+                number=answer.payer_claim_number or '-'))
+
+    @classmethod
+    def _post_offset(cls, offset, amounts):
+        """A provider-level adjustment (PLB): positive takes money back
+        (Dr payer credit balances), negative adds to the payment
+        (interest to its income, anything else to payer credit)"""
+        if not offset.amount:
+            return
+        other = ('interest_account' if offset.reason in INTEREST
+            and offset.amount < 0 else 'payer_credit_account')
+        amounts.move_line(other, offset.amount, offset.remittance)
+        amounts.move_line('insurance_clearing_account', -offset.amount,
+            offset.remittance)
+
+    @classmethod
+    def _credit_patient_shares(cls, amounts):
+        """Credit the client's share invoices of the claim lines a
+        reversal took the share back from {claim line: amount}"""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        InvoiceLine = pool.get('account.invoice.line')
+        Claim = pool.get('therapy.claim')
+        if not amounts:
+            return
+        for line in amounts:
+            secondaries = [c for c in line.claim.secondary_claims
+                if c.active]
+            if secondaries:
+                raise ClaimError(gettext(
+                        'therapy_billing.msg_remittance_reversal_secondary',
+                        claim=line.claim.rec_name,
+                        secondary=secondaries[0].rec_name))
+        invoice_lines = InvoiceLine.search([
+                ('origin', 'in', [str(l) for l in amounts]),
+                ('invoice.type', '=', 'out'),
+                ('invoice.state', 'in', ['posted', 'paid']),
+                ('invoice.party', 'in', list({l.claim.client.guarantor.id
+                            for l in amounts})),
+                ])
+        invoices = list({l.invoice for l in invoice_lines
+                if l.invoice.total_amount > 0})
+        credited = {}
+        for invoice in invoices:
+            for invoice_line in invoice.lines:
+                origin = invoice_line.origin
+                credited[origin] = credited.get(origin, ZERO) + (
+                    invoice_line.amount)
+        for line, amount in amounts.items():
+            if credited.get(line, ZERO) != amount:
+                raise ClaimError(gettext(
+                        'therapy_billing.msg_remittance_reversal_share',
+                        line=line.rec_name, amount=amount,
+                        billed=credited.get(line, ZERO)))
+        Invoice.credit_billing(invoices)
+        Claim.reconcile_transfers(list({l.claim for l in amounts}))
+
+    @classmethod
+    def _settle_claims(cls, claims, remittance):
+        """Each claim's state from its balances: paid when the payer owes
+        nothing more, denied when a denial is held and nothing was paid,
+        partially paid otherwise; back with the payer after a reversal"""
+        pool = Pool()
+        Claim = pool.get('therapy.claim')
+        RemittanceClaim = pool.get('therapy.remittance.claim')
+        Claim.reconcile_payer_invoices(claims)
+        for claim in Claim.browse([c.id for c in claims]):
+            answers = RemittanceClaim.search([
+                    ('claim', '=', claim.id),
+                    ('remittance', '=', remittance.id),
+                    ], order=[('id', 'DESC')])
+            last = answers[0] if answers else None
+            lines = [l for l in claim.lines if l.active]
+            balance = sum((l.payer_balance for l in lines), ZERO)
+            paid = sum((l.paid for l in lines), ZERO)
+            denials = [a for a in (last.all_adjustments if last else [])
+                if a.action == 'hold_denial']
+            reason = None
+            if answers and all(a.status == '22' for a in answers):
+                # taken back and not answered again yet: with the payer
+                state = 'accepted'
+            elif balance <= 0:
+                state = 'paid'
+            elif denials and not paid:
+                state = 'denied'
+            else:
+                state = 'partial'
+            if denials:
+                reason = ', '.join(sorted({f'{a.group}-{a.reason}'
+                            for a in denials}))
+            if last and last.payer_claim_number and (
+                    claim.payer_claim_number != last.payer_claim_number):
+                claim.payer_claim_number = last.payer_claim_number
+            if state != claim.state or reason:
+                claim.state = state
+                claim.payer_reason = reason or claim.payer_reason
+                claim.save()
+                Claim.log_events([claim], state, reason)
+            else:
+                claim.save()

@@ -1,0 +1,335 @@
+"""Remittances posted into the ledger (REVENUE-CYCLE.md §3 and §5), each
+path ending with the ledger invariants: a payer's answer with a contract
+write-off and a client's share, a denial held, a claim we cannot find,
+a reversal and its correction, interest, and what is refused."""
+import datetime as dt
+import unittest
+from decimal import Decimal
+
+from trytond.exceptions import UserError
+from trytond.model.exceptions import AccessError
+from trytond.model.modelview import AccessButtonError
+from trytond.modules.company.tests import create_company, set_company
+from trytond.pool import Pool
+from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.transaction import Transaction
+
+from therapy_billing import ledger_invariants
+from therapy_scheduling.tests.fixtures import as_user, create_user
+
+from .test_ledger import LedgerPractice
+
+D = Decimal
+
+
+def answer(claim_number, status='1', paid=D(0), adjustments=(),
+        control_number=None, charge=D(150), payer_claim_number='PCN1',
+        allowed=None):
+    """A remittance claim (CLP) with one service line (SVC) whose
+    adjustments are (group, reason, amount)"""
+    return {
+        'claim_number': claim_number,
+        'status': status,
+        'charge': charge,
+        'paid': paid,
+        'patient_responsibility': sum((a for g, _, a in adjustments
+                    if g == 'PR'), D(0)),
+        'payer_claim_number': payer_claim_number,
+        'lines': [('create', [{
+                        'control_number': control_number,
+                        'procedure_code': '90834',
+                        'units': D(1),
+                        'charge': charge,
+                        'paid': paid,
+                        'allowed': allowed,
+                        }])],
+        '_adjustments': adjustments,
+        }
+
+
+class RemittanceTestCase(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        activate_module('therapy_billing')
+
+    def remittance(self, practice, trace, answers, payment=None,
+            offsets=()):
+        "A draft remittance of the practice's payer"
+        pool = Pool()
+        Remittance = pool.get('therapy.remittance')
+        Adjustment = pool.get('therapy.remittance.adjustment')
+        claims = []
+        for values in answers:
+            values = dict(values)
+            adjustments = values.pop('_adjustments')
+            claims.append((values, adjustments))
+        paid = sum((v['paid'] for v, _ in claims), D(0))
+        remittance, = Remittance.create([{
+                    'company': practice.company.id,
+                    'payer': practice.payer.id,
+                    'trace_number': trace,
+                    'payment_method': 'ACH',
+                    'payment_date': dt.date.today(),
+                    'payment_amount': paid - sum(
+                        (a for _, _, a in offsets), D(0))
+                    if payment is None else payment,
+                    'claims': [('create', [v for v, _ in claims])],
+                    'provider_adjustments': [('create', [{
+                                    'reason': r, 'reference': ref,
+                                    'amount': a} for r, ref, a in offsets])],
+                    }])
+        for (_, adjustments), remittance_claim in zip(
+                claims, remittance.claims):
+            line, = remittance_claim.lines
+            Adjustment.create([{
+                        'remittance_claim': remittance_claim.id,
+                        'line': line.id,
+                        'group': g, 'reason': r, 'amount': a,
+                        } for g, r, a in adjustments])
+        return Remittance(remittance.id)
+
+    def practice(self):
+        "LedgerPractice, its guarantor with an address to invoice"
+        Address = Pool().get('party.address')
+        practice = LedgerPractice()
+        Address.create([{'party': practice.client.guarantor.id,
+                    'street': "1 Elm St", 'city': "Salem"}])
+        return practice
+
+    def post(self, remittance):
+        Remittance = Pool().get('therapy.remittance')
+        Remittance.post([remittance])
+        return Remittance(remittance.id)
+
+    def line(self, practice):
+        return Pool().get('therapy.claim.line')(practice.line.id)
+
+    def claim(self, practice):
+        return Pool().get('therapy.claim')(practice.claim.id)
+
+    def assert_ledger(self, practice):
+        self.assertEqual(
+            ledger_invariants.problems(practice.company), [])
+
+    def balance(self, practice, name):
+        "The debit - credit of the configured account name"
+        pool = Pool()
+        Configuration = pool.get('therapy.configuration')
+        MoveLine = pool.get('account.move.line')
+        account = Configuration(1).billing_account(name, practice.company)
+        return sum((l.debit - l.credit for l in MoveLine.search([
+                        ('account', '=', account.id),
+                        ('move.state', '=', 'posted')])), D(0))
+
+    def patient_invoices(self, practice):
+        Invoice = Pool().get('account.invoice')
+        return Invoice.search([
+                ('party', '=', practice.client.guarantor.id),
+                ('state', 'in', ['posted', 'paid']),
+                ], order=[('id', 'ASC')])
+
+    @with_transaction()
+    def test_paid_with_contract_write_off_and_client_share(self):
+        """CO-45 written off, PR-2 and PR-3 billed to the guarantor, the
+        payer owes nothing and the claim is paid"""
+        with set_company(create_company()):
+            practice = self.practice()
+            remittance = self.remittance(practice, 'EFT1', [answer(
+                        practice.claim.number, paid=D(80),
+                        control_number=practice.line.control_number,
+                        allowed=D(115), adjustments=[('CO', '45', D(35)),
+                            ('PR', '2', D(10)), ('PR', '3', D(25))])])
+            remittance = self.post(remittance)
+            self.assertEqual(remittance.state, 'posted')
+            self.assertEqual(remittance.claims_matched, 1)
+            line = self.line(practice)
+            self.assertEqual((line.paid, line.co, line.pr, line.allowed,
+                    line.payer_balance),
+                (D(80), D(35), D(35), D(115), D(0)))
+            self.assertEqual(self.claim(practice).state, 'paid')
+            self.assertEqual(
+                [a.action for a in remittance.claims[0].all_adjustments],
+                ['write_off', 'transfer_patient', 'transfer_patient'])
+            invoice, = self.patient_invoices(practice)
+            self.assertEqual(invoice.total_amount, D(35))
+            self.assertEqual(
+                self.balance(practice, 'insurance_clearing_account'), D(80))
+            self.assertEqual(
+                self.balance(practice, 'contractual_account'), D(35))
+            self.assert_ledger(practice)
+
+    @with_transaction()
+    def test_denial_is_held_on_the_payer(self):
+        "CO-197 posts nothing: the balance waits in the denial queue"
+        Adjustment = Pool().get('therapy.remittance.adjustment')
+        with set_company(create_company()):
+            practice = self.practice()
+            self.post(self.remittance(practice, 'EFT2', [answer(
+                            practice.claim.number, status='4',
+                            adjustments=[('CO', '197', D(150))])],
+                    payment=D(0)))
+            claim = self.claim(practice)
+            self.assertEqual(claim.state, 'denied')
+            self.assertEqual(claim.payer_reason, 'CO-197')
+            self.assertEqual(self.line(practice).payer_balance, D(150))
+            queue = Adjustment.search([
+                    ('action', '=', 'hold_denial'),
+                    ('claim.state', '=', 'denied')])
+            self.assertEqual([(a.reason, a.payer_balance) for a in queue],
+                [('197', D(150))])
+            self.assert_ledger(practice)
+
+    @with_transaction()
+    def test_claim_not_found_is_unapplied_cash(self):
+        "A payment for a claim we never sent is held, never dropped"
+        with set_company(create_company()):
+            practice = self.practice()
+            remittance = self.post(self.remittance(practice, 'EFT3', [
+                        answer('CLM-NOT-OURS', paid=D(60),
+                            adjustments=[('CO', '45', D(90))])]))
+            self.assertEqual(remittance.claims_unmatched, 1)
+            self.assertEqual(remittance.unapplied, D(60))
+            self.assertIn('CLM-NOT-OURS', remittance.posting_log)
+            self.assertEqual(
+                self.balance(practice, 'unapplied_cash_account'), D(-60))
+            self.assertEqual(self.line(practice).payer_balance, D(150))
+            self.assert_ledger(practice)
+
+    @with_transaction()
+    def test_reversal_then_correction(self):
+        """CLP02 = 22 takes the first answer back exactly (the client's
+        share invoice credited) and the correction posts the new one"""
+        with set_company(create_company()):
+            practice = self.practice()
+            number = practice.claim.number
+            first = [('CO', '45', D(35)), ('PR', '3', D(25))]
+            self.post(self.remittance(practice, 'EFT4', [answer(
+                            number, paid=D(90), adjustments=first)]))
+            second = self.post(self.remittance(practice, 'EFT5', [
+                        answer(number, status='22', paid=D(-90),
+                            charge=D(-150), adjustments=[
+                                (g, r, -a) for g, r, a in first]),
+                        answer(number, paid=D(100), adjustments=[
+                                ('CO', '45', D(30)), ('PR', '3', D(20))]),
+                        ]))
+            reversal, correction = second.claims
+            self.assertEqual(reversal.reverses.remittance.trace_number,
+                'EFT4')
+            line = self.line(practice)
+            self.assertEqual((line.paid, line.co, line.pr,
+                    line.payer_balance), (D(100), D(30), D(20), D(0)))
+            self.assertEqual(self.claim(practice).state, 'paid')
+            # the first share refunded (nothing was paid on it), the new
+            # one billed
+            Invoice = Pool().get('account.invoice')
+            self.assertEqual(sorted((i.state, i.total_amount)
+                    for i in Invoice.search([
+                            ('party', '=', practice.client.guarantor.id)])),
+                [('cancelled', D(25)), ('posted', D(-25)), ('posted', D(20))])
+            self.assertEqual(
+                self.balance(practice, 'insurance_clearing_account'), D(100))
+            self.assertEqual(
+                self.balance(practice, 'contractual_account'), D(30))
+            self.assert_ledger(practice)
+
+    @with_transaction()
+    def test_interest_and_recoupment(self):
+        """PLB L6 interest adds to the payment (interest income), WO takes
+        money back (payer credit balances): BPR02 = CLP04 - PLB"""
+        with set_company(create_company()):
+            practice = self.practice()
+            remittance = self.post(self.remittance(practice, 'EFT6', [
+                        answer(practice.claim.number, paid=D(115),
+                            adjustments=[('CO', '45', D(35))])],
+                    offsets=[('L6', None, D('-2.50')),
+                        ('WO', 'PCN0', D(10))]))
+            self.assertEqual(remittance.payment_amount, D('107.50'))
+            self.assertEqual(
+                self.balance(practice, 'insurance_clearing_account'),
+                D('107.50'))
+            self.assertEqual(
+                self.balance(practice, 'interest_account'), D('-2.50'))
+            self.assertEqual(
+                self.balance(practice, 'payer_credit_account'), D(10))
+            self.assert_ledger(practice)
+
+    @with_transaction()
+    def test_refused_and_kept(self):
+        """An unbalanced remittance posts nothing; a trace number is one
+        payment; a posted remittance is not edited"""
+        pool = Pool()
+        Remittance = pool.get('therapy.remittance')
+        RemittanceLine = pool.get('therapy.remittance.line')
+        Move = pool.get('account.move')
+        with set_company(create_company()):
+            practice = self.practice()
+            moves = Move.search([], count=True)
+            unbalanced = self.remittance(practice, 'EFT7', [answer(
+                        practice.claim.number, paid=D(90),
+                        adjustments=[('CO', '45', D(60))])],
+                payment=D(100))
+            with self.assertRaises(UserError) as raised:
+                Remittance.post([unbalanced])
+            self.assertIn('does not balance', raised.exception.message)
+            self.assertEqual(Move.search([], count=True), moves)
+            self.assertEqual(self.line(practice).paid, D(0))
+            posted = self.post(self.remittance(practice, 'EFT8', [answer(
+                            practice.claim.number, paid=D(115),
+                            adjustments=[('CO', '45', D(35))])]))
+            biller = create_user('biller', ['therapy_scheduling.group_biller'])
+            with Transaction().set_user(biller.id), \
+                    Transaction().set_context(_check_access=True):
+                for model, records, values in [
+                        (Remittance, [posted], {'trace_number': 'EFT9'}),
+                        (RemittanceLine, posted.claims[0].lines,
+                            {'paid': D(150)}),
+                        (Remittance, [unbalanced], {'state': 'posted'}),
+                        ]:
+                    with self.subTest(model=model.__name__, values=values):
+                        with self.assertRaisesRegex(
+                                AccessError, 'is posted'):
+                            model.write(records, values)
+            self.assert_ledger(practice)
+            # last: a refused insert ends the transaction on PostgreSQL
+            with self.assertRaises(UserError) as raised:
+                self.remittance(practice, 'EFT8', [], payment=D(0))
+            self.assertIn('already recorded', raised.exception.message)
+
+    @with_transaction()
+    def test_only_billing_roles_read_remittances(self):
+        """A remittance names clients and what they owe: the front desk and
+        clinicians read it by no route; the accountant reads, not posts"""
+        pool = Pool()
+        Remittance = pool.get('therapy.remittance')
+        RemittanceClaim = pool.get('therapy.remittance.claim')
+        Adjustment = pool.get('therapy.remittance.adjustment')
+        with set_company(create_company()):
+            practice = self.practice()
+            remittance = self.remittance(practice, 'EFT10', [answer(
+                        practice.claim.number, paid=D(115),
+                        adjustments=[('CO', '45', D(35))])])
+            users = {group: create_user(group,
+                    [f'therapy_scheduling.group_{group}'])
+                for group in ['front_desk', 'clinician', 'biller',
+                    'accountant']}
+        answer_ = remittance.claims[0]
+        adjustment = answer_.lines[0].adjustments[0]
+        for group in ['front_desk', 'clinician']:
+            with self.subTest(group=group), as_user(users[group]):
+                for Model, record in [(Remittance, remittance),
+                        (RemittanceClaim, answer_), (Adjustment, adjustment)]:
+                    with self.assertRaises(AccessError):
+                        Model.read([record.id], ['rec_name'])
+                    with self.assertRaises(AccessError):
+                        Model.search([])
+                    with self.assertRaises(AccessError):
+                        Model.export_data([Model(record.id)], ['id'])
+        with as_user(users['accountant']):
+            self.assertEqual(Remittance.search([]), [remittance])
+            with self.assertRaises(AccessButtonError):
+                Remittance.post([Remittance(remittance.id)])
+        with as_user(users['biller']):
+            Remittance.post([Remittance(remittance.id)])
+        self.assertEqual(Remittance(remittance.id).state, 'posted')
+        self.assert_ledger(practice)

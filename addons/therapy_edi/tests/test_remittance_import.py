@@ -1,0 +1,161 @@
+"""835 files imported and posted with no manual step (issue 12): a file
+the payer could send for the practice's claim, written by the codec and
+read back by the real import, then the ledger invariants; and the files
+that are refused whole."""
+import datetime as dt
+import unittest
+from decimal import Decimal as D
+
+from trytond.exceptions import UserError
+from trytond.modules.company.tests import create_company, set_company
+from trytond.pool import Pool
+from trytond.tests.test_tryton import activate_module, with_transaction
+
+from therapy_billing import ledger_invariants
+from therapy_billing.tests.test_ledger import LedgerPractice
+from therapy_edi.x12 import (
+    Adjustment, ClaimPayment, Entity, Envelope, ProviderAdjustment,
+    Remittance, ServicePayment, write_835)
+
+CREATED = dt.datetime(2026, 11, 30, 9, 15)
+
+
+def era(practice, trace, claims, offsets=(), isa13=1, payer_id='HHP01'):
+    "The text of an 835 paying claims [ClaimPayment] with PLB offsets"
+    paid = sum((c.paid for c in claims), D(0))
+    plb = [ProviderAdjustment('1234567893', dt.date(2026, 12, 31), 0,
+            list(offsets))] if offsets else []
+    remittance = Remittance('0001', '005010X221A1', 0, handling='I',
+        payment_amount=paid - sum((a for _, _, a in offsets), D(0)),
+        credit_debit='C', payment_method='ACH',
+        payment_date=dt.date.today(), check_number=trace,
+        payer_identifier='1512345678',
+        payer=Entity("HARBOR HEALTH", references={'2U': payer_id}),
+        payee=Entity("PRACTICE", id_qualifier='XX', id='1234567893'),
+        claims=claims, provider_adjustments=plb)
+    envelope = Envelope('HHP01', 'PRACTICE', isa13, isa13, created=CREATED)
+    return write_835([remittance], envelope).encode('ascii')
+
+
+def paid_claim(practice, paid=D(80), adjustments=None, status='1'):
+    line = practice.line
+    adjustments = adjustments or [Adjustment('CO', '45', D(45)),
+        Adjustment('PR', '3', D(25))]
+    return ClaimPayment(practice.claim.number, status, line.billed,
+        paid, sum((a.amount for a in adjustments if a.group == 'PR'), D(0)),
+        '12', 'HHP-ICN-1', 0, services=[ServicePayment('HC', '90834', (),
+                line.billed, paid, 0, units=D(1),
+                dates={'472': line.service_date}, adjustments=adjustments,
+                references={'6R': line.control_number},
+                amounts={'B6': line.billed - sum((a.amount
+                                for a in adjustments if a.group == 'CO'),
+                            D(0))})])
+
+
+class RemittanceImportTestCase(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        activate_module('therapy_edi')
+
+    def practice(self):
+        pool = Pool()
+        Address = pool.get('party.address')
+        Identifier = pool.get('therapy.payer.identifier')
+        practice = LedgerPractice()
+        Address.create([{'party': practice.client.guarantor.id,
+                    'street': "1 Elm St", 'city': "Salem"}])
+        Identifier.create([{'payer': practice.payer.id,
+                    'clearinghouse': "Availity", 'payer_id': 'HHP01'}])
+        return practice
+
+    def assert_ledger(self, practice):
+        self.assertEqual(ledger_invariants.problems(practice.company), [])
+
+    @with_transaction()
+    def test_era_posts_with_no_manual_step(self):
+        """A paid claim (CO-45 written off, PR-3 billed to the guarantor),
+        a claim we never sent (unapplied cash) and interest"""
+        pool = Pool()
+        EdiFile = pool.get('therapy.edi.file')
+        Claim = pool.get('therapy.claim')
+        ClaimLine = pool.get('therapy.claim.line')
+        with set_company(create_company()):
+            practice = self.practice()
+            stranger = ClaimPayment('CLM-ELSEWHERE', '1', D(100), D(60),
+                D(0), '12', 'HHP-ICN-9', 0,
+                adjustments=[Adjustment('CO', '45', D(40))])
+            data = era(practice, 'EFT100', [paid_claim(practice), stranger],
+                offsets=[('L6', None, D('-1.25'))])
+            edi_file = EdiFile.import_file(data, 'harbor.835',
+                company=practice.company.id)
+            self.assertEqual(edi_file.kind, '835')
+            remittance, = edi_file.remittances
+            self.assertEqual((remittance.trace_number, remittance.payer,
+                    remittance.payment_amount, remittance.claims_matched,
+                    remittance.claims_unmatched, remittance.unapplied,
+                    remittance.state),
+                ('EFT100', practice.payer, D('141.25'), 1, 1, D(60),
+                    'posted'))
+            self.assertEqual(remittance.move.state, 'posted')
+            self.assertIn('CLM-ELSEWHERE', edi_file.log)
+            claim = Claim(practice.claim.id)
+            self.assertEqual((claim.state, claim.payer_claim_number),
+                ('paid', 'HHP-ICN-1'))
+            line = ClaimLine(practice.line.id)
+            self.assertEqual((line.paid, line.co, line.pr, line.allowed,
+                    line.payer_balance),
+                (D(80), D(45), D(25), D(105), D(0)))
+            self.assertEqual(edi_file.claims, (claim,))
+            self.assert_ledger(practice)
+
+    @with_transaction()
+    def test_refused_files_import_nothing(self):
+        """The same file, the same trace number in another file, a
+        truncated file and an unbalanced one are refused whole"""
+        pool = Pool()
+        EdiFile = pool.get('therapy.edi.file')
+        Remittance = pool.get('therapy.remittance')
+        with set_company(create_company()):
+            practice = self.practice()
+            data = era(practice, 'EFT200', [paid_claim(practice)])
+            EdiFile.import_file(data, 'first.835',
+                company=practice.company.id)
+            unbalanced = data.replace(b'BPR*I*80*', b'BPR*I*85*')
+            self.assertNotEqual(unbalanced, data)
+            for bad, message in [
+                    (data, 'already'),
+                    (era(practice, 'EFT200', [paid_claim(practice)],
+                            isa13=2), 'trace number EFT200'),
+                    (data[:len(data) // 2], 'not a readable X12 file'),
+                    (unbalanced, 'does not balance'),
+                    ]:
+                with self.subTest(message=message):
+                    with self.assertRaises(UserError) as raised:
+                        EdiFile.import_file(bad, 'again.835',
+                            company=practice.company.id)
+                    self.assertIn(message, raised.exception.message)
+            self.assertEqual(len(Remittance.search([])), 1)
+            self.assertEqual(len(EdiFile.search([])), 1)
+            self.assert_ledger(practice)
+
+    @with_transaction()
+    def test_payer_named_by_its_claims_or_refused(self):
+        """An 835 whose payer IDs we do not know is the payer of the
+        claims it answers; with none of ours it is refused"""
+        pool = Pool()
+        EdiFile = pool.get('therapy.edi.file')
+        with set_company(create_company()):
+            practice = self.practice()
+            edi_file = EdiFile.import_file(era(practice, 'EFT300',
+                    [paid_claim(practice)], payer_id='OTHER'), 'a.835',
+                company=practice.company.id)
+            self.assertEqual(edi_file.remittances[0].payer, practice.payer)
+            stranger = ClaimPayment('CLM-ELSEWHERE', '1', D(100), D(100),
+                D(0), '12', 'X', 0)
+            with self.assertRaises(UserError) as raised:
+                EdiFile.import_file(era(practice, 'EFT301', [stranger],
+                        payer_id='OTHER', isa13=2), 'b.835',
+                    company=practice.company.id)
+            self.assertIn('payer we cannot find', raised.exception.message)
+            self.assert_ledger(practice)
