@@ -85,19 +85,29 @@ def _run(args, step):
     args.cli.require_database(args)
     args.settings.apply_in_process()
     from trytond.pool import Pool
-    from trytond.transaction import Transaction
+    from trytond.transaction import Transaction, TransactionError
     pool = Pool(args.database)
     pool.init()
     with Transaction().start(args.database, 0, readonly=True):
         admin, = pool.get('res.user').search([('login', '=', 'admin')])
         company = pool.get('company.company').search([], limit=1)[0]
         admin_id, company_id = admin.id, company.id
-    with Transaction().start(args.database, admin_id, context={
-                'company': company_id, 'companies': [company_id],
-                }) as transaction:
-        result = step(pool, pool.get('company.company')(company_id))
-        transaction.commit()
-    return result
+    # retried with what it must lock, as trytond's dispatcher does (the
+    # invoice and move sequences a posting takes are locked records)
+    extras = {}
+    for attempt in range(5):
+        with Transaction().start(args.database, admin_id, context={
+                    'company': company_id, 'companies': [company_id],
+                    }, **extras) as transaction:
+            try:
+                result = step(pool, pool.get('company.company')(company_id))
+            except TransactionError as error:
+                transaction.rollback()
+                error.fix(extras)
+                continue
+            transaction.commit()
+        return result
+    raise args.cli.CommandError("The database is busy: try again.")
 
 
 def cmd_claims_export(args):

@@ -1,11 +1,14 @@
 """`caseload x12 parse` and `caseload x12 validate` on files only (the
 837P of the codec's test batch); `caseload claims export` and `x12 import`
 on a copy of the demo database."""
+import datetime as dt
 import json
 import re
 import sqlite3
+import subprocess
 import sys
 from contextlib import closing
+from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
@@ -186,3 +189,84 @@ def test_import_271_on_the_demo(practice_config, demo_database, tmp_path):
         after = connection.execute('SELECT count(*) FROM therapy_eligibility'
             ' WHERE coverage = ?', (coverage,)).fetchone()[0]
     assert after == before + 1
+
+
+def test_import_835_on_the_demo(practice_config, demo_database, tmp_path):
+    """An 835 through `caseload x12 import` on the demo: an accepted claim
+    paid (CO-45, PR-2) and one that is not ours; the same payment again is
+    refused with nothing imported; the ledger keeps its invariants"""
+    from therapy_edi.x12 import (
+        Adjustment, ClaimPayment, Entity, Remittance, ServicePayment,
+        write_835)
+    name = demo_copy(practice_config, demo_database, tmp_path)
+    from caseload.settings import Settings
+    folder = Path(Settings(practice_config).database_path)
+    with closing(sqlite3.connect(folder / f'{name}.sqlite')) as connection:
+        (number, line_number, billed), = connection.execute(
+            'SELECT c.number, l.control_number, l.billed '
+            'FROM therapy_claim c JOIN therapy_claim_line l ON l.claim = c.id '
+            'JOIN therapy_coverage v ON v.id = c.coverage '
+            'JOIN therapy_payer_identifier i ON i.payer = v.payer '
+            "WHERE i.payer_id = 'HHP01' AND c.state = 'accepted' "
+            'AND (SELECT count(*) FROM therapy_claim_line x '
+            'WHERE x.claim = c.id) = 1 ORDER BY c.id LIMIT 1').fetchall()
+        remittances = connection.execute(
+            'SELECT count(*) FROM therapy_remittance').fetchone()[0]
+    billed = D(billed.decode() if isinstance(billed, bytes) else str(billed))
+    share, write_off = D('20.00'), D('30.00')
+    paid = billed - share - write_off
+    answers = [
+        ClaimPayment(number, '1', billed, paid, share, '12', 'HHP-ICN-77', 0,
+            services=[ServicePayment('HC', '90837', (), billed, paid, 0,
+                    units=D(1), references={'6R': line_number},
+                    adjustments=[Adjustment('CO', '45', write_off),
+                        Adjustment('PR', '2', share)])]),
+        ClaimPayment('NOT-OURS-1', '1', D(100), D(70), D(0), '12', 'X', 0,
+            adjustments=[Adjustment('CO', '45', D(30))]),
+        ]
+    def era(file_name, control_number):
+        path = tmp_path / file_name
+        path.write_text(write_835([Remittance('0001', '005010X221A1', 0,
+                        payment_amount=paid + 70, payment_method='ACH',
+                        payment_date=dt.date.today(),
+                        check_number='EFT-CLI-1',
+                        payer=Entity('HARBOR HEALTH PLAN',
+                            references={'2U': 'HHP01'}),
+                        payee=Entity('HARBORVIEW'), claims=answers)],
+                Envelope('030240928', 'HARBORVIEW01', control_number,
+                    control_number)))
+        return path
+    era = era('harbor.835', 41), era('again.835', 42)
+    result = run_caseload(practice_config, name, 'x12', 'import',
+        str(era[0]))
+    output = json.loads(result.stdout)
+    assert output['remittances'] == [{'check_number': 'EFT-CLI-1',
+            'claims_matched': 1, 'claims_unmatched': 1,
+            'posted': str((paid + 70).quantize(D('0.01')))}]
+    # the same payment in another file: refused, nothing added
+    result = run_caseload(practice_config, name, 'x12', 'import',
+        str(era[1]), check=False)
+    assert result.returncode == 2
+    assert 'EFT-CLI-1' in result.stderr and 'already recorded' in result.stderr
+    with closing(sqlite3.connect(folder / f'{name}.sqlite')) as connection:
+        assert connection.execute(
+            'SELECT count(*) FROM therapy_remittance').fetchone()[0] == (
+            remittances + 1)
+        state, = connection.execute('SELECT state FROM therapy_claim '
+            'WHERE number = ?', (number,)).fetchone()
+    assert state == 'paid'
+    assert ledger_problems(practice_config, name) == []
+
+
+def ledger_problems(config, database):
+    "The ledger invariants of a database, checked in a process of its own"
+    code = ('import json, sys\n'
+        'from caseload.settings import Settings\n'
+        'Settings(sys.argv[1]).apply_in_process()\n'
+        'from trytond.pool import Pool\n'
+        'Pool(sys.argv[2]).init()\n'
+        'from therapy_billing import ledger_invariants\n'
+        'print(json.dumps(ledger_invariants.check(sys.argv[2])))\n')
+    result = subprocess.run([sys.executable, '-c', code, str(config),
+            database], capture_output=True, text=True, cwd=ROOT, check=True)
+    return json.loads(result.stdout.splitlines()[-1])

@@ -32,7 +32,6 @@ from decimal import Decimal
 
 from trytond.i18n import gettext
 from trytond.pool import Pool
-from trytond.transaction import Transaction
 
 from .adjustment_rules import plan, unbalanced
 from .exceptions import ClaimError
@@ -290,11 +289,11 @@ class RemittancePostingMixin:
             Adjustment.save(list({a.id: a for a in amounts.adjustments
                         if a.id is not None}.values()))
             cls._credit_patient_shares(amounts.reversed_transfers)
-            # fresh records: the balances are the ledger's again
-            with Transaction().set_context(
-                    billing_date=remittance.payment_date):
-                ClaimLine.transfer_responsibility({ClaimLine(l.id): a
-                        for l, a in amounts.transfers.items()})
+            # fresh records: the balances are the ledger's again. The
+            # client's invoices are dated the day they are posted (invoice
+            # numbers follow their dates), not the payer's payment date
+            ClaimLine.transfer_responsibility({ClaimLine(l.id): a
+                    for l, a in amounts.transfers.items()})
             claims = list({l.claim for l in touched})
             cls._settle_claims(claims, remittance)
             remittance.posting_log = '\n'.join(amounts.log) or None

@@ -89,8 +89,11 @@ class DemoPractice(PracticeSetup, ClientsSetup):
         self.load_edi(company)
 
     def load_edi(self, company):
-        from . import edi
-        edi.setup(self.config.database_name, self.config.user, company.id)
+        from . import edi, remittances
+        if edi.setup(self.config.database_name, self.config.user,
+                company.id):
+            remittances.load(
+                self.config.database_name, self.config.user, company.id)
         edi.eligibility(
             self.config.database_name, self.config.user, company.id)
 

@@ -18,12 +18,9 @@ and the clinical record (see caseload.demo.DemoPractice.load):
   the last one and of three older days billed: client invoices posted
   with the visit's deposit applied, claims drafted, then scrubbed and
   posted in one pass a day, each invoice dated the day it was posted (so
-  the aged balance spreads over its columns); the claims taken through the
-  payers' answers (most paid, some partly, three rejected and two denied
-  with the payer's reason, one appealed); the patient shares the paid
-  claims' payers name, as their remittances will post them (billed to the
-  guarantor against the deposit, moved to the secondary claim, which is
-  posted, or written off for Medicaid). The last week's charges wait "To
+  the aged balance spreads over its columns); the claims sent, most
+  accepted and three rejected (their remittances come later as 835 files,
+  remittances.py). The last week's charges wait "To
   Bill", and so does the older history (posting costs a tenth of a second
   a claim). The claim events are dated when each step would have happened.
   The ledger invariants are checked last: the build fails if they break.
@@ -38,7 +35,7 @@ from trytond.transaction import Transaction
 from therapy_billing import ledger_invariants
 
 from . import server
-from .payers import BillingSetup, money
+from .payers import BillingSetup
 from .schedule import HISTORY_WEEKS
 
 SEED = 2026
@@ -57,21 +54,15 @@ COPAY_FROM = dt.timedelta(weeks=3)
 COPAY_SHARE, CARD_SHARE = 1 / 3, 0.7
 # the payers' answers, by the age of the date of service: younger claims
 # wait to be sent, then wait for an answer (some accepted); of the older
-# so many are rejected, denied, denied and appealed, a share partly paid,
-# the rest paid
+# so many are rejected, the rest accepted (their remittances:
+# remittances.py)
 SENT_AFTER, ANSWERED_AFTER = dt.timedelta(days=9), dt.timedelta(days=12)
-REJECTED, DENIED, APPEALED, PARTIAL_SHARE = 3, 2, 1, 0.12
-# the payers' reasons, as they give them (277CA and CARC codes)
+REJECTED = 3
+# the clearinghouse's reasons, as it gives them (277CA codes)
 REJECTIONS = [
     "A7:164 Entity's contract/member number not found",
     "A7:562 Entity's National Provider Identifier (NPI) invalid",
     "A8:254 Principal diagnosis code invalid",
-    ]
-DENIALS = [
-    "CO-197 Precertification/authorization/notification absent",
-    "CO-50 Not deemed a medical necessity by the payer",
-    "CO-16 Claim lacks information needed for adjudication (N290 rendering "
-    "provider)",
     ]
 # days after the date of service each step happened (see date_events)
 STEP_DAYS = {'draft': 1, 'ready': 2, 'submitted': 3, 'accepted': 4,
@@ -154,7 +145,6 @@ class DemoBilling(BillingSetup):
             self.collect_at_desk()
             self.bill(self.billing_days())
             self.answer_claims()
-            self.post_patient_shares()
 
     def payment_methods(self):
         Method = self.pool.get('account.invoice.payment.method')
@@ -247,10 +237,10 @@ class DemoBilling(BillingSetup):
                         Claim.ready(clean)
 
     def answer_claims(self):
-        """The youngest claims are ready, the next sent (some accepted);
-        the older were answered: a few rejected (left to correct), two
-        denied, one appealed, some partly paid, most paid. Each answer
-        names the payer's reason and its claim number"""
+        """The youngest claims are ready, the next sent (some accepted),
+        the older accepted with the payer's claim number, but for a few
+        rejected (left to correct). The payers' money comes as 835 files
+        (remittances.py, once the clearinghouse is there)"""
         Claim = self.pool.get('therapy.claim')
         claims = Claim.search([
                 ('company', '=', self.company.id),
@@ -262,12 +252,7 @@ class DemoBilling(BillingSetup):
             if self.today - ANSWERED_AFTER < c.date
             <= self.today - SENT_AFTER]
         accepted = [c for c in sent if rng.random() < 0.4]
-        picked = rng.sample(old, min(len(old), REJECTED + DENIED + APPEALED))
-        rejected, denied = picked[:REJECTED], picked[REJECTED:]
-        appealed = denied[DENIED:]
-        rest = [c for c in old if c not in picked]
-        partial = [c for c in rest if rng.random() < PARTIAL_SHARE]
-        paid = [c for c in rest if c not in partial]
+        rejected = rng.sample(old, min(len(old), REJECTED))
         Claim.submit(sent + old)
         answered = accepted + [c for c in old if c not in rejected]
         Claim.accept(answered)
@@ -278,79 +263,32 @@ class DemoBilling(BillingSetup):
         Claim.save(answered)
         for claim in rejected:
             Claim.do_reject([claim], rng.choice(REJECTIONS))
-        Claim.pay(paid)
-        Claim.pay_partially(partial)
-        for claim in denied:
-            Claim.do_deny([claim], rng.choice(DENIALS))
-        Claim.appeal(appealed)
-        self.paid = [c for c in paid + partial if c.date >= (
-                self.today - BILLED_FROM)]
-        self.date_events(claims + Claim.search([
-                    ('primary_claim', 'in', [c.id for c in old]),
-                    ]))
-
-    def post_patient_shares(self):
-        """What the paid claims' payers left to the client (the copay, or
-        the coinsurance of the contracted amount), as their remittances
-        will post it: moved to the secondary claim, billed to the
-        guarantor with the visit's deposit applied, or written off for
-        Medicaid; the secondary claims that then have something to bill
-        are posted"""
-        pool = self.pool
-        Fee = pool.get('therapy.fee')
-        ClaimLine = pool.get('therapy.claim.line')
-        Claim = pool.get('therapy.claim')
-        amounts = {}
-        for claim in self.paid:
-            coverage = claim.coverage
-            visits = set()
-            for line in claim.lines:
-                charge = line.charge
-                if coverage.copay:
-                    if charge.appointment in visits:
-                        continue
-                    visits.add(charge.appointment)
-                    share = min(coverage.copay, line.billed)
-                elif coverage.coinsurance:
-                    allowed = (Fee.expected_for(charge.service, charge.date,
-                            claim.payer) or line.billed) * line.units \
-                        if charge.service else line.billed
-                    share = money(min(allowed, line.billed)
-                        * coverage.coinsurance / 100)
-                else:
-                    continue
-                if share > 0:
-                    amounts[line] = share
-        ClaimLine.transfer_responsibility(amounts)
-        secondaries = Claim.search([
-                ('company', '=', self.company.id),
-                ('state', '=', 'draft'),
-                ('primary_claim', '!=', None),
-                ])
-        clean = [c for c in secondaries if not c.scrub()]
-        if clean:
-            Claim.ready(clean)
+        self.date_events(claims)
 
     def date_events(self, claims):
-        """Each step dated when it would have happened: days after the
-        date of service, never later than now"""
-        Event = self.pool.get('therapy.claim.event')
-        now = dt.datetime.now().replace(microsecond=0)
-        events = []
-        for index in range(0, len(claims), BATCH):
-            events += Event.search([('claim', 'in', [
-                            c.id for c in claims[index:index + BATCH]])])
-        args = []
-        for event in events:
-            days = STEP_DAYS.get(event.state)
-            if event.claim.primary_claim:
-                # drafted when the primary payer answered
-                days = STEP_DAYS['paid'] + 1
-            if days is None:
-                continue
-            hour = 9 + (event.claim.id + days) % 8
-            at = dt.datetime.combine(event.claim.date + dt.timedelta(
-                    days=days), dt.time(hour, (event.id * 7) % 60))
-            args.extend([[event], {'at': min(at, now)}])
-        if args:
-            Event.write(*args)
+        date_claim_events(self.pool, claims)
+
+
+def date_claim_events(pool, claims):
+    """Each step of the claims dated when it would have happened: days
+    after the date of service, never later than now"""
+    Event = pool.get('therapy.claim.event')
+    now = dt.datetime.now().replace(microsecond=0)
+    events = []
+    for index in range(0, len(claims), BATCH):
+        events += Event.search([('claim', 'in', [
+                        c.id for c in claims[index:index + BATCH]])])
+    args = []
+    for event in events:
+        days = STEP_DAYS.get(event.state)
+        if event.claim.primary_claim:
+            # drafted when the primary payer answered
+            days = STEP_DAYS['paid'] + 1
+        if days is None:
+            continue
+        hour = 9 + (event.claim.id + days) % 8
+        at = dt.datetime.combine(event.claim.date + dt.timedelta(
+                days=days), dt.time(hour, (event.id * 7) % 60))
+        args.extend([[event], {'at': min(at, now)}])
+    if args:
+        Event.write(*args)
