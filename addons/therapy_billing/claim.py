@@ -2,7 +2,8 @@
 
 Workflow: draft -> ready (scrubbed; posts the payer invoice) -> submitted
 -> accepted / rejected (the payer's reason; Correct takes it back to draft
-to fix and resend) -> paid / partially paid / denied (the reason) ->
+to fix and resend) -> paid / partially paid / denied, as the payer's
+remittances (835 or paper EOB, remittance.py) leave its balances ->
 appealed -> closed. A claim the payer accepted is corrected by a
 replacement claim (frequency code 7) or cancelled by a void claim (8),
 both keeping the line control numbers. Each claim's money posts once: a
@@ -248,19 +249,6 @@ class Claim(ClaimScrubMixin, ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
                     },
                 'reject': {
                     'invisible': Eval('state') != 'submitted',
-                    'depends': ['state'],
-                    },
-                'pay': {
-                    'invisible': ~Eval('state').in_(
-                        ['accepted', 'partial', 'appealed']),
-                    'depends': ['state'],
-                    },
-                'pay_partially': {
-                    'invisible': ~Eval('state').in_(['accepted', 'appealed']),
-                    'depends': ['state'],
-                    },
-                'deny': {
-                    'invisible': ~Eval('state').in_(['accepted', 'appealed']),
                     'depends': ['state'],
                     },
                 'appeal': {
@@ -601,32 +589,6 @@ class Claim(ClaimScrubMixin, ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     @ModelView.button
-    @Workflow.transition('paid')
-    def pay(cls, claims):
-        cls.log_events(claims, 'paid')
-        cls.adjudicated(claims)
-
-    @classmethod
-    @ModelView.button
-    @Workflow.transition('partial')
-    def pay_partially(cls, claims):
-        cls.log_events(claims, 'partial')
-        cls.adjudicated(claims)
-
-    @classmethod
-    @ModelView.button_action('therapy_billing.wizard_claim_deny')
-    def deny(cls, claims):
-        pass
-
-    @classmethod
-    @Workflow.transition('denied')
-    def do_deny(cls, claims, reason):
-        cls.write(claims, {'payer_reason': reason})
-        cls.log_events(claims, 'denied', reason)
-        cls.adjudicated(claims)
-
-    @classmethod
-    @ModelView.button
     @Workflow.transition('appealed')
     def appeal(cls, claims):
         cls.log_events(claims, 'appealed')
@@ -764,16 +726,6 @@ class ClaimReject(Wizard):
     def transition_record(self):
         Claim = Pool().get('therapy.claim')
         Claim.do_reject(list(self.records), self.reason())
-        return 'end'
-
-
-class ClaimDeny(ClaimReject):
-    "Deny Claim"
-    __name__ = 'therapy.claim.deny'
-
-    def transition_record(self):
-        Claim = Pool().get('therapy.claim')
-        Claim.do_deny(list(self.records), self.reason())
         return 'end'
 
 

@@ -25,6 +25,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .adjustment_rules import ACTIONS
+from .carc import text as carc_text
 from .remittance_posting import RemittancePostingMixin
 
 ZERO = Decimal(0)
@@ -77,9 +78,13 @@ ACTION_NAMES = {
 ACTION_SELECTION = [(None, "")] + [(a, ACTION_NAMES[a]) for a in ACTIONS]
 
 
+# what a paper EOB is typed into, kept as the payer said it once posted
+_DRAFT = {'readonly': Eval('remittance_state', 'draft') != 'draft'}
+
+
 def _money(string, help=None):
     return Monetary(string, currency='currency', digits='currency',
-        readonly=True, help=help)
+        states=_DRAFT, help=help)
 
 
 class PostedReadonly:
@@ -285,6 +290,15 @@ class RemittanceClaim(PostedReadonly, ModelSQL, ModelView):
 
     default_paid = default_charge
 
+    @fields.depends('claim', 'payer_claim_number')
+    def on_change_claim(self):
+        "A paper EOB names the claim: its number and charge follow"
+        if self.claim:
+            self.claim_number = self.claim.number
+            self.charge = self.claim.total
+            self.payer_claim_number = (self.payer_claim_number
+                or self.claim.payer_claim_number)
+
     def get_currency(self, name):
         return self.remittance.currency
 
@@ -317,7 +331,7 @@ class RemittanceLine(PostedReadonly, ModelSQL, ModelView):
         help="Our claim line the payer answers (REF*6R, else code, "
         "modifiers, date and units).")
     claim = fields.Function(
-        fields.Many2One('therapy.claim', "Claim"), 'get_claim')
+        fields.Many2One('therapy.claim', "Claim"), 'on_change_with_claim')
     control_number = fields.Char("Line Control Number",
         help="REF*6R: the line control number we sent.")
     procedure_code = fields.Char("Procedure", help="SVC01-2.")
@@ -348,9 +362,22 @@ class RemittanceLine(PostedReadonly, ModelSQL, ModelView):
 
     default_paid = default_charge
 
-    def get_claim(self, name):
-        claim = self.remittance_claim.claim
-        return claim.id if claim else None
+    @fields.depends('remittance_claim', '_parent_remittance_claim.claim')
+    def on_change_with_claim(self, name=None):
+        if self.remittance_claim:
+            return self.remittance_claim.claim
+
+    @fields.depends('claim_line')
+    def on_change_claim_line(self):
+        "A paper EOB names the line: what it billed follows"
+        line = self.claim_line
+        if line:
+            self.control_number = line.control_number
+            self.procedure_code = line.procedure_code
+            self.modifiers = ' '.join(line.modifiers) or None
+            self.service_date = line.service_date
+            self.units = line.units
+            self.charge = line.billed
 
     def get_currency(self, name):
         return self.remittance_claim.remittance.currency
@@ -371,6 +398,8 @@ class RemittanceAdjustment(PostedReadonly, ModelSQL, ModelView):
     "Remittance Adjustment"
     __name__ = 'therapy.remittance.adjustment'
 
+    # required, filled from the line for one typed on a service line (its
+    # form does not show it)
     remittance_claim = fields.Many2One(
         'therapy.remittance.claim', "Claim", required=True,
         ondelete='CASCADE')
@@ -384,6 +413,9 @@ class RemittanceAdjustment(PostedReadonly, ModelSQL, ModelView):
     amount = Monetary("Amount", currency='currency', digits='currency',
         required=True)
     quantity = fields.Numeric("Quantity", digits=(16, 2))
+    description = fields.Function(
+        fields.Char("Description", help="What the reason code says."),
+        'get_description')
     action = fields.Selection(ACTION_SELECTION, "Action", readonly=True,
         help="What the posting did with it (the adjustment rules).")
     claim = fields.Function(
@@ -405,6 +437,17 @@ class RemittanceAdjustment(PostedReadonly, ModelSQL, ModelView):
         cls.__access__.add('remittance_claim')
         cls._order = [('remittance_claim', 'DESC'), ('id', 'ASC')]
 
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        "An adjustment typed on a service line belongs to its claim"
+        RemittanceLine = Pool().get('therapy.remittance.line')
+        values = super().preprocess_values(mode, values)
+        if mode == 'create' and values.get('line') and not values.get(
+                'remittance_claim'):
+            values['remittance_claim'] = RemittanceLine(
+                values['line']).remittance_claim.id
+        return values
+
     def get_claim(self, name):
         claim = self.remittance_claim.claim
         return claim.id if claim else None
@@ -412,6 +455,9 @@ class RemittanceAdjustment(PostedReadonly, ModelSQL, ModelView):
     @classmethod
     def search_claim(cls, name, clause):
         return [('remittance_claim.' + clause[0],) + tuple(clause[1:])]
+
+    def get_description(self, name):
+        return carc_text(self.reason)
 
     def get_payer_balance(self, name):
         if self.line and self.line.claim_line:

@@ -34,6 +34,7 @@ from trytond.i18n import gettext
 from trytond.pool import Pool
 
 from .adjustment_rules import plan, unbalanced
+from .carc import describe
 from .exceptions import ClaimError
 
 ZERO = Decimal(0)
@@ -481,8 +482,8 @@ class RemittancePostingMixin:
             else:
                 state = 'partial'
             if denials:
-                reason = ', '.join(sorted({f'{a.group}-{a.reason}'
-                            for a in denials}))
+                reason = '; '.join(sorted({describe(a.group, a.reason)
+                            for a in denials}))[:250]
             if last and last.payer_claim_number and (
                     claim.payer_claim_number != last.payer_claim_number):
                 claim.payer_claim_number = last.payer_claim_number

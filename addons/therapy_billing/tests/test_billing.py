@@ -173,7 +173,8 @@ class BillingTestCase(unittest.TestCase):
                         'coverage': practice.coverage.id,
                         'date': dt.date.today()}])
             Claim.write([claim], {'state': 'accepted'})
-            Claim.pay([claim])
+            # what the payer's answer does once it names a share
+            Claim.adjudicated([claim])
             second, = Claim.search([('primary_claim', '=', claim.id)])
             self.assertEqual(second.coverage, secondary)
             self.assertIn('moved no patient responsibility',

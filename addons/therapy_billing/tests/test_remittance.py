@@ -171,7 +171,8 @@ class RemittanceTestCase(unittest.TestCase):
                     payment=D(0)))
             claim = self.claim(practice)
             self.assertEqual(claim.state, 'denied')
-            self.assertEqual(claim.payer_reason, 'CO-197')
+            self.assertEqual(claim.payer_reason, 'CO-197 Precertification/'
+                'authorization/notification absent')
             self.assertEqual(self.line(practice).payer_balance, D(150))
             queue = Adjustment.search([
                     ('action', '=', 'hold_denial'),
