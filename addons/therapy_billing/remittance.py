@@ -89,8 +89,21 @@ def _money(string, help=None):
 
 class PostedReadonly:
     """A remittance and its parts are the payer's words: written by the
-    import, the paper-EOB form while in draft, and the posting only"""
+    import, the paper-EOB form while in draft, and the posting only. A part
+    takes its currency and state from its remittance (parent_remittance)"""
     __slots__ = ()
+
+    currency = fields.Function(
+        fields.Many2One('currency.currency', "Currency"), 'get_currency')
+    remittance_state = fields.Function(
+        fields.Selection(STATES, "Remittance State"),
+        'get_remittance_state')
+
+    def get_currency(self, name):
+        return self.parent_remittance.currency
+
+    def get_remittance_state(self, name):
+        return self.parent_remittance.state
 
     @classmethod
     def check_modification(cls, mode, records, values=None, external=False):
@@ -102,7 +115,7 @@ class PostedReadonly:
             if record.remittance_state != 'draft':
                 raise AccessError(gettext(
                         'therapy_billing.msg_remittance_posted_readonly',
-                        remittance=record.remittance_rec_name))
+                        remittance=record.parent_remittance.rec_name))
 
 
 class Remittance(RemittancePostingMixin, Workflow, ModelSQL, ModelView):
@@ -203,14 +216,6 @@ class Remittance(RemittancePostingMixin, Workflow, ModelSQL, ModelView):
     def get_unapplied(self, name):
         return sum((c.paid for c in self.claims if not c.claim), ZERO)
 
-    @property
-    def remittance_state(self):
-        return self.state
-
-    @property
-    def remittance_rec_name(self):
-        return self.rec_name
-
     def get_rec_name(self, name):
         return f'{self.payer.rec_name} {self.trace_number}'
 
@@ -268,11 +273,6 @@ class RemittanceClaim(PostedReadonly, ModelSQL, ModelView):
         'therapy.remittance.adjustment', 'remittance_claim', "Adjustments",
         filter=[('line', '=', None)],
         help="Claim-level adjustments (CAS without a service line).")
-    currency = fields.Function(
-        fields.Many2One('currency.currency', "Currency"), 'get_currency')
-    remittance_state = fields.Function(
-        fields.Selection(STATES, "Remittance State"),
-        'get_remittance_state')
 
     @classmethod
     def __setup__(cls):
@@ -299,15 +299,9 @@ class RemittanceClaim(PostedReadonly, ModelSQL, ModelView):
             self.payer_claim_number = (self.payer_claim_number
                 or self.claim.payer_claim_number)
 
-    def get_currency(self, name):
-        return self.remittance.currency
-
-    def get_remittance_state(self, name):
-        return self.remittance.state
-
     @property
-    def remittance_rec_name(self):
-        return self.remittance.rec_name
+    def parent_remittance(self):
+        return self.remittance
 
     def get_rec_name(self, name):
         return f'{self.claim_number} ({self.remittance.trace_number})'
@@ -345,11 +339,6 @@ class RemittanceLine(PostedReadonly, ModelSQL, ModelView):
         "remark codes (RARC).")
     adjustments = fields.One2Many(
         'therapy.remittance.adjustment', 'line', "Adjustments")
-    currency = fields.Function(
-        fields.Many2One('currency.currency', "Currency"), 'get_currency')
-    remittance_state = fields.Function(
-        fields.Selection(STATES, "Remittance State"),
-        'get_remittance_state')
 
     @classmethod
     def __setup__(cls):
@@ -379,15 +368,9 @@ class RemittanceLine(PostedReadonly, ModelSQL, ModelView):
             self.units = line.units
             self.charge = line.billed
 
-    def get_currency(self, name):
-        return self.remittance_claim.remittance.currency
-
-    def get_remittance_state(self, name):
-        return self.remittance_claim.remittance.state
-
     @property
-    def remittance_rec_name(self):
-        return self.remittance_claim.remittance.rec_name
+    def parent_remittance(self):
+        return self.remittance_claim.remittance
 
     def get_rec_name(self, name):
         return ' '.join(filter(None, [self.control_number,
@@ -425,11 +408,6 @@ class RemittanceAdjustment(PostedReadonly, ModelSQL, ModelView):
         Monetary("Payer Balance", currency='currency', digits='currency',
             help="What the payer still owes on the line (or claim)."),
         'get_payer_balance')
-    currency = fields.Function(
-        fields.Many2One('currency.currency', "Currency"), 'get_currency')
-    remittance_state = fields.Function(
-        fields.Selection(STATES, "Remittance State"),
-        'get_remittance_state')
 
     @classmethod
     def __setup__(cls):
@@ -466,15 +444,9 @@ class RemittanceAdjustment(PostedReadonly, ModelSQL, ModelView):
         return sum((l.payer_balance for l in claim.lines), ZERO
             ) if claim else ZERO
 
-    def get_currency(self, name):
-        return self.remittance_claim.remittance.currency
-
-    def get_remittance_state(self, name):
-        return self.remittance_claim.remittance.state
-
     @property
-    def remittance_rec_name(self):
-        return self.remittance_claim.remittance.rec_name
+    def parent_remittance(self):
+        return self.remittance_claim.remittance
 
     def get_rec_name(self, name):
         return f'{self.group}-{self.reason} {self.amount}'
@@ -497,23 +469,12 @@ class RemittanceProviderAdjustment(PostedReadonly, ModelSQL, ModelView):
         required=True,
         help="As the payer signs it: positive takes money back from the "
         "payment, negative adds to it (interest).")
-    currency = fields.Function(
-        fields.Many2One('currency.currency', "Currency"), 'get_currency')
-    remittance_state = fields.Function(
-        fields.Selection(STATES, "Remittance State"),
-        'get_remittance_state')
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         cls.__access__.add('remittance')
 
-    def get_currency(self, name):
-        return self.remittance.currency
-
-    def get_remittance_state(self, name):
-        return self.remittance.state
-
     @property
-    def remittance_rec_name(self):
-        return self.remittance.rec_name
+    def parent_remittance(self):
+        return self.remittance
