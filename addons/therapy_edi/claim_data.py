@@ -15,26 +15,78 @@ What the models keep and the 837P needs, and where it comes from:
   not the billing address and the visit was not telehealth;
 - a secondary claim: the primary payer (2320/2330B) with what it paid
   (AMT*D) and left to the patient (AMT*EAF), dated by the primary's
-  answer.
+  answer; its claim-level adjustments (CAS in 2320) and, per line, what
+  it paid and adjusted (SVD/CAS/DTP*573 in 2430), from the primary's
+  posted remittances, netted over reversals and corrections so that each
+  line's charge = paid + its adjustments, as the COB balancing rules ask.
 
 Every gap is a message naming the claim and what to fix; the writer only
 runs on a batch without gaps."""
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from decimal import Decimal
 
 from trytond.i18n import gettext
+from trytond.pool import Pool
 
 from therapy_scheduling.identifiers import is_valid_npi, is_valid_taxonomy
 
 from .claim_rows import load_claims
 from .names import ascii_text, digits, name_parts
 from .x12 import (
-    Address, BillingProvider, Claim as X12Claim, ClaimBatch, Name,
-    OtherPayer, Patient, Payer, Provider, Receiver, ServiceFacility,
+    Address, Adjustment, BillingProvider, Claim as X12Claim, ClaimBatch, Name,
+    LineAdjudication, OtherPayer, Patient, Payer, Provider, Receiver, ServiceFacility,
     ServiceLine, Submitter, Subscriber)
 
 TELEHEALTH = {'02', '10'}
 RESPONSIBILITY = {'1': 'P', '2': 'S', '3': 'T'}
+
+
+def net_adjustments(adjustments):
+    "The codec's CAS triples of remittance adjustments, netted by reason"
+    amounts = defaultdict(Decimal)
+    quantities = defaultdict(Decimal)
+    for adj in adjustments:
+        amounts[adj.group, adj.reason] += adj.amount
+        quantities[adj.group, adj.reason] += adj.quantity or 0
+    return [Adjustment(group, reason, amount,
+            quantities[group, reason] or None)
+        for (group, reason), amount in amounts.items() if amount]
+
+
+def primary_adjudications(claim, payer_id):
+    """A secondary claim's 2320 CAS and, by its line id, the 2430 of the
+    primary payer's posted answers, each (group, reason) netted over
+    reversals and corrections. The claim is a record or a claim_rows row
+    (whose primary_line is an id)"""
+    pool = Pool()
+    RemittanceLine = pool.get('therapy.remittance.line')
+    RemittanceAdjustment = pool.get('therapy.remittance.adjustment')
+    posted = ('remittance_claim.remittance.state', '=', 'posted')
+    primaries = {l.id: getattr(l.primary_line, 'id', l.primary_line)
+        for l in claim.lines}
+    answers = defaultdict(list)
+    for answer in RemittanceLine.search([
+                ('claim_line', 'in', [p for p in primaries.values() if p]),
+                posted]):
+        answers[answer.claim_line.id].append(answer)
+    adjudications = {}
+    for line in claim.lines:
+        answered = answers.get(primaries[line.id])
+        if not answered:
+            continue
+        adjudications[line.id] = [LineAdjudication(payer_id,
+                sum((a.paid or 0 for a in answered), Decimal(0)),
+                line.procedure_code, Decimal(line.units),
+                max(a.remittance_claim.remittance.payment_date
+                    for a in answered),
+                modifiers=tuple(line.modifiers),
+                adjustments=net_adjustments(
+                    adj for a in answered for adj in a.adjustments))]
+    claim_level = RemittanceAdjustment.search([
+            ('remittance_claim.claim', '=', claim.primary_claim.id),
+            ('line', '=', None),
+            posted])
+    return net_adjustments(claim_level), adjudications
 
 
 def person_name(party):
@@ -211,6 +263,11 @@ class BatchBuilder:
         rendering = self.rendering(claim, lines)
         facility = self.facility(claim, lines, place)
         other_payers = self.other_payers(claim)
+        if other_payers:
+            other_payers[0].adjustments, adjudications = (
+                primary_adjudications(claim, other_payers[0].payer_id))
+            for x12_line, line in zip(x12_lines, lines):
+                x12_line.adjudications = adjudications.get(line.id, [])
         if claim.frequency_code in ('7', '8') and not (
                 claim.payer_claim_number):
             self.problem(claim, 'msg_claim_payer_claim_number')

@@ -29,7 +29,7 @@ STREET_PARTS = ['street_name', 'building_name', 'building_number',
 ASSIGNMENT_FORM = 'financial_policy'
 LINE_FIELDS = ['claim', 'sequence', 'procedure_code', 'billed', 'units',
     'service_date', 'place_of_service', 'control_number', 'rendering',
-    'charge', 'authorization.number',
+    'charge', 'authorization.number', 'primary_line',
     'modifier_1', 'modifier_2', 'modifier_3', 'modifier_4',
     'diagnosis_1', 'diagnosis_2', 'diagnosis_3', 'diagnosis_4']
 CLAIM_FIELDS = ['number', 'company', 'client', 'coverage', 'date',

@@ -13,6 +13,7 @@ from trytond.tests.test_tryton import activate_module, with_transaction
 
 from therapy_billing import ledger_invariants
 from therapy_billing.tests.test_ledger import LedgerPractice
+from therapy_edi.claim_data import primary_adjudications
 from therapy_edi.x12 import (
     Adjustment, ClaimPayment, Entity, Envelope, ProviderAdjustment,
     Remittance, ServicePayment, write_835)
@@ -107,6 +108,52 @@ class RemittanceImportTestCase(unittest.TestCase):
                     line.payer_balance),
                 (D(80), D(45), D(25), D(105), D(0)))
             self.assertEqual(edi_file.claims, (claim,))
+            self.assert_ledger(practice)
+
+    @with_transaction()
+    def test_secondary_claim_carries_the_primary_answer(self):
+        """The secondary claim drafted when the primary's 835 posts carries
+        that answer into the 837P's COB loops: per line (2430) what it paid
+        and adjusted, each line's charge = paid + adjustments (the COB
+        balancing rule), and no claim-level CAS (2320) repeating them"""
+        pool = Pool()
+        EdiFile = pool.get('therapy.edi.file')
+        Claim = pool.get('therapy.claim')
+        Party = pool.get('party.party')
+        Payer = pool.get('therapy.payer')
+        Coverage = pool.get('therapy.coverage')
+        with set_company(create_company()):
+            practice = self.practice()
+            party, = Party.create([{'name': "State Medicaid",
+                        'addresses': [('create', [{}])]}])
+            medicaid, = Payer.create([{'party': party.id}])
+            Coverage.create([{'client': practice.client.id,
+                        'payer': medicaid.id, 'member_id': 'MC1',
+                        'priority': '2',
+                        'start_date': practice.coverage.start_date}])
+            answer = paid_claim(practice, paid=D(70), adjustments=[
+                    Adjustment('CO', '45', D(40)),
+                    Adjustment('PR', '2', D(15)),
+                    Adjustment('PR', '3', D(25))])
+            EdiFile.import_file(era(practice, 'EFT150', [answer]),
+                'harbor.835', company=practice.company.id)
+            secondary, = Claim(practice.claim.id).secondary_claims
+            claim_level, adjudications = primary_adjudications(
+                secondary, 'MCD01')
+            self.assertEqual(claim_level, [])
+            line, = secondary.lines
+            adjudication, = adjudications[line.id]
+            self.assertEqual((adjudication.payer_id, adjudication.paid,
+                    adjudication.procedure, adjudication.units,
+                    adjudication.date),
+                ('MCD01', D(70), '90834', D(1), dt.date.today()))
+            self.assertEqual(sorted((a.group, a.reason, a.amount)
+                    for a in adjudication.adjustments),
+                [('CO', '45', D(40)), ('PR', '2', D(15)),
+                    ('PR', '3', D(25))])
+            self.assertEqual(adjudication.paid + sum(
+                    a.amount for a in adjudication.adjustments),
+                line.billed)
             self.assert_ledger(practice)
 
     @with_transaction()
