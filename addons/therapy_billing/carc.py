@@ -1,6 +1,7 @@
-"""What the claim adjustment reason codes (CARC) a therapy practice meets
-most say, for the denial queue and the claim's reason: the biller reads
-"CO-197 Precertification/authorization absent", not a bare number.
+"""What the claim adjustment reason codes (CARC) and the remittance advice
+remark codes (RARC, LQ*HE) a therapy practice meets most say, for the
+denial queue and the claim's reason: the biller reads "CO-197
+Precertification/authorization absent", not a bare number.
 
 A short table of our own words for the codes the adjustment rules name
 (adjustment_rules.py), not the whole X12 list: the official texts are
@@ -59,6 +60,58 @@ TEXTS = {
     '253': "Sequestration: reduction of federal payment",
     'B10': "Allowed amount reduced: a component of the basic procedure",
     }
+
+
+# RARCs: what to fix or where to look, next to the reason
+REMARKS = {
+    'M15': "Separately billed services were bundled as components of the "
+        "same procedure",
+    'M16': "See the payer's website, mailings or bulletins for this policy",
+    'M20': "HCPCS code missing, incomplete or invalid",
+    'M51': "Procedure code missing, incomplete or invalid",
+    'M76': "Diagnosis or condition missing, incomplete or invalid",
+    'M77': "Place of service missing, incomplete, invalid or inappropriate",
+    'M79': "Charge missing, incomplete or invalid",
+    'M80': "Not covered in the same session or date as a service already "
+        "processed",
+    'M86': "Already paid for the same or a similar procedure within the "
+        "time frame",
+    'MA04': "A secondary payment needs the primary payer's identity or "
+        "payment",
+    'MA07': "The claim was also forwarded to Medicaid",
+    'MA18': "The claim was also forwarded to the patient's supplemental "
+        "insurer",
+    'MA130': "Unprocessable: incomplete or invalid information, no appeal "
+        "rights; correct and send a new claim",
+    'N4': "Prior insurance carrier's EOB missing, incomplete or invalid",
+    'N20': "Not payable with another service on the same date",
+    'N30': "Patient ineligible for this service",
+    'N54': "Claim inconsistent with the pre-certified or authorized "
+        "services",
+    'N56': "Procedure code not valid for the services or the date billed",
+    'N115': "Decided by a Local Coverage Determination (LCD)",
+    'N130': "See the plan's benefit documents for this service's "
+        "restrictions",
+    'N179': "Additional information was requested from the member",
+    'N211': "This decision cannot be appealed",
+    'N286': "Referring provider's identifier missing, incomplete or "
+        "invalid",
+    'N290': "Rendering provider's identifier missing, incomplete or "
+        "invalid",
+    'N362': "Days or units of service exceed the acceptable maximum",
+    'N381': "See the contract for restrictions, billing or payment of "
+        "these charges",
+    'N479': "Explanation of benefits (coordination of benefits) missing",
+    'N522': "Duplicate of a claim processed as a crossover claim",
+    'N657': "Bill with the code appropriate for these services",
+    }
+
+
+def remarks_text(codes):
+    """'N290 Rendering provider's identifier ...; M16 ...' of a
+    space-separated list of RARCs, a code not in the table as sent"""
+    return '; '.join(f'{code} {REMARKS[code]}' if code in REMARKS else code
+        for code in (codes or '').upper().split())
 
 
 def text(reason):

@@ -25,7 +25,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .adjustment_rules import ACTIONS
-from .carc import text as carc_text
+from .carc import remarks_text, text as carc_text
 from .remittance_posting import RemittancePostingMixin
 
 ZERO = Decimal(0)
@@ -337,6 +337,8 @@ class RemittanceLine(PostedReadonly, ModelSQL, ModelView):
     allowed = _money("Allowed", "AMT*B6: what the contract allows.")
     remarks = fields.Char("Remarks", help="LQ*HE: remittance advice "
         "remark codes (RARC).")
+    remarks_text = fields.Function(
+        fields.Char("What the Remarks Say"), 'on_change_with_remarks_text')
     adjustments = fields.One2Many(
         'therapy.remittance.adjustment', 'line', "Adjustments")
 
@@ -350,6 +352,10 @@ class RemittanceLine(PostedReadonly, ModelSQL, ModelView):
         return ZERO
 
     default_paid = default_charge
+
+    @fields.depends('remarks')
+    def on_change_with_remarks_text(self, name=None):
+        return remarks_text(self.remarks) or None
 
     @fields.depends('remittance_claim', '_parent_remittance_claim.claim')
     def on_change_with_claim(self, name=None):
@@ -399,6 +405,10 @@ class RemittanceAdjustment(PostedReadonly, ModelSQL, ModelView):
     description = fields.Function(
         fields.Char("Description", help="What the reason code says."),
         'get_description')
+    remarks_text = fields.Function(
+        fields.Char("Remarks", help="What the remark codes (RARC) the "
+            "payer sent with the service line say."),
+        'get_remarks_text')
     action = fields.Selection(ACTION_SELECTION, "Action", readonly=True,
         help="What the posting did with it (the adjustment rules).")
     claim = fields.Function(
@@ -436,6 +446,9 @@ class RemittanceAdjustment(PostedReadonly, ModelSQL, ModelView):
 
     def get_description(self, name):
         return carc_text(self.reason)
+
+    def get_remarks_text(self, name):
+        return self.line.remarks_text if self.line else None
 
     def get_payer_balance(self, name):
         if self.line and self.line.claim_line:

@@ -49,9 +49,11 @@ class Amounts:
     def __init__(self, remittance):
         pool = Pool()
         Configuration = pool.get('therapy.configuration')
+        Rule = pool.get('therapy.remittance.rule')
         self.remittance = remittance
         self.company = remittance.company
         self.payer = remittance.payer
+        self.rules = Rule.rules_for(self.payer)
         configuration = Configuration(1)
         self.account = lambda name: configuration.billing_account(
             name, self.company)
@@ -120,7 +122,7 @@ class Amounts:
     def adjust(self, claim_line, adjustments, claim):
         "Post each adjustment of claim_line as its rule says"
         claim_line = self.record(claim_line)
-        actions = plan(adjustments, rules=(),
+        actions = plan(adjustments, rules=self.rules,
             next_payer=bool(claim.next_coverage()),
             beneficiary_billing_prohibited=(
                 claim.beneficiary_billing_prohibited()))
@@ -251,6 +253,27 @@ class RemittancePostingMixin:
 
     @classmethod
     def post_remittances(cls, remittances):
+        for remittance in remittances:
+            remittance.check_balanced()
+            amounts = Amounts(remittance)
+            answers = sorted(remittance.claims,
+                key=lambda c: (c.status != '22', c.id))
+            for answer in answers:
+                cls._post_answer(answer, amounts)
+            for offset in remittance.provider_adjustments:
+                cls._post_offset(offset, amounts)
+            remittance.move = cls.book(remittance, amounts, answers,
+                remittance.payment_date, gettext(
+                    'therapy_billing.msg_remittance_move',
+                    remittance=remittance.rec_name))
+            remittance.posting_log = '\n'.join(amounts.log) or None
+        cls.save(remittances)
+
+    @classmethod
+    def book(cls, remittance, amounts, answers, date, description):
+        """Post the move of amounts dated date, save what it did to the
+        claim lines and answers, move the client's shares on and settle
+        the claims; the move, or None when there was nothing to post"""
         pool = Pool()
         Move = pool.get('account.move')
         Period = pool.get('account.period')
@@ -262,43 +285,27 @@ class RemittancePostingMixin:
         if not journal:
             raise ClaimError(gettext(
                     'therapy_billing.msg_billing_journal_missing'))
-        for remittance in remittances:
-            remittance.check_balanced()
-            amounts = Amounts(remittance)
-            answers = sorted(remittance.claims,
-                key=lambda c: (c.status != '22', c.id))
-            for answer in answers:
-                cls._post_answer(answer, amounts)
-            for offset in remittance.provider_adjustments:
-                cls._post_offset(offset, amounts)
-            if amounts.lines:
-                move = Move(company=remittance.company, journal=journal,
-                    date=remittance.payment_date,
-                    period=Period.find(remittance.company,
-                        date=remittance.payment_date),
-                    origin=remittance,
-                    description=gettext(
-                        'therapy_billing.msg_remittance_move',
-                        remittance=remittance.rec_name),
-                    lines=amounts.lines)
-                move.save()
-                Move.post([move])
-                remittance.move = move
-            touched = list(amounts.records.values())
-            ClaimLine.save(touched)
-            RemittanceClaim.save(answers)
-            Adjustment.save(list({a.id: a for a in amounts.adjustments
-                        if a.id is not None}.values()))
-            cls._credit_patient_shares(amounts.reversed_transfers)
-            # fresh records: the balances are the ledger's again. The
-            # client's invoices are dated the day they are posted (invoice
-            # numbers follow their dates), not the payer's payment date
-            ClaimLine.transfer_responsibility({ClaimLine(l.id): a
-                    for l, a in amounts.transfers.items()})
-            claims = list({l.claim for l in touched})
-            cls._settle_claims(claims, remittance)
-            remittance.posting_log = '\n'.join(amounts.log) or None
-        cls.save(remittances)
+        move = None
+        if amounts.lines:
+            move = Move(company=remittance.company, journal=journal,
+                date=date, period=Period.find(remittance.company, date=date),
+                origin=remittance, description=description,
+                lines=amounts.lines)
+            move.save()
+            Move.post([move])
+        touched = list(amounts.records.values())
+        ClaimLine.save(touched)
+        RemittanceClaim.save(answers)
+        Adjustment.save(list({a.id: a for a in amounts.adjustments
+                    if a.id is not None}.values()))
+        cls._credit_patient_shares(amounts.reversed_transfers)
+        # fresh records: the balances are the ledger's again. The client's
+        # invoices are dated the day they are posted (invoice numbers
+        # follow their dates), not the payer's payment date
+        ClaimLine.transfer_responsibility({ClaimLine(l.id): a
+                for l, a in amounts.transfers.items()})
+        cls._settle_claims(list({l.claim for l in touched}), remittance)
+        return move
 
     @classmethod
     def _post_answer(cls, answer, amounts):

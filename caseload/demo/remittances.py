@@ -31,6 +31,8 @@ SEED = 2026
 PAID_AFTER = dt.timedelta(days=11)
 DENIED, APPEALED, PARTIAL_SHARE = 2, 1, 0.12
 DENIALS = ['197', '50']
+# the remark codes (LQ*HE) payers send with those denials
+REMARKS = {'197': ['N54'], '50': ['N130', 'M16']}
 ZERO = Decimal(0)
 
 
@@ -133,10 +135,11 @@ class DemoRemittances:
         services = []
         lines = list(claim.lines)
         for line, (allowed, reason, share) in self.shares(claim).items():
-            adjustments = []
+            adjustments, remarks = [], []
             if denied:
-                adjustments.append(Adjustment(
-                        'CO', self.random.choice(DENIALS), line.billed))
+                reason = self.random.choice(DENIALS)
+                adjustments.append(Adjustment('CO', reason, line.billed))
+                remarks = [('HE', code) for code in REMARKS[reason]]
                 paid = ZERO
             else:
                 if line.billed > allowed:
@@ -152,7 +155,7 @@ class DemoRemittances:
             services.append(ServicePayment('HC', line.procedure_code,
                     tuple(line.modifiers), line.billed, paid, 0,
                     units=line.units, dates={'472': line.service_date},
-                    adjustments=adjustments,
+                    adjustments=adjustments, remarks=remarks,
                     references={'6R': line.control_number},
                     amounts={} if denied else {'B6': allowed}))
         return ClaimPayment(claim.number, '4' if denied else '1',

@@ -6,6 +6,7 @@ from collections import namedtuple
 from decimal import Decimal as D
 
 from ..adjustment_rules import Rule, action_for, plan, unbalanced
+from ..carc import describe, remarks_text
 
 Adjustment = namedtuple('Adjustment', 'group reason amount')
 
@@ -60,3 +61,18 @@ class AdjustmentRulesTestCase(unittest.TestCase):
         # a reversal: every amount negative
         self.assertIsNone(unbalanced(D('-150'), D('-90'),
                 [Adjustment('CO', '45', D('-60'))]))
+
+
+class ReasonTextsTestCase(unittest.TestCase):
+
+    def test_reason_and_remarks_in_words(self):
+        self.assertEqual(describe('CO', '197'), 'CO-197 Precertification/'
+            'authorization/notification absent')
+        self.assertEqual(describe('CO', 'Z9'), 'CO-Z9')
+        self.assertEqual(remarks_text('n290 M16'),
+            "N290 Rendering provider's identifier missing, incomplete or "
+            "invalid; M16 See the payer's website, mailings or bulletins "
+            "for this policy")
+        # a code not in the table is shown as the payer sent it
+        self.assertEqual(remarks_text('N9999'), 'N9999')
+        self.assertEqual(remarks_text(None), '')

@@ -182,6 +182,40 @@ class RemittanceTestCase(unittest.TestCase):
             self.assert_ledger(practice)
 
     @with_transaction()
+    def test_practice_rules_come_before_the_defaults(self):
+        """PI-45 is reviewed by default; the practice's rule for this
+        payer writes it off as its contract; a rule for every payer (hold
+        every CO) comes before the default (CO-45 written off), a payer's
+        rule (CO-253 written off) before it"""
+        pool = Pool()
+        Rule = pool.get('therapy.remittance.rule')
+        with set_company(create_company()):
+            practice = self.practice()
+            Rule.create([
+                    {'payer': practice.payer.id, 'group': 'PI',
+                        'reason': ' 45', 'action': 'write_off'},
+                    {'group': 'CO', 'reason': '*',
+                        'action': 'hold_denial'},
+                    {'payer': practice.payer.id, 'group': 'CO',
+                        'reason': '253', 'action': 'write_off'},
+                    ])
+            self.assertEqual(Rule.rules_for(practice.payer)[:2],
+                [('PI', '45', 'write_off'), ('CO', '253', 'write_off')])
+            remittance = self.post(self.remittance(practice, 'EFT20', [
+                        answer(practice.claim.number, paid=D(100),
+                            adjustments=[('PI', '45', D(40)),
+                                ('CO', '253', D(2)),
+                                ('CO', '45', D(8))])]))
+            actions = sorted((a.group, a.reason, a.action)
+                for a in remittance.claims[0].lines[0].adjustments)
+            self.assertEqual(actions, [('CO', '253', 'write_off'),
+                    ('CO', '45', 'hold_denial'), ('PI', '45', 'write_off')])
+            line = self.line(practice)
+            self.assertEqual((line.paid, line.pi, line.co,
+                    line.payer_balance), (D(100), D(40), D(2), D(8)))
+            self.assert_ledger(practice)
+
+    @with_transaction()
     def test_claim_not_found_is_unapplied_cash(self):
         "A payment for a claim we never sent is held, never dropped"
         with set_company(create_company()):
@@ -195,6 +229,49 @@ class RemittanceTestCase(unittest.TestCase):
             self.assertEqual(
                 self.balance(practice, 'unapplied_cash_account'), D(-60))
             self.assertEqual(self.line(practice).payer_balance, D(150))
+            self.assert_ledger(practice)
+
+    @with_transaction()
+    def test_unapplied_cash_applied_later(self):
+        """A payment for a claim number the payer mistyped waits as
+        unapplied cash; applied to our claim, it leaves unapplied cash and
+        pays the claim once, in a move of its own, logged"""
+        pool = Pool()
+        RemittanceClaim = pool.get('therapy.remittance.claim')
+        Claim = pool.get('therapy.claim')
+        with set_company(create_company()):
+            practice = self.practice()
+            Claim.submit([practice.claim])
+            remittance = self.post(self.remittance(practice, 'EFT30', [
+                        answer('CLM-TYPO', paid=D(105),
+                            adjustments=[('CO', '45', D(45))])]))
+            self.assertEqual(
+                self.balance(practice, 'unapplied_cash_account'), D(-105))
+            held, = remittance.claims
+            RemittanceClaim.apply(held, self.claim(practice))
+            held = RemittanceClaim(held.id)
+            self.assertEqual(held.claim, self.claim(practice))
+            self.assertTrue(held.applied_move)
+            self.assertEqual(held.applied_move.state, 'posted')
+            self.assertEqual(
+                self.balance(practice, 'unapplied_cash_account'), D(0))
+            self.assertEqual(
+                self.balance(practice, 'insurance_clearing_account'),
+                D(105))
+            line = self.line(practice)
+            self.assertEqual((line.paid, line.co, line.payer_balance),
+                (D(105), D(45), D(0)))
+            self.assertEqual(self.claim(practice).state, 'paid')
+            self.assertIn('CLM-TYPO', Pool().get('therapy.remittance')(
+                    remittance.id).posting_log)
+            self.assertEqual(Pool().get('therapy.remittance')(
+                    remittance.id).unapplied, D(0))
+            self.assert_ledger(practice)
+            # once: an applied answer is not applied again
+            with self.assertRaises(UserError) as raised:
+                RemittanceClaim.apply(held, self.claim(practice))
+            self.assertIn('not held as unapplied cash',
+                raised.exception.message)
             self.assert_ledger(practice)
 
     @with_transaction()

@@ -1,0 +1,141 @@
+"""Unapplied insurance cash matched later: a payer paid a claim the import
+could not find (a claim number mistyped by the payer, a claim billed
+under another payer ID); its money waits on unapplied insurance cash.
+Once a biller finds our claim, Apply to Claim posts that answer as if it
+had matched when it came: the cash leaves unapplied cash back through
+insurance payments in transit, then pays and adjusts the claim's lines
+by the same rules, in a move dated the day it is applied
+(REVENUE-CYCLE.md §3: "re-posted when matched")."""
+from trytond.i18n import gettext
+from trytond.model import ModelView, fields
+from trytond.modules.currency.fields import Monetary
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Bool, Eval
+from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from .exceptions import ClaimError
+from .remittance_posting import Amounts
+
+# claims a payer may pay: sent, and not corrected away
+PAYABLE = ['submitted', 'accepted', 'appealed', 'partial', 'paid', 'denied',
+    'rejected']
+
+
+class RemittanceClaim(metaclass=PoolMeta):
+    __name__ = 'therapy.remittance.claim'
+
+    applied_move = fields.Many2One(
+        'account.move', "Applied By", readonly=True,
+        help="The move that applied this payment, held as unapplied cash "
+        "when it came, to the claim a biller matched it to.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'apply_to_claim': {
+                    'invisible': ((Eval('remittance_state') != 'posted')
+                        | Bool(Eval('claim'))),
+                    'depends': ['remittance_state', 'claim'],
+                    },
+                })
+
+    @classmethod
+    @ModelView.button_action('therapy_billing.wizard_remittance_apply')
+    def apply_to_claim(cls, answers):
+        pass
+
+    @classmethod
+    def apply(cls, answer, claim):
+        """Post answer, held as unapplied cash, onto claim: a move of the
+        day from unapplied cash to the claim's receivables"""
+        pool = Pool()
+        Remittance = pool.get('therapy.remittance')
+        RemittanceLine = pool.get('therapy.remittance.line')
+        Date = pool.get('ir.date')
+        remittance = answer.remittance
+        if remittance.state != 'posted' or answer.claim:
+            raise ClaimError(gettext(
+                    'therapy_billing.msg_remittance_apply_not_unapplied',
+                    answer=answer.rec_name))
+        if claim.payer != remittance.payer or claim.state not in PAYABLE:
+            raise ClaimError(gettext(
+                    'therapy_billing.msg_remittance_apply_claim',
+                    answer=answer.rec_name, claim=claim.rec_name,
+                    payer=remittance.payer.rec_name))
+        answer.claim = claim
+        cls.save([answer])  # its lines' domain reads the answer's claim
+        taken = set()
+        for service in answer.lines:
+            service.claim_line = Remittance.find_line(claim, service, taken)
+            taken.add(service.claim_line)
+        RemittanceLine.save(answer.lines)
+        amounts = Amounts(remittance)
+        amounts.move_line('unapplied_cash_account', answer.paid, answer)
+        amounts.move_line('insurance_clearing_account', -answer.paid, answer)
+        Remittance._post_answer(answer, amounts)
+        answer.applied_move = Remittance.book(remittance, amounts, [answer],
+            Date.today(), gettext('therapy_billing.msg_remittance_apply_move',
+                answer=answer.rec_name, claim=claim.rec_name))
+        cls.save([answer])
+        user = pool.get('res.user')(Transaction().user)
+        remittance.posting_log = '\n'.join(filter(None, [
+                    remittance.posting_log, gettext(
+                        'therapy_billing.msg_remittance_log_applied',
+                        answer=answer.claim_number, claim=claim.rec_name,
+                        amount=answer.paid, user=user.rec_name,
+                        date=Date.today()),
+                    *amounts.log]))
+        Remittance.save([remittance])
+
+
+class ApplyStart(ModelView):
+    "Apply Unapplied Cash"
+    __name__ = 'therapy.remittance.claim.apply.start'
+
+    answer = fields.Many2One(
+        'therapy.remittance.claim', "Payer's Answer", readonly=True)
+    company = fields.Many2One('company.company', "Company", readonly=True)
+    payer = fields.Many2One('therapy.payer', "Payer", readonly=True)
+    currency = fields.Many2One('currency.currency', "Currency",
+        readonly=True)
+    amount = Monetary("Held", currency='currency', digits='currency',
+        readonly=True)
+    claim = fields.Many2One(
+        'therapy.claim', "Our Claim", required=True,
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ('coverage.payer', '=', Eval('payer', -1)),
+            ('state', 'in', PAYABLE),
+            ],
+        help="The claim of this payer the answer is about: its payment "
+        "and adjustments post onto the claim's lines.")
+
+
+class Apply(Wizard):
+    "Apply Unapplied Cash to a Claim"
+    __name__ = 'therapy.remittance.claim.apply'
+
+    start = StateView('therapy.remittance.claim.apply.start',
+        'therapy_billing.remittance_apply_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Apply", 'apply', 'tryton-ok', default=True),
+            ])
+    apply = StateTransition()
+
+    def default_start(self, fields):
+        answer = self.record
+        remittance = answer.remittance
+        return {
+            'answer': answer.id,
+            'company': remittance.company.id,
+            'payer': remittance.payer.id,
+            'currency': remittance.currency.id,
+            'amount': answer.paid,
+            }
+
+    def transition_apply(self):
+        RemittanceClaim = Pool().get('therapy.remittance.claim')
+        RemittanceClaim.apply(self.record, self.start.claim)
+        return 'end'
