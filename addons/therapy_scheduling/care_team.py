@@ -403,6 +403,27 @@ class Party(metaclass=PoolMeta):
             "demographics to the care team. Other parties (clinicians, "
             "payers) are not limited."),
         'get_demographics_team', searcher='search_demographics_team')
+    client_person = fields.Function(fields.Boolean(
+            "Named by a Client",
+            help="A client's own party, emergency contact or guardian: "
+            "only the front desk and the owner change their names, "
+            "addresses and contacts."),
+        'get_client_person', searcher='search_client_person')
+
+    @classmethod
+    def get_client_person(cls, parties, name):
+        named = pairs_of(client_people(), 'party', 'client',
+            [p.id for p in parties])
+        return {p.id: bool(named[p.id]) for p in parties}
+
+    @classmethod
+    def search_client_person(cls, name, clause):
+        _, operator, value = clause
+        people = client_people()
+        named = people.select(Column(people, 'party'),
+            where=Column(people, 'party') != Null)
+        wanted = (operator == '=') == bool(value)
+        return [('id', 'in' if wanted else 'not in', named)]
 
     @classmethod
     def get_demographics_team(cls, parties, name):
