@@ -302,6 +302,18 @@ class Claim(ClaimScrubMixin, ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
     def get_rec_name(self, name):
         return self.number
 
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        "A claim typed by its number, or by the payer's number for it"
+        if clause[1].startswith('!') or clause[1].startswith('not '):
+            bool_op = 'AND'
+        else:
+            bool_op = 'OR'
+        return [bool_op,
+            ('number',) + tuple(clause[1:]),
+            ('payer_claim_number',) + tuple(clause[1:]),
+            ]
+
     @property
     def active(self):
         "Is the payer billed by this claim now (not corrected away)?"
