@@ -87,6 +87,16 @@ class MenusTestCase(unittest.TestCase):
         has('accountant', 'Billing / Remittances')
         has('owner', 'Configuration / Settings', 'Schedule / Day Sheet',
             'Billing / Claims')
+        reports = [f'Billing / Reports / {name}' for name in [
+                'A/R Aging by Payer', 'A/R Aging by Client', 'Days to Pay',
+                'Acceptance and Denials by Payer', 'Denials by Reason',
+                'Denials by Procedure', 'Underpayments']]
+        for role in ['biller', 'owner']:
+            has(role, *reports)
+        for role in ['desk', 'clinician', 'supervisor']:
+            lacks(role, 'Billing / Reports', *reports)
+        has('accountant', *reports[:2])
+        lacks('accountant', *reports[2:])
 
     @with_transaction()
     def test_home_opens_at_login(self):

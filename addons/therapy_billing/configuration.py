@@ -4,6 +4,8 @@ They are created with the chart (account_chart.xml adds them to Tryton's
 universal chart, and creating the chart fills them in here); a practice
 with its own chart picks them in Configuration > Settings. Remittance
 posting (the 835 work) uses the ones billing does not use yet."""
+from decimal import Decimal
+
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, fields
 from trytond.modules.company.model import CompanyValueMixin
@@ -105,6 +107,11 @@ class Configuration(metaclass=PoolMeta):
         'account.invoice.payment_term', "Billing Payment Term",
         help="Payment term of claim and patient invoices: their due date, "
         "from which the aged balance counts.")
+    underpayment_tolerance = fields.Numeric(
+        "Underpayment Tolerance", digits=(16, 2), required=True,
+        domain=[('underpayment_tolerance', '>=', 0)],
+        help="A remittance line counts as underpaid when the payer allowed "
+        "more than this below its contracted fee.")
 
     @classmethod
     def multivalue_model(cls, field):
@@ -115,6 +122,10 @@ class Configuration(metaclass=PoolMeta):
     @classmethod
     def default_receipt_sequence(cls):
         return cls._data_id('sequence_receipt')
+
+    @classmethod
+    def default_underpayment_tolerance(cls):
+        return Decimal('1.00')
 
     @classmethod
     def default_billing_journal(cls):

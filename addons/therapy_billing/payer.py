@@ -14,6 +14,8 @@ from trytond.transaction import Transaction
 
 from therapy_clinical.units import RULES
 
+from .revenue_stats import DEFAULT_APPEAL_DAYS
+
 # a payer's rule for the sessions of a clinician working under supervision
 ASSOCIATE_RULES = [
     ('rendering', "Bill the associate as rendering"),
@@ -62,6 +64,11 @@ class Payer(DeactivableMixin, ModelSQL, ModelView):
         "Timely Filing Limit (days)", required=True,
         domain=[('timely_filing_days', '>', 0)],
         help="Days after the date of service the payer accepts a claim.")
+    appeal_days = fields.Integer(
+        "Appeal Limit (days)", required=True,
+        domain=[('appeal_days', '>', 0)],
+        help="Days after a denial's remittance the payer accepts an "
+        "appeal: the denial queue's deadline.")
     unit_rule = fields.Selection(
         UNIT_RULES, "Unit Rule", required=True,
         help="How minutes of timed codes become units, unless a service "
@@ -108,6 +115,10 @@ class Payer(DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def default_timely_filing_days(cls):
         return 90
+
+    @classmethod
+    def default_appeal_days(cls):
+        return DEFAULT_APPEAL_DAYS
 
     @classmethod
     def default_unit_rule(cls):
