@@ -296,6 +296,50 @@ def save(path, backend, section):
             for k in ['SQLite', 'PostgreSQL'] if k in sections))
 
 
+def keep(database, practice, folder, snapshot, facts):
+    "Copy the set-up SQLite database and the 835 to snapshot"
+    import json
+    import shutil
+    snapshot.mkdir(parents=True, exist_ok=True)
+    import sqlite3
+    # the backup API: the database with what its WAL holds
+    source = sqlite3.connect(Path(folder, f'{database.name}.sqlite'))
+    target = sqlite3.connect(snapshot / 'bench.sqlite')
+    source.backup(target)
+    target.close()
+    source.close()
+    shutil.copy(Path(folder, 'bench-era.835'), snapshot / 'bench-era.835')
+    (snapshot / 'facts').write_text(json.dumps({'company': practice.company,
+                'clearinghouse': practice.clearinghouse, 'facts': facts}))
+
+
+def restore(database, folder, snapshot):
+    "The database and 835 of keep(), as a Practice"
+    import json
+    import shutil
+    from proteus import config
+    from trytond.pool import Pool
+    shutil.copy(snapshot / 'bench.sqlite',
+        Path(folder, f'{database.name}.sqlite'))
+    database.config_file.write_text(
+        f'[database]\nuri = sqlite://\npath = {folder}\n')
+    path = Path(folder, 'bench-era.835')
+    shutil.copy(snapshot / 'bench-era.835', path)
+    saved = json.loads((snapshot / 'facts').read_text())
+    practice = Practice.__new__(Practice)
+    practice.config = config.set_trytond(database=database.name,
+        config_file=str(database.config_file))
+    practice.database = database.name
+    practice.company = saved['company']
+    practice.clearinghouse = saved['clearinghouse']
+    practice.extras, practice.context = {}, {}
+    practice.context = practice.run(lambda: Pool().get(
+            'res.user').get_preferences(True), readonly=True)
+    claims, lines, timings = saved['facts']
+    log(f'restored {snapshot}')
+    return practice, path, claims, lines, timings
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--uri', '--postgresql', dest='uri',
@@ -307,24 +351,37 @@ def main():
         help="the results file whose backend section the report replaces "
         "('-': none)")
     parser.add_argument('--profile', default=None,
-        help="run the import under cProfile; its top 40 go to this file")
+        help="run the import under cProfile; its top 40 go to this file "
+        "(and the raw stats to FILE.prof)")
+    parser.add_argument('--snapshot', default=None,
+        help="(development, SQLite) a folder: the set-up database and its "
+        "835 are kept there, and taken from there when present")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         database = Database(args.uri, folder)
         try:
             log(f'creating {database.name} ({args.uri}), activating '
                 'therapy_edi')
-            started = time.perf_counter()
-            database.create()
-            timings = {'database': time.perf_counter() - started}
-            started = time.perf_counter()
-            practice = Practice(database, folder)
-            timings['practice'] = time.perf_counter() - started
-            timings.update(load_claims(practice, args.claims, args.claims))
-            started = time.perf_counter()
-            accept_claims(practice)
-            timings['submit, accept'] = time.perf_counter() - started
-            path, claims, lines = write_file(practice, folder)
+            snapshot = Path(args.snapshot) if args.snapshot else None
+            if snapshot and (snapshot / 'facts').exists():
+                practice, path, claims, lines, timings = restore(
+                    database, folder, snapshot)
+            else:
+                started = time.perf_counter()
+                database.create()
+                timings = {'database': time.perf_counter() - started}
+                started = time.perf_counter()
+                practice = Practice(database, folder)
+                timings['practice'] = time.perf_counter() - started
+                timings.update(load_claims(practice, args.claims,
+                        args.claims))
+                started = time.perf_counter()
+                accept_claims(practice)
+                timings['submit, accept'] = time.perf_counter() - started
+                path, claims, lines = write_file(practice, folder)
+                if snapshot:
+                    keep(database, practice, folder, snapshot,
+                        (claims, lines, timings))
             data = path.read_bytes()
             log(f'{path.name}: {claims} claims, {lines} lines, '
                 f'{len(data):,} bytes')
@@ -355,6 +412,7 @@ def main():
                             sys.prefix + '/'}, key=len, reverse=True):
                     text = text.replace(prefix, '')
                 Path(args.profile).write_text(text)
+                profiler.dump_stats(args.profile + '.prof')
             from therapy_billing import ledger_invariants
             problems = ledger_invariants.check(database.name,
                 practice.company)
