@@ -357,6 +357,10 @@ def main():
         help="(development, SQLite) a folder: the set-up database and its "
         "835 are kept there, and taken from there when present")
     args = parser.parse_args()
+    if args.uri.startswith('postgresql'):
+        # proteus takes a bare database name for the path of this URI;
+        # without it, it would make the name itself the URI (SQLite)
+        os.environ['TRYTOND_DATABASE_URI'] = args.uri
     with tempfile.TemporaryDirectory() as folder:
         database = Database(args.uri, folder)
         try:
