@@ -14,6 +14,15 @@ from trytond.i18n import gettext
 from trytond.pool import Pool
 
 
+SLICE = 200  # records a search takes at once (SQLite's expression depth)
+
+
+def _slices(records, size=SLICE):
+    records = list(records)
+    for start in range(0, len(records), size):
+        yield records[start:start + size]
+
+
 class ClaimLedgerMixin:
     "The ledger side of therapy.claim"
     __slots__ = ()
@@ -170,19 +179,31 @@ class ClaimLedgerMixin:
         MoveLine = pool.get('account.move.line')
         Configuration = pool.get('therapy.configuration')
         roots = {c.primary_claim or c for c in claims}
+        # one search per company and slice of roots, one reconcile for
+        # all: a remittance settles thousands of claims at once
+        by_company = defaultdict(list)
         for root in roots:
+            by_company[root.company.id].append(root)
+        to_reconcile = []
+        for company, roots in by_company.items():
             account = Configuration(1).get_multivalue(
-                'transfer_account', company=root.company.id)
-            origins = [str(l) for claim in [root] + list(
-                    root.secondary_claims) for l in claim.lines]
-            lines = MoveLine.search([
-                    ('account', '=', account.id if account else -1),
-                    ('origin', 'in', origins),
-                    ('reconciliation', '=', None),
-                    ('move.state', '=', 'posted'),
-                    ])
-            if lines and not sum(l.debit - l.credit for l in lines):
-                MoveLine.reconcile(lines)
+                'transfer_account', company=company)
+            for chunk in _slices(roots):
+                root_of = {str(l): root for root in chunk
+                    for claim in [root] + list(root.secondary_claims)
+                    for l in claim.lines}
+                found = defaultdict(list)
+                for line in MoveLine.search([
+                            ('account', '=', account.id if account else -1),
+                            ('origin', 'in', list(root_of)),
+                            ('reconciliation', '=', None),
+                            ('move.state', '=', 'posted'),
+                            ]):
+                    found[root_of[str(line.origin)]].append(line)
+                to_reconcile += [lines for lines in found.values()
+                    if lines and not sum(l.debit - l.credit for l in lines)]
+        if to_reconcile:
+            MoveLine.reconcile(*to_reconcile)
 
     @classmethod
     def reconcile_payer_invoices(cls, claims):
@@ -191,18 +212,30 @@ class ClaimLedgerMixin:
         pool = Pool()
         MoveLine = pool.get('account.move.line')
         Line = pool.get('therapy.claim.line')
-        invoices = {c.payer_invoice for c in claims
-            if c.payer_invoice and c.payer_invoice.state == 'posted'}
-        for invoice in invoices:
-            origins = [str(l) for l in Line.search([
-                        ('invoice_line.invoice', '=', invoice.id)])]
-            lines = [l for l in invoice.lines_to_pay if not l.reconciliation]
-            lines += MoveLine.search([
-                    ('account', '=', invoice.account.id),
-                    ('party', '=', invoice.party.id),
-                    ('origin', 'in', origins),
-                    ('reconciliation', '=', None),
-                    ('move.state', '=', 'posted'),
-                    ])
-            if lines and not sum(l.debit - l.credit for l in lines):
-                MoveLine.reconcile(lines)
+        invoices = list({c.payer_invoice for c in claims
+            if c.payer_invoice and c.payer_invoice.state == 'posted'})
+        # a search per slice of invoices, one reconcile for all
+        to_reconcile = []
+        for chunk in _slices(invoices):
+            by_id = {i.id: i for i in chunk}
+            invoice_of = {str(l): by_id[l.invoice_line.invoice.id]
+                for l in Line.search([
+                        ('invoice_line.invoice', 'in', list(by_id)),
+                        ])}
+            found = {i: [l for l in i.lines_to_pay if not l.reconciliation]
+                for i in chunk}
+            for line in MoveLine.search([
+                        ('account', 'in', list({i.account.id
+                                    for i in chunk})),
+                        ('origin', 'in', list(invoice_of)),
+                        ('reconciliation', '=', None),
+                        ('move.state', '=', 'posted'),
+                        ]):
+                invoice = invoice_of[str(line.origin)]
+                if (line.account == invoice.account
+                        and line.party == invoice.party):
+                    found[invoice].append(line)
+            to_reconcile += [lines for lines in found.values()
+                if lines and not sum(l.debit - l.credit for l in lines)]
+        if to_reconcile:
+            MoveLine.reconcile(*to_reconcile)

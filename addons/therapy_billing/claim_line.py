@@ -333,27 +333,45 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         pool = Pool()
         MoveLine = pool.get('account.move.line')
         result = {n: {} for n in names}
-        for line in lines:
-            receivable = balance = Decimal(0)
-            invoice_line = line.invoice_line
-            invoice = invoice_line.invoice if invoice_line else None
-            if invoice and invoice.state in {'posted', 'paid'}:
-                receivable = invoice_line.amount
-                chain, current = [], line
-                while current and current.invoice_line == invoice_line:
-                    chain.append(str(current))
-                    current = current.original_line
-                moved = MoveLine.search([
-                        ('origin', 'in', chain),
-                        ('account', '=', invoice.account.id),
-                        ('move', '!=', invoice.move.id),
-                        ('move.state', '=', 'posted'),
-                        ])
-                balance = receivable - sum(
-                    (m.credit - m.debit for m in moved), Decimal(0))
-            values = {'receivable': receivable, 'payer_balance': balance}
-            for name in names:
-                result[name][line.id] = values[name]
+        # the lines' ledger lines with one search per slice of lines (a
+        # remittance reads thousands), each kept for the lines whose chain
+        # has its origin, on their invoice's account and not its own move
+        for start in range(0, len(lines), 200):  # SQLite's expression depth
+            chains = {}
+            for line in lines[start:start + 200]:
+                invoice_line = line.invoice_line
+                invoice = invoice_line.invoice if invoice_line else None
+                if invoice and invoice.state in {'posted', 'paid'}:
+                    chain, current = [], line
+                    while current and current.invoice_line == invoice_line:
+                        chain.append(str(current))
+                        current = current.original_line
+                    chains[line] = (invoice, chain)
+            moved = defaultdict(list)
+            if chains:
+                # rows, not records: records browsed by hundreds each
+                # check their id against the whole list
+                for row in MoveLine.search_read([
+                            ('origin', 'in', list({o for _, c
+                                        in chains.values() for o in c})),
+                            ('account', 'in', list({i.account.id
+                                        for i, _ in chains.values()})),
+                            ('move.state', '=', 'posted'),
+                            ], fields_names=['origin', 'account', 'move',
+                            'debit', 'credit']):
+                    moved[row['origin']].append(row)
+            for line in lines[start:start + 200]:
+                receivable = balance = Decimal(0)
+                if line in chains:
+                    invoice, chain = chains[line]
+                    receivable = line.invoice_line.amount
+                    balance = receivable - sum((m['credit'] - m['debit']
+                            for origin in chain for m in moved[origin]
+                            if m['account'] == invoice.account.id
+                            and m['move'] != invoice.move.id), Decimal(0))
+                values = {'receivable': receivable, 'payer_balance': balance}
+                for name in names:
+                    result[name][line.id] = values[name]
         return result
 
     # --- what the remittance posts onto lines -------------------------------

@@ -175,13 +175,27 @@ class RemittancePostingMixin:
         then by the payer's claim number; lines by REF*6R, then by code,
         modifiers, date of service and units"""
         pool = Pool()
+        Claim = pool.get('therapy.claim')
         RemittanceClaim = pool.get('therapy.remittance.claim')
         RemittanceLine = pool.get('therapy.remittance.line')
         claims, lines = [], []
         for remittance in remittances:
+            # the claims the answers name by number, in one search a slice
+            numbered = defaultdict(list)
+            numbers = list({a.claim_number for a in remittance.claims
+                    if not a.claim and a.claim_number})
+            for start in range(0, len(numbers), 500):
+                for claim in Claim.search([
+                            ('company', '=', remittance.company.id),
+                            ('number', 'in', numbers[start:start + 500]),
+                            ], order=[('id', 'DESC')]):
+                    if claim.payer == remittance.payer:
+                        numbered[claim.number].append(claim)
             for answer in remittance.claims:
                 if not answer.claim:
-                    answer.claim = remittance.find_claim(answer)
+                    found = numbered.get(answer.claim_number)
+                    answer.claim = (found[0] if found
+                        else remittance.find_claim(answer))
                     claims.append(answer)
                 if not answer.claim:
                     continue
@@ -467,11 +481,15 @@ class RemittancePostingMixin:
         Claim = pool.get('therapy.claim')
         RemittanceClaim = pool.get('therapy.remittance.claim')
         Claim.reconcile_payer_invoices(claims)
-        for claim in Claim.browse([c.id for c in claims]):
-            answers = RemittanceClaim.search([
-                    ('claim', '=', claim.id),
+        # the remittance's answers of all its claims in one search
+        by_claim = defaultdict(list)
+        for answer in RemittanceClaim.search([
                     ('remittance', '=', remittance.id),
-                    ], order=[('id', 'DESC')])
+                    ('claim', '!=', None),
+                    ], order=[('id', 'DESC')]):
+            by_claim[answer.claim.id].append(answer)
+        for claim in Claim.browse([c.id for c in claims]):
+            answers = by_claim[claim.id]
             last = answers[0] if answers else None
             lines = [l for l in claim.lines if l.active]
             balance = sum((l.payer_balance for l in lines), ZERO)
