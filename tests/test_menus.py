@@ -84,7 +84,12 @@ class MenusTestCase(unittest.TestCase):
         lacks('biller', 'Schedule / Day Sheet', 'Schedule / Waitlist',
             'Clinical / Notes', 'Configuration')
         lacks('accountant', 'Clients', 'Schedule / Appointments')
-        has('accountant', 'Billing / Remittances')
+        has('accountant', 'Billing / Remittances',
+            'Billing / Reassociation / Remittances Awaiting Deposit',
+            'Billing / Reassociation / Deposits Without Remittance')
+        has('biller', 'Billing / Reassociation / Remittances Awaiting Deposit')
+        for role in ['desk', 'clinician', 'supervisor']:
+            lacks(role, 'Billing / Reassociation')
         has('owner', 'Configuration / Settings', 'Schedule / Day Sheet',
             'Billing / Claims')
         reports = [f'Billing / Reports / {name}' for name in [

@@ -1,4 +1,4 @@
-from trytond.exceptions import UserError
+from trytond.exceptions import UserError, UserWarning
 from trytond.model.exceptions import ValidationError
 
 
@@ -11,4 +11,8 @@ class ClaimError(ValidationError):
 
 
 class ModifierRuleError(ValidationError):
+    pass
+
+
+class DepositWarning(UserWarning):
     pass

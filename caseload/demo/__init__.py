@@ -18,7 +18,9 @@ The package, by concept:
 - billing.py: the charges of the history, copays, claims and the payers'
   answers;
 - edi.py: the clearinghouse the ready claims are sent through, the
-  billing taxonomy and ZIP+4 an 837P needs.
+  billing taxonomy and ZIP+4 an 837P needs;
+- remittances.py and deposits.py: the payers' 835s, and their EFT deposits
+  on the bank statement (an OFX file) reassociated with them.
 - server.py: the one function that runs a step inside the server.
 """
 import datetime as dt
@@ -89,11 +91,12 @@ class DemoPractice(PracticeSetup, ClientsSetup):
         self.load_edi(company)
 
     def load_edi(self, company):
-        from . import edi, remittances
+        from . import deposits, edi, remittances
         if edi.setup(self.config.database_name, self.config.user,
                 company.id):
             remittances.load(
                 self.config.database_name, self.config.user, company.id)
+            deposits.load(self.config, company)
         edi.eligibility(
             self.config.database_name, self.config.user, company.id)
 
