@@ -149,14 +149,18 @@ def test_biller_applies_unapplied_cash(page, demo_server, demo_database):
     ours.wait_for(timeout=TIMEOUT)
     ours.fill(claim['number'])
     ours.press('Tab')
-    # sao opens its search when the typed text is not one record yet
+    # sao opens its search when the typed text names more than one claim
+    # (CLM000002 is in CLM000021 too): the biller searches there
     settled(page)
-    found = dialog(page).get_by_role('cell', name=claim['number'],
-        exact=True)
-    if found.count():
-        found.first.click()
-        press(page, dialog(page).get_by_role('button', name='OK',
-                exact=True))
+    search = dialog(page)
+    if search.get_by_role('button', name='Find').count():
+        search.get_by_placeholder('Search').fill(claim['number'])
+        search.get_by_placeholder('Search').press('Enter')
+        found = search.get_by_role('cell', name=claim['number'],
+            exact=True)
+        found.first.wait_for(timeout=TIMEOUT)
+        press(page, found.first)
+        press(page, search.get_by_role('button', name='OK', exact=True))
     expect(ours).to_have_value(claim['number'])
     page.screenshot(path=str(output_dir('browser')
             / 'sao-apply-unapplied.png'))
