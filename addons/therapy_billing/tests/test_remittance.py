@@ -216,6 +216,45 @@ class RemittanceTestCase(unittest.TestCase):
             self.assert_ledger(practice)
 
     @with_transaction()
+    def test_who_keeps_the_rules_and_applies_cash(self):
+        """The adjustment rules are the biller's and the owner's to keep:
+        the accountant reads them, the front desk and clinicians not at
+        all; Apply to Claim is refused to the accountant"""
+        pool = Pool()
+        Rule = pool.get('therapy.remittance.rule')
+        RemittanceClaim = pool.get('therapy.remittance.claim')
+        with set_company(create_company()):
+            practice = self.practice()
+            rule, = Rule.create([{'group': 'PI', 'reason': '45',
+                        'action': 'write_off'}])
+            remittance = self.post(self.remittance(practice, 'EFT40', [
+                        answer('CLM-TYPO', paid=D(105),
+                            adjustments=[('CO', '45', D(45))])]))
+            users = {group: create_user(group,
+                    [f'therapy_scheduling.group_{group}'])
+                for group in ['front_desk', 'clinician', 'biller',
+                    'accountant']}
+        for group in ['front_desk', 'clinician']:
+            with self.subTest(group=group), as_user(users[group]):
+                with self.assertRaises(AccessError):
+                    Rule.read([rule.id], ['reason'])
+                with self.assertRaises(AccessError):
+                    Rule.search([])
+                with self.assertRaises(AccessError):
+                    Rule.export_data([Rule(rule.id)], ['reason'])
+        with as_user(users['accountant']):
+            self.assertEqual(Rule.search([]), [rule])
+            with self.assertRaises(AccessError):
+                Rule.write([Rule(rule.id)], {'action': 'review'})
+            with self.assertRaises(AccessButtonError):
+                RemittanceClaim.apply_to_claim(
+                    [RemittanceClaim(remittance.claims[0].id)])
+        with as_user(users['biller']):
+            Rule.write([Rule(rule.id)], {'action': 'review'})
+        self.assertEqual(Rule(rule.id).action, 'review')
+        self.assert_ledger(practice)
+
+    @with_transaction()
     def test_claim_not_found_is_unapplied_cash(self):
         "A payment for a claim we never sent is held, never dropped"
         with set_company(create_company()):
