@@ -13,14 +13,7 @@ from collections import defaultdict
 from trytond.i18n import gettext
 from trytond.pool import Pool
 
-
-SLICE = 200  # records a search takes at once (SQLite's expression depth)
-
-
-def _slices(records, size=SLICE):
-    records = list(records)
-    for start in range(0, len(records), size):
-        yield records[start:start + size]
+from .batch import slices
 
 
 class ClaimLedgerMixin:
@@ -188,7 +181,7 @@ class ClaimLedgerMixin:
         for company, roots in by_company.items():
             account = Configuration(1).get_multivalue(
                 'transfer_account', company=company)
-            for chunk in _slices(roots):
+            for chunk in slices(roots):
                 root_of = {str(l): root for root in chunk
                     for claim in [root] + list(root.secondary_claims)
                     for l in claim.lines}
@@ -216,7 +209,7 @@ class ClaimLedgerMixin:
             if c.payer_invoice and c.payer_invoice.state == 'posted'})
         # a search per slice of invoices, one reconcile for all
         to_reconcile = []
-        for chunk in _slices(invoices):
+        for chunk in slices(invoices):
             by_id = {i.id: i for i in chunk}
             invoice_of = {str(l): by_id[l.invoice_line.invoice.id]
                 for l in Line.search([

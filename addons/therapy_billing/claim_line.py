@@ -453,13 +453,14 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         Claim.reconcile_payer_invoices(list({l.claim for l in amounts}))
 
     @classmethod
-    def transfer_responsibility(cls, amounts):
+    def transfer_responsibility(cls, amounts, reconcile=True):
         """Move the patient responsibility amounts {line: amount} the payer
         named (PR) off its receivable: Dr responsibility transfer, Cr the
         payer's receivable. It then goes to the next payer (its secondary
         claim bills it), else to the guarantor (a patient invoice, the
         visit's deposits applied), or is written off when a payer of the
-        visit forbids billing its beneficiary"""
+        visit forbids billing its beneficiary. reconcile=False leaves the
+        payer invoices to the caller (a remittance settles its claims after)"""
         pool = Pool()
         Configuration = pool.get('therapy.configuration')
         Claim = pool.get('therapy.claim')
@@ -481,7 +482,8 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
             gettext('therapy_billing.msg_transfer_move'))
         cls.save(list(amounts))
         claims = list({l.claim for l in amounts})
-        Claim.reconcile_payer_invoices(claims)
+        if reconcile:
+            Claim.reconcile_payer_invoices(claims)
         onward = [c for c in claims if c.next_coverage()]
         Claim.adjudicated(onward)
         rest = {l: a for l, a in amounts.items() if l.claim not in onward}

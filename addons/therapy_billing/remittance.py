@@ -209,12 +209,19 @@ class Remittance(RemittancePostingMixin, Workflow, ModelSQL, ModelView):
         return self.company.currency if self.company else None
 
     def get_counts(self, name):
-        matched = sum(1 for c in self.claims if c.claim)
-        return matched if name == 'claims_matched' else (
-            len(self.claims) - matched)
+        # counted, not browsed: a remittance answers thousands of claims
+        RemittanceClaim = Pool().get('therapy.remittance.claim')
+        return RemittanceClaim.search_count([
+                ('remittance', '=', self.id),
+                ('claim', '!=' if name == 'claims_matched' else '=', None),
+                ])
 
     def get_unapplied(self, name):
-        return sum((c.paid for c in self.claims if not c.claim), ZERO)
+        RemittanceClaim = Pool().get('therapy.remittance.claim')
+        return sum((r['paid'] for r in RemittanceClaim.search_read([
+                        ('remittance', '=', self.id),
+                        ('claim', '=', None),
+                        ], fields_names=['paid'])), ZERO)
 
     def get_rec_name(self, name):
         return f'{self.payer.rec_name} {self.trace_number}'

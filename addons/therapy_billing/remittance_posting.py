@@ -32,8 +32,10 @@ from decimal import Decimal
 
 from trytond.i18n import gettext
 from trytond.pool import Pool
+from trytond.transaction import Transaction
 
 from .adjustment_rules import plan, unbalanced
+from .batch import browse_in_slices, search_ids, slices
 from .carc import describe
 from .exceptions import ClaimError
 
@@ -66,6 +68,7 @@ class Amounts:
         self.transfers = defaultdict(lambda: ZERO)
         self.reversed_transfers = defaultdict(lambda: ZERO)
         self.log = []
+        self.coverage = {}
 
     def move_line(self, account_name, amount, origin, party=None):
         "Dr amount (Cr when negative) on the configured account_name"
@@ -122,10 +125,15 @@ class Amounts:
     def adjust(self, claim_line, adjustments, claim):
         "Post each adjustment of claim_line as its rule says"
         claim_line = self.record(claim_line)
+        if claim.id not in self.coverage:
+            # two coverage searches a claim, not a line
+            self.coverage[claim.id] = {
+                'next_payer': bool(claim.next_coverage()),
+                'beneficiary_billing_prohibited': (
+                    claim.beneficiary_billing_prohibited()),
+                }
         actions = plan(adjustments, rules=self.rules,
-            next_payer=bool(claim.next_coverage()),
-            beneficiary_billing_prohibited=(
-                claim.beneficiary_billing_prohibited()))
+            **self.coverage[claim.id])
         for action, adjustment in actions:
             adjustment.action = action
             self.adjustments.append(adjustment)
@@ -266,12 +274,51 @@ class RemittancePostingMixin:
                             line=service.rec_name, missing=missing))
 
     @classmethod
+    def lock_posting(cls, days):
+        """Take the locks posting on days [(company, date)] will need,
+        before any work: Tryton asks for each at its first use by
+        restarting the whole transaction, so a file's work would otherwise
+        be done up to four times (the journal periods, the move and the
+        client invoice number sequences)"""
+        pool = Pool()
+        JournalPeriod = pool.get('account.journal.period')
+        Period = pool.get('account.period')
+        Invoice = pool.get('account.invoice')
+        Company = pool.get('company.company')
+        Date = pool.get('ir.date')
+        JournalPeriod.lock()
+        by_company = defaultdict(set)
+        for company, day in days:
+            by_company[int(company)].add(day)
+        for company, dates in by_company.items():
+            company = Company(company)
+            with Transaction().set_context(company=company.id):
+                today = Date.today()
+            for day in dates | {today}:
+                if day:
+                    Period.find(company, date=day).move_sequence_used.lock()
+            sequence, _ = Invoice(type='out', company=company,
+                invoice_date=today, accounting_date=None,
+                sequence_type_cache='invoice')._number_sequence()
+            if sequence:
+                sequence.lock()
+
+    @classmethod
     def post_remittances(cls, remittances):
+        RemittanceClaim = Pool().get('therapy.remittance.claim')
+        cls.lock_posting([(r.company, r.payment_date) for r in remittances])
         for remittance in remittances:
             remittance.check_balanced()
             amounts = Amounts(remittance)
-            answers = sorted(remittance.claims,
-                key=lambda c: (c.status != '22', c.id))
+            # reversals first; a slice of answers at a time
+            answers = browse_in_slices(RemittanceClaim, [
+                    *search_ids(RemittanceClaim, [
+                            ('remittance', '=', remittance.id),
+                            ('status', '=', '22')], order=[('id', 'ASC')]),
+                    *search_ids(RemittanceClaim, [
+                            ('remittance', '=', remittance.id),
+                            ('status', '!=', '22')], order=[('id', 'ASC')]),
+                    ])
             for answer in answers:
                 cls._post_answer(answer, amounts)
             for offset in remittance.provider_adjustments:
@@ -293,6 +340,7 @@ class RemittancePostingMixin:
         Period = pool.get('account.period')
         Configuration = pool.get('therapy.configuration')
         ClaimLine = pool.get('therapy.claim.line')
+        Claim = pool.get('therapy.claim')
         RemittanceClaim = pool.get('therapy.remittance.claim')
         Adjustment = pool.get('therapy.remittance.adjustment')
         journal = Configuration(1).billing_journal
@@ -316,9 +364,12 @@ class RemittancePostingMixin:
         # fresh records: the balances are the ledger's again. The client's
         # invoices are dated the day they are posted (invoice numbers
         # follow their dates), not the payer's payment date
-        ClaimLine.transfer_responsibility({ClaimLine(l.id): a
-                for l, a in amounts.transfers.items()})
-        cls._settle_claims(list({l.claim for l in touched}), remittance)
+        transfers = {l.id: a for l, a in amounts.transfers.items()}
+        ClaimLine.transfer_responsibility(
+            {l: transfers[l.id] for chunk in slices(list(transfers))
+                for l in ClaimLine.browse(chunk)}, reconcile=False)
+        cls._settle_claims(browse_in_slices(Claim,
+                list({l.claim.id for l in touched})), remittance, amounts)
         return move
 
     @classmethod
@@ -473,49 +524,66 @@ class RemittancePostingMixin:
         Claim.reconcile_transfers(list({l.claim for l in amounts}))
 
     @classmethod
-    def _settle_claims(cls, claims, remittance):
+    def _settle_claims(cls, claims, remittance, amounts):
         """Each claim's state from its balances: paid when the payer owes
         nothing more, denied when a denial is held and nothing was paid,
-        partially paid otherwise; back with the payer after a reversal"""
+        partially paid otherwise; back with the payer after a reversal.
+        The balances are the ones the posting counted (amounts.balances:
+        every invoiced line of an answered claim), not read again"""
         pool = Pool()
         Claim = pool.get('therapy.claim')
         RemittanceClaim = pool.get('therapy.remittance.claim')
+        Adjustment = pool.get('therapy.remittance.adjustment')
         Claim.reconcile_payer_invoices(claims)
-        # the remittance's answers of all its claims in one search
-        by_claim = defaultdict(list)
-        for answer in RemittanceClaim.search([
-                    ('remittance', '=', remittance.id),
-                    ('claim', '!=', None),
-                    ], order=[('id', 'DESC')]):
-            by_claim[answer.claim.id].append(answer)
-        for claim in Claim.browse([c.id for c in claims]):
-            answers = by_claim[claim.id]
-            last = answers[0] if answers else None
-            lines = [l for l in claim.lines if l.active]
-            balance = sum((l.payer_balance for l in lines), ZERO)
-            paid = sum((l.paid for l in lines), ZERO)
-            denials = [a for a in (last.all_adjustments if last else [])
-                if a.action == 'hold_denial']
-            reason = None
-            if answers and all(a.status == '22' for a in answers):
-                # taken back and not answered again yet: with the payer
-                state = 'accepted'
-            elif balance <= 0:
-                state = 'paid'
-            elif denials and not paid:
-                state = 'denied'
-            else:
-                state = 'partial'
-            if denials:
-                reason = '; '.join(sorted({describe(a.group, a.reason)
-                            for a in denials}))[:250]
-            if last and last.payer_claim_number and (
-                    claim.payer_claim_number != last.payer_claim_number):
-                claim.payer_claim_number = last.payer_claim_number
-            if state != claim.state or reason:
-                claim.state = state
-                claim.payer_reason = reason or claim.payer_reason
-                claim.save()
-                Claim.log_events([claim], state, reason)
-            else:
-                claim.save()
+        owed = {l.id: b for l, b in amounts.balances.items()}
+        paid_of = {l.id: l.paid for l in amounts.records.values()}
+        events = defaultdict(list)
+        to_save = []
+        for chunk in slices([c.id for c in claims]):
+            # the remittance's answers of a slice of claims in one search
+            by_claim = defaultdict(list)
+            for answer in RemittanceClaim.search([
+                        ('remittance', '=', remittance.id),
+                        ('claim', 'in', chunk),
+                        ], order=[('id', 'DESC')]):
+                by_claim[answer.claim.id].append(answer)
+            lasts = [a[0].id for a in by_claim.values()]
+            denials = defaultdict(set)
+            for row in Adjustment.search_read([
+                        ('remittance_claim', 'in', lasts),
+                        ('action', '=', 'hold_denial'),
+                        ], fields_names=['remittance_claim', 'group',
+                        'reason']):
+                denials[row['remittance_claim']].add(
+                    describe(row['group'], row['reason']))
+            for claim in Claim.browse(chunk):
+                answers = by_claim[claim.id]
+                last = answers[0] if answers else None
+                lines = list(claim.lines) if claim.active else []
+                balance = sum((owed[l.id] if l.id in owed
+                        else l.payer_balance for l in lines), ZERO)
+                paid = sum((paid_of.get(l.id, l.paid) for l in lines), ZERO)
+                denied = denials[last.id] if last else set()
+                reason = None
+                if answers and all(a.status == '22' for a in answers):
+                    # taken back and not answered again yet: with the payer
+                    state = 'accepted'
+                elif balance <= 0:
+                    state = 'paid'
+                elif denied and not paid:
+                    state = 'denied'
+                else:
+                    state = 'partial'
+                if denied:
+                    reason = '; '.join(sorted(denied))[:250]
+                if last and last.payer_claim_number and (
+                        claim.payer_claim_number != last.payer_claim_number):
+                    claim.payer_claim_number = last.payer_claim_number
+                if state != claim.state or reason:
+                    claim.state = state
+                    claim.payer_reason = reason or claim.payer_reason
+                    events[state, reason].append(claim)
+                to_save.append(claim)
+        Claim.save(to_save)
+        for (state, reason), changed in events.items():
+            Claim.log_events(changed, state, reason)

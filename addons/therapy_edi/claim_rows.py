@@ -20,7 +20,6 @@ from trytond.transaction import Transaction, without_check_access
 
 from therapy_billing.claim_line import LineCodes
 
-BROWSE_SLICE = 200
 # the parts party.address formats its street from, when they are used
 STREET_PARTS = ['street_name', 'building_name', 'building_number',
     'unit_number', 'floor_number', 'room_number', 'post_box', 'private_bag',
@@ -89,13 +88,6 @@ def read_rows(model, ids, names, row=Row, order=None):
         for values in Model.read(list(sub_ids), names):
             rows[values['id']] = row(model, values)
     return rows
-
-
-def browse_in_slices(Model, ids, size=BROWSE_SLICE):
-    """The records of ids, browsed a slice at a time: a batch of thousands
-    browsed as one list costs its square (see above)"""
-    return [r for sub_ids in grouped_slice(ids, size)
-        for r in Model.browse(list(sub_ids))]
 
 
 def records(model, ids):

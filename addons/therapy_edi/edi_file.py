@@ -31,10 +31,10 @@ from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
+from therapy_billing.batch import browse_in_slices
 from therapy_scheduling import clock
 
 from .claim_data import BatchBuilder
-from .claim_rows import browse_in_slices
 from .inbound import InboundMixin
 from .remittance_import import RemittanceImportMixin
 

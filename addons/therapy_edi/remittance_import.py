@@ -17,6 +17,8 @@ from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import without_check_access
 
+from therapy_billing.batch import search_ids, slices
+
 from .exceptions import EDIError
 
 ZERO = Decimal(0)
@@ -47,6 +49,7 @@ class RemittanceImportMixin:
         from .x12.remittance835 import read_835
         pool = Pool()
         Remittance = pool.get('therapy.remittance')
+        RemittanceClaim = pool.get('therapy.remittance.claim')
         try:
             found = read_835(data.decode('utf-8-sig', errors='replace'))
         except X12Error as error:
@@ -72,6 +75,8 @@ class RemittanceImportMixin:
                         payer=payer.rec_name))
             seen.add(key)
             vlist.append(cls._remittance_values(remittance, payer, company))
+        Remittance.lock_posting(
+            [(company, v['payment_date']) for v in vlist])
         with without_check_access():
             edi_file, = cls.create([{
                         'company': company,
@@ -90,8 +95,12 @@ class RemittanceImportMixin:
             remittances = cls._create_remittances(vlist)
             Remittance.post(remittances)
             remittances = Remittance.browse(remittances)
-            claims = {c.claim.id for r in remittances for c in r.claims
-                if c.claim}
+            # rows, not records: an 835 answers thousands of claims
+            claims = {row['claim'] for ids in slices(search_ids(
+                        RemittanceClaim, [
+                            ('remittance', 'in', [r.id for r in remittances]),
+                            ('claim', '!=', None)]))
+                for row in RemittanceClaim.read(ids, ['claim'])}
             log = [gettext('therapy_edi.msg_log_835_posted',
                     trace=r.trace_number, payer=r.payer.rec_name,
                     amount=r.payment_amount, matched=r.claims_matched,
