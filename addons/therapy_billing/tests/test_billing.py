@@ -466,6 +466,42 @@ class BillingTestCase(unittest.TestCase):
                 Fee.create([{'service': practice.aba.id,
                             'amount': Decimal(31), 'start_date': today}])
 
+    @with_transaction()
+    def test_coverages_of_one_priority_do_not_overlap(self):
+        """A client has one primary (and one secondary) coverage on any
+        day: a second one that meets it, even on its last day, is refused
+        until the first ends; another priority the same days is kept"""
+        pool = Pool()
+        Coverage = pool.get('therapy.coverage')
+        with set_company(create_company()):
+            practice = BillingPractice()
+            today = dt.date.today()
+            primary = practice.coverage
+
+            def new(start, priority='1', end=None):
+                return Coverage.create([{
+                            'client': practice.client.id,
+                            'payer': practice.medicaid.id,
+                            'member_id': 'M2', 'priority': priority,
+                            'start_date': start, 'end_date': end}])
+
+            # one that ends before the current one starts is history
+            new(primary.start_date - dt.timedelta(days=60),
+                end=primary.start_date - dt.timedelta(days=1))
+            secondary, = new(today, priority='2')
+            Coverage.write([primary], {'end_date': today})
+            replacement, = new(today + dt.timedelta(days=1))
+            self.assertEqual(Coverage.search([
+                        ('client', '=', practice.client.id),
+                        ('priority', '=', '1'),
+                        ] + Coverage.in_effect_domain(
+                        today + dt.timedelta(days=1))), [replacement])
+            # refused last: a refused row stays in this test's transaction
+            with self.assertRaisesRegex(ValidationError, 'already has'):
+                new(today + dt.timedelta(days=5), priority='2')
+            with self.assertRaisesRegex(ValidationError, 'already has'):
+                new(today, end=today)  # the first one's last day
+
 
 class AuthorizationEmailTestCase(
         CommittingTestMixin, OutboxMixin, unittest.TestCase):

@@ -6,7 +6,8 @@ from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
     ModuleTestCase, RouteTestCase, with_transaction)
-from trytond.transaction import Transaction
+
+from therapy_scheduling.tests.fixtures import as_user, create_user
 
 PASSWORD = 'correct horse battery staple'
 
@@ -59,10 +60,8 @@ class TherapyPortalTestCase(CompanyTestMixin, ModuleTestCase):
         "Hashes, tokens and session keys: refused to every staff role"
         pool = Pool()
         Party = pool.get('party.party')
-        User = pool.get('res.user')
         WebUser = pool.get('web.user')
         Session = pool.get('web.user.session')
-        ModelData = pool.get('ir.model.data')
         company = create_company()
         with set_company(company):
             party, = Party.create([{'name': "Pat Parent"}])
@@ -70,13 +69,8 @@ class TherapyPortalTestCase(CompanyTestMixin, ModuleTestCase):
                         'email': 'pat@example.com', 'password': PASSWORD,
                         'party': party.id}])
             web_user.new_session()
-            owner, = User.create([{
-                        'name': "Owner", 'login': 'owner',
-                        'groups': [('add', [ModelData.get_id(
-                                        'therapy_scheduling', 'group_owner')])],
-                        }])
-        with Transaction().set_user(owner.id), \
-                Transaction().set_context(_check_access=True):
+            owner = create_user('owner', ['therapy_scheduling.group_owner'])
+        with set_company(company), as_user(owner):
             # the login itself stays visible to the owner
             self.assertEqual(
                 WebUser.read([web_user.id], ['email'])[0]['email'],

@@ -12,6 +12,7 @@ from trytond.tests.test_tryton import (
     DB_NAME, RouteTestCase, activate_module, with_transaction)
 from trytond.transaction import Transaction, TransactionError
 
+from .fixtures import as_user, create_user
 from .links import browser_post
 from .outbox import FROM, PUBLIC_URL, OutboxMixin
 from .reminder_tools import START, ReminderPractice, hours, logs, send
@@ -187,8 +188,6 @@ class ReminderTestCase(OutboxMixin, unittest.TestCase):
     def test_access(self):
         "Staff read logs; only owners see links and the SMS auth token"
         pool = Pool()
-        User = pool.get('res.user')
-        ModelData = pool.get('ir.model.data')
         Configuration = pool.get('therapy.configuration')
         Log = pool.get('therapy.reminder.log')
         Token = pool.get('therapy.appointment.token')
@@ -196,18 +195,11 @@ class ReminderTestCase(OutboxMixin, unittest.TestCase):
         with set_company(company):
             practice.book(START)
             send(START - hours(20))
-        users = {}
-        for group in ['front_desk', 'owner']:
-            users[group], = User.create([{'login': group, 'name': group,
-                        'companies': [('add', [company.id])],
-                        'company': company.id,
-                        'groups': [('add', [ModelData.get_id(
-                                        'therapy_scheduling',
-                                        f'group_{group}')])]}])
+            users = {group: create_user(
+                        group, [f'therapy_scheduling.group_{group}'])
+                for group in ['front_desk', 'owner']}
         for group, sees_secrets in [('front_desk', False), ('owner', True)]:
-            with Transaction().set_user(users[group].id), \
-                    Transaction().set_context(
-                        _check_access=True, company=company.id):
+            with set_company(company), as_user(users[group]):
                 log = Log.search([])[0]
                 with self.assertRaises(AccessError):
                     Log.write([log], {'status': 'failed'})
