@@ -102,6 +102,16 @@ class FrontDeskPHITestCase(unittest.TestCase):
                     self.assertEqual(ext, 'pdf')
                     self.assertTrue(content.startswith(b'%PDF'))
 
+            # a clinician off the client's care team prints neither of the
+            # client's billing documents (diagnoses, what is owed)
+            outsider = create_user('phi_outsider', [CLINICIAN],
+                create_clinician("Ola Far"))
+            Statement = pool.get('therapy.client.statement', type='report')
+            with as_user(outsider):
+                for Report in [Superbill, Statement]:
+                    with self.assertRaises(AccessError, msg=Report.__name__):
+                        Report.execute([client.id], {})
+
     @with_transaction()
     def test_clinical_intake_answers_are_the_care_teams(self):
         pool = Pool()

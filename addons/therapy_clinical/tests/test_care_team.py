@@ -51,6 +51,15 @@ class CareTeamPractice(ClinicalPractice):
         self.phq9 = phq9
         self.response, = Response.create([{
                     'client': self.client.id, 'template': phq9.id}])
+        for answer in self.response.answers:
+            if answer.question.code.startswith('item'):
+                answer.value = '1'
+        self.response.answers = self.response.answers
+        self.response.save()
+        Response.do_complete([self.response])
+        self.answer = self.response.answers[0]
+        # the latest score of a measure is its completed response's row
+        self.measure = pool.get('therapy.measure.latest')(self.response.id)
 
     def member(self, employee, client=None, **values):
         Member = Pool().get('therapy.client.care_team.member')
@@ -63,6 +72,8 @@ class CareTeamPractice(ClinicalPractice):
 
 CLINICAL = {
     'therapy.form.response': 'response',
+    'therapy.form.answer': 'answer',
+    'therapy.measure.latest': 'measure',
     'therapy.client.diagnosis': 'diagnosis',
     'therapy.treatment.plan': 'plan',
     'therapy.appointment': 'appointment',
