@@ -342,13 +342,14 @@ class Statement(metaclass=PoolMeta):
                             remittance.payer.party, remittance))
                     continue
                 if result.mismatched or result.ambiguous:
-                    doubts.append(gettext(
+                    doubts.append((origin, gettext(
                             'therapy_billing.msg_deposit_doubt',
                             deposit=origin.rec_name or origin.description,
                             amount=origin.amount,
                             remittances=', '.join(
                                 f'{by_id[i].rec_name} ({by_id[i].payment_amount})'
-                                for i in result.mismatched + result.ambiguous)))
+                                for i in result.mismatched
+                                + result.ambiguous))))
                     continue
                 payers = Payer.search([
                         ('company', '=', company.id),
@@ -370,8 +371,21 @@ class Statement(metaclass=PoolMeta):
             if Warning.check(key):
                 raise DepositWarning(key, gettext(
                         'therapy_billing.msg_deposit_doubts',
-                        doubts='\n'.join(doubts)))
+                        doubts='\n'.join(d for _, d in doubts)))
+            cls._note_doubts(doubts)
         Line.save(lines)
+
+    @staticmethod
+    def _note_doubts(doubts):
+        """Keep why each doubtful deposit was left alone as a note on it
+        (once), for whoever calls the payer about it later"""
+        Note = Pool().get('ir.note')
+        noted = {(n.resource, n.message) for n in Note.search([
+                    ('resource', 'in', [str(o) for o, _ in doubts]),
+                    ])}
+        Note.create([{'resource': str(origin), 'message': doubt}
+                for origin, doubt in doubts
+                if (origin, doubt) not in noted])
 
     @staticmethod
     def _deposit_line(origin, account, party, remittance):
