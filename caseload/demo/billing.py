@@ -67,6 +67,15 @@ REJECTIONS = [
 # days after the date of service each step happened (see date_events)
 STEP_DAYS = {'draft': 1, 'ready': 2, 'submitted': 3, 'accepted': 4,
     'rejected': 4, 'paid': 11, 'partial': 11, 'denied': 11, 'appealed': 12}
+ANSWERED = {'paid', 'partial', 'denied', 'appealed'}
+# days from the date of service to each payer's answer, payers taken in
+# turn by id: payers do not all pay alike (Days to Pay shows it)
+PAYER_DAYS = [11, 17, 8, 24, 14]
+
+
+def paid_after(payer):
+    "How long after the date of service payer answers a claim"
+    return dt.timedelta(days=PAYER_DAYS[payer.id % len(PAYER_DAYS)])
 
 
 def run(database, user_id, company_id, step):
@@ -285,9 +294,13 @@ def date_claim_events(pool, claims):
     args = []
     for event in events:
         days = STEP_DAYS.get(event.state)
-        if event.claim.primary_claim:
+        primary = event.claim.primary_claim
+        if primary:
             # drafted when the primary payer answered
-            days = STEP_DAYS['paid'] + 1
+            days = paid_after(primary.payer).days + 1
+        elif event.state in ANSWERED:
+            days = paid_after(event.claim.payer).days + (
+                days - STEP_DAYS['paid'])
         if days is None:
             continue
         hour = 9 + (event.claim.id + days) % 8

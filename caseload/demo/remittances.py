@@ -23,12 +23,12 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from . import server
-from .billing import ANSWERED_AFTER, BILLED_FROM, date_claim_events
+from .billing import (
+    ANSWERED_AFTER, BILLED_FROM, date_claim_events, paid_after)
 from .edi import CLEARINGHOUSE
 from .payers import money
 
 SEED = 2026
-PAID_AFTER = dt.timedelta(days=11)
 DENIED, APPEALED, PARTIAL_SHARE = 2, 1, 0.12
 DENIALS = ['197', '50']
 # the remark codes (LQ*HE) payers send with those denials
@@ -78,7 +78,7 @@ class DemoRemittances:
         partial = {c for c in recent if self.random.random() < PARTIAL_SHARE}
         days = defaultdict(list)
         for claim in recent + denied:
-            day = min(claim.date + PAID_AFTER, self.today)
+            day = min(claim.date + paid_after(claim.payer), self.today)
             days[(claim.payer, day)].append(claim)
         files = []
         for (payer, day), claims in sorted(days.items(),
