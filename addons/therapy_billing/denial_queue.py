@@ -102,14 +102,16 @@ class Remittance(metaclass=PoolMeta):
         "Each denial the posting holds gets its appeal deadline"
         Adjustment = Pool().get('therapy.remittance.adjustment')
         super().post_remittances(remittances)
-        to_save = []
-        for remittance in cls.browse(remittances):
-            days = remittance.payer.appeal_days
-            for answer in remittance.claims:
-                for adjustment in answer.all_adjustments:
-                    if (adjustment.action == 'hold_denial'
-                            and not adjustment.appeal_deadline):
-                        adjustment.appeal_deadline = appeal_deadline(
-                            remittance.payment_date, days)
-                        to_save.append(adjustment)
-        Adjustment.save(to_save)
+        # the held denials alone, searched: a remittance answers thousands
+        # of claims and denies a few
+        adjustments = Adjustment.search([
+                ('remittance_claim.remittance', 'in',
+                    [r.id for r in remittances]),
+                ('action', '=', 'hold_denial'),
+                ('appeal_deadline', '=', None),
+                ])
+        for adjustment in adjustments:
+            remittance = adjustment.remittance_claim.remittance
+            adjustment.appeal_deadline = appeal_deadline(
+                remittance.payment_date, remittance.payer.appeal_days)
+        Adjustment.save(adjustments)
