@@ -274,9 +274,8 @@ def report(database, args, timings, facts):
             f'{len(problems)} BROKEN, e.g. ' + '; '.join(problems[:3])))
     if database.postgresql or args.claims != 10000:
         per10k = seconds * 10000 / claims
-        goal = (f'{per10k:.0f} s per 10,000 claims at this rate (a lower '
-            'bound: the time grows faster than the claim count)'
-            if claims != 10000 else f'{seconds:.1f} s')
+        goal = (f'{per10k:.0f} s per 10,000 claims at this rate '
+            '(extrapolated)' if claims != 10000 else f'{seconds:.1f} s')
         lines.append(f'Goal (PostgreSQL, 10,000 claims, <= {GOAL} s): '
             f'{goal}' + (', met.' if per10k <= GOAL else ', missed.')
             + ('' if database.postgresql else ' (this is SQLite)'))
