@@ -5,7 +5,6 @@ checks its id against that list as it is made, so browsing n records as
 one list costs n²: 10,000 claims are 10⁸ steps before any field is read.
 Batches are browsed and searched a slice at a time instead; a slice is
 also what one `in` search takes on SQLite (its expression depth)."""
-from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 SLICE = 200
@@ -28,9 +27,3 @@ def search_ids(Model, domain, order=None):
     cursor = Transaction().connection.cursor()
     cursor.execute(*Model.search(domain, order=order, query=True))
     return [i for i, in cursor]
-
-
-def search_in_slices(model, domain, order=None, size=SLICE):
-    "The records of model in domain, browsed a slice at a time"
-    Model = Pool().get(model)
-    return browse_in_slices(Model, search_ids(Model, domain, order), size)
