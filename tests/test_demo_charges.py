@@ -100,16 +100,29 @@ def charge_rows(charges):
 
 
 def evening(appointment, booked):
-    """The same session at 19:00 on its local day, or after the replays
-    booked that day already end (booked: {local day: end}): two sampled
-    sessions of one day must not meet"""
+    """The same session at 19:00 on its local day, after the replays of
+    that day with the same clinician or client (booked: {(local day, hour,
+    resource): end}): they must not meet. Should that run past local
+    midnight, the charge would fall on the next day: then it goes from
+    05:00 instead (the first sample of each outcome is the history's
+    first day, so many replays share that day)"""
     from therapy_scheduling.appointment import local_time, to_utc
     timezone = appointment.location.timezone
     local = local_time(appointment.start, timezone).replace(tzinfo=None)
-    start = to_utc(local.replace(hour=19, minute=0), timezone)
-    start = max(start, booked.get(local.date(), start))
-    end = start + (appointment.end - appointment.start)
-    booked[local.date()] = end
+    length = appointment.end - appointment.start
+    day = local.date()
+    midnight = to_utc(dt.datetime.combine(day + dt.timedelta(days=1),
+            dt.time()), timezone)
+    for hour in [19, 5]:
+        keys = [(day, hour, 'clinician', appointment.clinician.id),
+            (day, hour, 'client', appointment.client.id)]
+        start = max([to_utc(local.replace(hour=hour, minute=0), timezone)]
+            + [booked[k] for k in keys if k in booked])
+        if start + length <= midnight:
+            break
+    end = start + length
+    for key in keys:
+        booked[key] = end
     return start, end
 
 
@@ -217,7 +230,7 @@ def check(config, database):
             Charge = pool.get('therapy.charge')
             before = dt.datetime.now() - dt.timedelta(days=2)
             outcomes, charged = set(), set()
-            booked = {}  # local day: end of the replays booked that day
+            booked = {}  # (local day, hour, resource): end of its last replay
             for appointment in sample(Appointment, Charge, before):
                 again = replay(appointment, booked)
                 demo = charge_rows(Charge.search([
