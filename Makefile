@@ -69,7 +69,7 @@ test-sqlite: install sao browser
 	mkdir -p $(TEST_OUTPUT)
 	DB_NAME=':memory:' \
 	DB_CACHE=$(CURDIR)/var/test-cache/$$($(BIN)/python -m caseload.fingerprint) \
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist load --no-loadscope-reorder $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist load --no-loadscope-reorder --durations=25 $(PYTEST_ARGS)
 
 # Needs a PostgreSQL server and TRYTOND_DATABASE_URI (see .ci/run, which
 # starts one); the role needs CREATEDB.
@@ -77,7 +77,7 @@ test-postgresql: install sao browser
 	@test -n "$$TRYTOND_DATABASE_URI" || { \
 		echo "Set TRYTOND_DATABASE_URI=postgresql://USER@HOST:PORT/"; exit 1; }
 	mkdir -p $(TEST_OUTPUT)
-	DB_CACHE=postgresql:// $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist load --no-loadscope-reorder $(PYTEST_ARGS)
+	DB_CACHE=postgresql:// $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist load --no-loadscope-reorder --durations=25 $(PYTEST_ARGS)
 
 constraints: install
 	{ head -2 constraints.txt; $(BIN)/python -m pip freeze --exclude-editable \

@@ -5,6 +5,7 @@ pytest ignores unittest's load_tests(), so without this the scenarios of
 every module would be skipped silently. Each scenario runs with Tryton's own
 doctest setup/teardown (database activation, DB_CACHE) and checker.
 """
+import contextlib
 import doctest
 import fcntl
 import functools
@@ -27,31 +28,57 @@ if (os.environ.get('PYTEST_XDIST_WORKER')
 
 
 def pytest_configure(config):
-    if os.environ.get('PYTEST_XDIST_WORKER'):
-        _serialize_db_cache()
+    _one_template()
 
 
-def _serialize_db_cache():
-    """Workers share DB_CACHE: one worker must not restore a cached
-    database while another is still writing it (SQLite) or create the same
-    template at the same time (PostgreSQL)."""
+def _one_template():
+    """Every test database holds all of Caseload's modules, whatever list a
+    test asks for: DB_CACHE then keeps one template per backend (and one
+    per scenario setup) instead of one per module list, each of which took
+    minutes to build on PostgreSQL. A file lock around restoring,
+    building and saving it makes the workers share it: one builds while
+    the others wait, instead of each building the same one at once."""
     from trytond.tests import test_tryton, tools
+
+    from caseload.database import MODULES
     lock_path = os.path.join(
         tempfile.gettempdir(), f'caseload-db-cache-{os.getuid()}.lock')
+    activate = test_tryton.activate_module
 
-    def locked(function):
-        @functools.wraps(function)
-        def wrapper(*args, **kwargs):
-            with open(lock_path, 'a') as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)
-                _forget_database_list()
-                return function(*args, **kwargs)
-        return wrapper
-    restore = locked(test_tryton.restore_db_cache)
-    backup = locked(test_tryton.backup_db_cache)
-    for module in (test_tryton, tools):
-        module.restore_db_cache = restore
-        module.backup_db_cache = backup
+    @contextlib.contextmanager
+    def cache_lock():
+        with open(lock_path, 'a') as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            _forget_database_list()
+            yield
+
+    def known(modules):
+        modules = [modules] if isinstance(modules, str) else list(modules)
+        assert set(modules) <= set(MODULES), modules
+        return MODULES
+
+    def activate_module(modules, lang='en'):
+        with cache_lock():
+            return activate(known(modules), lang=lang)
+
+    def activate_modules(modules, *setup):
+        known(modules)
+        name = '-'.join(MODULES)
+        if setup:
+            name += '--' + '|'.join(tools._func_name(f) for f in setup)
+        with cache_lock():
+            if test_tryton.restore_db_cache(name):
+                return tools._get_config()
+            test_tryton.drop_db()
+            activate(MODULES)
+            config = tools._get_config()
+            for function in setup:
+                function(config=config)
+            test_tryton.backup_db_cache(name)
+            return config
+
+    test_tryton.activate_module = activate_module
+    tools.activate_modules = activate_modules
 
 
 def _forget_database_list():
