@@ -13,8 +13,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 MODULES = [
-    'therapy_scheduling', 'therapy_clinical', 'therapy_billing',
-    'therapy_portal', 'therapy_reporting', 'therapy_edi']
+    'therapy_scheduling', 'therapy_audit', 'therapy_clinical',
+    'therapy_billing', 'therapy_portal', 'therapy_reporting', 'therapy_edi']
 
 
 class DatabaseError(Exception):

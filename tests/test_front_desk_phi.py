@@ -101,6 +101,13 @@ class FrontDeskPHITestCase(unittest.TestCase):
                     ext, content, _, _ = Superbill.execute([client.id], {})
                     self.assertEqual(ext, 'pdf')
                     self.assertTrue(content.startswith(b'%PDF'))
+                # each print is an audit event naming the client
+                printed, = pool.get('therapy.audit.event').search([
+                        ('event_code', '=', 'phi.print'),
+                        ('actor_user', '=', allowed.id)])
+                self.assertEqual((printed.client_ids, printed.resource_model),
+                    (f',{client.id},', 'therapy.client'))
+                self.assertIn('superbill', printed.detail)
 
             # a clinician off the client's care team prints neither of the
             # client's billing documents (diagnoses, what is owed)

@@ -72,7 +72,21 @@ class PDFReport(Report):
             records = Model.browse(ids[:1])
             content = cls.render_pdf(records[0])
         name = f'{action.name}-{cls.document_name(records[0])}'
+        cls.audit_print(ids[:1])
         return 'pdf', content, False, name
+
+    @classmethod
+    def audit_print(cls, ids):
+        "The print as an audit event (phi.print), naming the clients"
+        pool = Pool()
+        if not Transaction().user:
+            return
+        Model = pool.get(cls.model)
+        client_ids = getattr(Model, 'audit_client_ids', None)
+        pool.get('therapy.audit.event').log('phi.print', 'R',
+            model=cls.model, ids=ids,
+            client_ids=client_ids(ids) if client_ids else None,
+            detail={'report': cls.__name__, 'format': 'pdf'})
 
     @classmethod
     def document_name(cls, record):

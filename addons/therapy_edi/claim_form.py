@@ -84,6 +84,7 @@ class ClaimForm(PDFReport):
             forms = PaperClaimBuilder(claims).forms()
             content = claims_pdf(forms, aligned=cls.aligned)
         number = claims[0].number if len(claims) == 1 else len(claims)
+        cls.audit_print(ids)
         return 'pdf', content, False, f'{action.name}-{number}'
 
 

@@ -131,6 +131,29 @@ class EdiFile(RemittanceImportMixin, InboundMixin, ModelSQL, ModelView):
         return len(self.claims)
 
     @classmethod
+    def create(cls, vlist):
+        "Every file in and out is an audit event (edi.import, edi.transmit)"
+        pool = Pool()
+        Event = pool.get('therapy.audit.event')
+        Claim = pool.get('therapy.claim')
+        files = super().create(vlist)
+        for edi_file in files:
+            claim_ids = [c.id for c in edi_file.claims]
+            inbound = edi_file.direction == 'in'
+            Event.log('edi.import' if inbound else 'edi.transmit',
+                'C' if inbound else 'E', model=cls.__name__,
+                ids=[edi_file.id], count=len(claim_ids),
+                client_ids=Claim.audit_client_ids(claim_ids)
+                if claim_ids else None,
+                outcome='0' if edi_file.state != 'failed' else '4',
+                detail={'kind': edi_file.kind, 'name': edi_file.name,
+                    'sha256': edi_file.sha256, 'state': edi_file.state,
+                    'isa13': edi_file.interchange_number,
+                    'gs06': edi_file.group_number,
+                    'st02': edi_file.transaction_number})
+        return files
+
+    @classmethod
     def check_modification(cls, mode, files, values=None, external=False):
         super().check_modification(
             mode, files, values=values, external=external)

@@ -19,8 +19,47 @@ and chain, so rules that refer to each other end).
 Every model of ours is either PHI (PHIMixin) or listed in NOT_PHI with
 why: `tests/test_phi_guard.py` walks the pool and fails for a model that
 is neither, so a new model cannot ship unguarded by accident."""
+import copy
+
+from sql import Null
+
+from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, check_access
+
+from therapy_audit.audit import audited
+
+# RPC methods that neither reveal nor change a record's PHI
+UNAUDITED = {'default_get', 'fields_get', 'fields_view_get',
+    'view_toolbar_get', 'pre_validate', 'on_change', 'on_change_with',
+    'on_change_notify', 'autocomplete', 'resources', 'view_attributes',
+    # exports are recorded where they happen (the data route skips RPC)
+    'export_data', 'export_data_domain'}
+
+
+def _ids(records):
+    return [int(r) for r in records]
+
+
+# what each RPC method is, as an audit event: (code, action, ids of the
+# call, field names, count)
+RPC_EVENTS = {
+    'read': ('phi.read', 'R', lambda a, r: a[0], lambda a: a[1], None),
+    'history_revisions': ('phi.read.history', 'R', lambda a, r: a[0],
+        None, None),
+    'search': ('phi.search', 'R', lambda a, r: _ids(r), None, None),
+    'search_read': ('phi.search', 'R', lambda a, r: [v['id'] for v in r],
+        lambda a: a[4] if len(a) > 4 else None, None),
+    'search_count': ('phi.search', 'R', None, None, lambda a, r: r),
+    'create': ('phi.create', 'C', lambda a, r: _ids(r),
+        lambda a: [k for v in a[0] for k in v], None),
+    'write': ('phi.update', 'U',
+        lambda a, r: [i for rs in a[0::2] for i in _ids(rs)],
+        lambda a: [k for v in a[1::2] for k in v], None),
+    'delete': ('phi.delete', 'D', lambda a, r: _ids(a[0]), None, None),
+    'copy': ('phi.create', 'C', lambda a, r: _ids(r), None, None),
+    'import_data': ('phi.import', 'C', None, lambda a: a[0], None),
+    }
 
 FORMULA_STARTS = ('=', '+', '-', '@', '\t', '\r')
 
@@ -61,7 +100,22 @@ NOT_PHI = {
     'therapy.carc.rates': "per-reason-code counts, no client",
     'therapy.cpt.rates': "per-procedure-code counts, no client",
     'therapy.clearinghouse': "the practice's EDI partners and folders",
+    'therapy.audit.event': "who reached which records: ids and field "
+    "names, never values; read by the privacy auditors only",
     }
+
+
+def _first_ids(args, result):
+    "The records a button was called on"
+    if args and isinstance(args[0], (list, tuple)):
+        return [int(r) for r in args[0]
+            if isinstance(r, int) or hasattr(r, 'id')]
+    return []
+
+
+def slices(ids, size=500):
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
 
 
 def neutralise(value):
@@ -82,13 +136,61 @@ def check_readable(Model, ids):
 
 
 class PHIMixin:
-    "A model holding PHI: its rules hold on every read path"
+    """A model holding PHI: its rules hold on every read path, and every
+    RPC call on it that reveals or changes records is an audit event"""
     __slots__ = ()
 
     @classmethod
+    def __post_setup__(cls):
+        super().__post_setup__()
+        for name, rpc in list(cls.__rpc__.items()):
+            if name in UNAUDITED:
+                continue
+            if name in RPC_EVENTS:
+                code, action, ids_of, fields_of, count_of = RPC_EVENTS[name]
+            elif not rpc.readonly:
+                # buttons and the other actions
+                code, action, fields_of, count_of = (
+                    'phi.execute', 'E', None, None)
+                ids_of = _first_ids
+            else:
+                continue
+            rpc = copy.copy(rpc)
+            rpc.decorator = audited(code, action, ids_of=ids_of,
+                fields_of=fields_of, count_of=count_of)
+            cls.__rpc__[name] = rpc
+
+    @classmethod
+    def audit_client_ids(cls, ids):
+        "The therapy.client ids of records ids, for their audit events"
+        if cls.__name__ == 'therapy.client':
+            return ids
+        field = cls._fields.get('client')
+        if (not isinstance(field, fields.Many2One)
+                or field.model_name != 'therapy.client'
+                or not hasattr(field, 'sql_type')
+                or isinstance(field, fields.Function)):
+            return None
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        client_ids = set()
+        for sub_ids in slices(ids):
+            cursor.execute(*table.select(table.client,
+                    where=table.id.in_(sub_ids) & (table.client != Null),
+                    group_by=[table.client]))
+            client_ids.update(c for c, in cursor)
+        return sorted(client_ids)
+
+    @classmethod
     def export_data(cls, records, fields_names, header=False):
-        check_readable(cls, [r.id for r in records])
+        ids = [r.id for r in records]
+        check_readable(cls, ids)
         rows = super().export_data(records, fields_names, header=header)
+        if Transaction().user:
+            Pool().get('therapy.audit.event').log('phi.export', 'R',
+                model=cls.__name__, ids=ids,
+                client_ids=cls.audit_client_ids(ids),
+                field_names=fields_names)
         return [[neutralise(v) for v in row] for row in rows]
 
     @classmethod

@@ -21,8 +21,10 @@ USERS = [
         ['account.group_account'], None),
     ('accountant', "Casey Ledger", ['group_accountant'],
         ['account.group_account', 'account.group_account_admin'], None),
+    # the owner is also the practice's privacy officer: the audit log
     ('owner', "Jordan Owner", ['group_owner', 'group_schedule_override'],
-        ['account.group_account', 'company.group_employee_admin'], None),
+        ['account.group_account', 'company.group_employee_admin',
+            'therapy_audit.group_auditor'], None),
     ]
 
 LOCATIONS = [

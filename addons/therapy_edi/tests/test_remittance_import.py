@@ -108,6 +108,11 @@ class RemittanceImportTestCase(unittest.TestCase):
                     line.payer_balance),
                 (D(80), D(45), D(25), D(105), D(0)))
             self.assertEqual(edi_file.claims, (claim,))
+            # the file in is an audit event, by its fingerprint
+            event, = pool.get('therapy.audit.event').search([
+                    ('event_code', '=', 'edi.import')])
+            self.assertEqual(event.resource_ids, str(edi_file.id))
+            self.assertIn(edi_file.sha256, event.detail)
             self.assert_ledger(practice)
 
     @with_transaction()

@@ -1,0 +1,112 @@
+"""Logins, logouts and session limits, with their audit events
+(SECURITY.md §5.1 auth.*, §6.1).
+
+A failure is recorded in `res.user.get_login`, whose transaction Tryton
+commits on a refused login, with its class (bad credentials, unknown
+user, rate limited) and never the password; a success when the session
+is made (`ir.session.new`, running as the user), with a hash of the
+session key, never the key; a logout when the session is removed.
+
+Sessions end after `[caseload] session_idle` seconds without a request
+(default 900) and `session_max` seconds after the login (default 43200),
+checked at every request: the session is deleted and the request answers
+401 (`auth.session.expired`, naming the limit). Tryton's own `[session]
+max_age` is an absolute limit of 30 days and its `timeout` only guards
+"fresh session" calls; its activity stamp stops moving after `timeout`,
+so the idle clock is kept here."""
+import datetime as dt
+from secrets import compare_digest
+
+from trytond import config
+from trytond.exceptions import LoginException, RateLimitException
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
+
+# a login is a name, but the field is free: keep a bounded length
+LOGIN_MAX = 100
+
+
+class User(metaclass=PoolMeta):
+    __name__ = 'res.user'
+
+    @classmethod
+    def get_login(cls, login, parameters):
+        Event = Pool().get('therapy.audit.event')
+        try:
+            user_id = super().get_login(login, parameters)
+        except RateLimitException:
+            Event.log('auth.login.failure', 'E', outcome='8',
+                actor_login=str(login)[:LOGIN_MAX], actor_kind='staff',
+                reason='rate-limited')
+            raise
+        except LoginException:
+            # a prompt for the next credential, not a failure
+            raise
+        if not user_id:
+            known, _, _ = cls._get_login(login)
+            Event.log('auth.login.failure', 'E', outcome='4',
+                actor_login=str(login)[:LOGIN_MAX], actor_kind='staff',
+                actor_user=known,
+                reason='bad credentials' if known else 'unknown user',
+                detail={'methods': authentications()})
+        return user_id
+
+
+def authentications():
+    return config.get('session', 'authentications', default='password')
+
+
+def session_limits():
+    "(idle, absolute) limits of a staff session"
+    return (dt.timedelta(seconds=config.getint(
+                'caseload', 'session_idle', default=900)),
+        dt.timedelta(seconds=config.getint(
+                'caseload', 'session_max', default=43200)))
+
+
+class Session(metaclass=PoolMeta):
+    __name__ = 'ir.session'
+
+    @classmethod
+    def check(cls, user, key, domain=None):
+        now = dt.datetime.now()
+        idle, absolute = session_limits()
+        for session in cls.search([
+                    ('create_uid', '=', user), domain or []]):
+            if not compare_digest(session.key, key):
+                continue
+            if now - session.create_date > absolute:
+                limit = 'absolute'
+            elif now - session.last_modified_at > idle:
+                limit = 'idle'
+            else:
+                # the idle clock: stamped once a minute at most
+                if now - session.last_modified_at > dt.timedelta(minutes=1):
+                    cls.write([session], {})
+                break
+            cls.delete([session])
+            Event = Pool().get('therapy.audit.event')
+            with Transaction().set_context(_audit_session=key):
+                Event.log('auth.session.expired', 'E', reason=limit,
+                    actor_user=user, actor_kind='staff')
+            return False
+        return super().check(user, key, domain=domain)
+
+    @classmethod
+    def new(cls, values=None):
+        key = super().new(values)
+        Event = Pool().get('therapy.audit.event')
+        with Transaction().set_context(_audit_session=key):
+            Event.log('auth.login.success', 'E',
+                detail={'methods': authentications()})
+        return key
+
+    @classmethod
+    def remove(cls, key, domain=None):
+        login = super().remove(key, domain=domain)
+        if login:
+            Event = Pool().get('therapy.audit.event')
+            with Transaction().set_context(_audit_session=key):
+                Event.log('auth.logout', 'E', actor_login=login,
+                    actor_kind='staff')
+        return login

@@ -1,0 +1,63 @@
+"""The hash chain alone: plain tests, no database"""
+import datetime as dt
+import unittest
+
+from therapy_audit import chain
+
+
+def events(n):
+    "n linked events as the log stores them"
+    stored, prev = [], chain.GENESIS
+    for seq in range(1, n + 1):
+        event = {'seq': seq, 'event_code': 'phi.read', 'action': 'R',
+            'occurred_at': dt.datetime(2026, 12, 3, 9, 0, seq),
+            'actor_user': 7, 'resource_ids': f'{seq},{seq + 1}',
+            'emergency': False, 'prev_hash': prev}
+        event['row_hash'] = prev = chain.link(prev, event)
+        stored.append(event)
+    return stored
+
+
+class ChainTestCase(unittest.TestCase):
+
+    def test_intact(self):
+        self.assertEqual(chain.verify(events(5)), [])
+
+    def test_edited_field(self):
+        stored = events(5)
+        stored[2]['resource_ids'] = '3'
+        self.assertEqual(chain.verify(stored), [(3, 'edited')])
+
+    def test_edited_and_rehashed(self):
+        "Rehashing an edited event breaks the link of the next one"
+        stored = events(5)
+        stored[2]['actor_user'] = 8
+        stored[2]['row_hash'] = chain.link(stored[2]['prev_hash'], stored[2])
+        self.assertEqual(chain.verify(stored), [(4, 'unlinked')])
+
+    def test_deleted(self):
+        stored = events(5)
+        del stored[1]
+        self.assertEqual(chain.verify(stored), [(3, 'gap'), (3, 'unlinked')])
+
+    def test_reordered(self):
+        stored = events(5)
+        stored[1], stored[2] = stored[2], stored[1]
+        self.assertEqual(chain.verify(stored), [
+                (3, 'gap'), (3, 'unlinked'), (2, 'gap'), (2, 'unlinked'),
+                (4, 'gap'), (4, 'unlinked')])
+
+    def test_from_checkpoint(self):
+        stored = events(6)
+        self.assertEqual(chain.verify(stored[3:],
+                stored[2]['row_hash'], stored[2]['seq']), [])
+        self.assertEqual(chain.verify(stored[3:]), [(4, 'gap'),
+                (4, 'unlinked')])
+
+    def test_canonical_ignores_unhashed_keys(self):
+        "What is not one of FIELDS (the hashes, the id) is not covered"
+        event = events(1)[0]
+        self.assertEqual(chain.canonical(event),
+            chain.canonical({**event, 'id': 99, 'row_hash': 'x'}))
+        self.assertNotEqual(chain.canonical(event),
+            chain.canonical({**event, 'emergency': True}))

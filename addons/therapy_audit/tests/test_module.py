@@ -1,0 +1,281 @@
+"""The audit log in a database: appended, linked, refused to edit,
+checked, and failing closed"""
+import datetime as dt
+from contextlib import contextmanager
+
+from trytond import backend
+from trytond import config
+from trytond.exceptions import LoginException
+from trytond.model.exceptions import AccessError
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
+
+from therapy_audit.audit import AuditUnavailable
+
+SENTINEL = 'zz-sentinel-7f3a'
+
+
+def sql(statement):
+    """statement inside the test's transaction, rolled back with it
+    (SQLite would otherwise run DDL outside any transaction)"""
+    connection = Transaction().connection
+    cursor = connection.cursor()
+    if backend.name == 'sqlite' and not connection.in_transaction:
+        cursor.execute('BEGIN IMMEDIATE')
+    cursor.execute(statement)
+
+
+@contextmanager
+def unguarded():
+    """The table without the database's guards, as its owner could make
+    it: what is left to catch an edit is the chain"""
+    if backend.name == 'postgresql':
+        sql('ALTER TABLE therapy_audit_event DISABLE TRIGGER USER')
+        sql('GRANT UPDATE, DELETE ON therapy_audit_event TO CURRENT_USER')
+    else:
+        sql('DROP TRIGGER therapy_audit_event_no_update')
+        sql('DROP TRIGGER therapy_audit_event_no_delete')
+    yield
+
+
+@contextmanager
+def broken_writer():
+    "A database that refuses every new audit row"
+    if backend.name == 'postgresql':
+        sql('ALTER TABLE therapy_audit_event ADD CONSTRAINT '
+            'audit_refused CHECK (seq < 0) NOT VALID')
+    else:
+        sql('CREATE TRIGGER audit_refused BEFORE INSERT ON '
+            "therapy_audit_event BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    yield
+
+
+class AuditTestCase(ModuleTestCase):
+    "The audit log"
+    module = 'therapy_audit'
+
+    def events(self, code=None):
+        Event = Pool().get('therapy.audit.event')
+        return Event.search([('event_code', '=', code)] if code else [],
+            order=[('seq', 'ASC')])
+
+    @with_transaction()
+    def test_log_links_events(self):
+        "Each event follows the one before; the chain verifies"
+        Event = Pool().get('therapy.audit.event')
+        Event.log('phi.read', 'R', model='therapy.client', ids=[3, 1, 2],
+            client_ids=[2, 1], field_names=['party', 'status'])
+        Event.log('phi.search', 'R', model='therapy.client', count=0)
+        first, second = self.events()[-2:]
+        self.assertEqual(second.seq, first.seq + 1)
+        self.assertEqual(second.prev_hash, first.row_hash)
+        self.assertEqual(first.resource_ids, '3,1,2')
+        self.assertEqual(first.client_ids, ',1,2,')
+        self.assertEqual(first.field_names, 'party,status')
+        self.assertEqual(first.record_count, 3)
+        self.assertEqual(first.actor_kind, 'staff')
+        self.assertEqual(first.channel, 'system')
+        self.assertEqual(Event.verify(), [])
+
+    @with_transaction()
+    def test_actor_is_the_user(self):
+        pool = Pool()
+        Event = pool.get('therapy.audit.event')
+        User = pool.get('res.user')
+        admin, = User.search([('login', '=', 'admin')])
+        request = {'remote_addr': '192.0.2.7'}
+        with Transaction().set_user(admin.id), \
+                Transaction().set_context(_request=request):
+            Event.log('phi.read', 'R', model='therapy.client', ids=[1])
+        event, = self.events('phi.read')
+        self.assertEqual(event.actor_user, admin)
+        self.assertEqual(event.actor_login, 'admin')
+        self.assertEqual(event.actor_kind, 'staff')
+        self.assertEqual(event.source_ip, '192.0.2.7')
+        self.assertEqual(event.channel, 'rpc')
+        self.assertIn(str(admin.groups[0].id), event.actor_groups.split(','))
+
+    @with_transaction()
+    def test_orm_refuses_changes(self):
+        Event = Pool().get('therapy.audit.event')
+        Event.log('phi.read', 'R')
+        event, = self.events('phi.read')
+        for change in [
+                lambda: Event.write([event], {'event_code': 'x'}),
+                lambda: Event.delete([event]),
+                lambda: Event.create([{'event_code': 'x'}]),
+                lambda: Event.copy([event]),
+                ]:
+            with self.assertRaises(AccessError):
+                change()
+
+    @with_transaction()
+    def test_database_refuses_changes(self):
+        "The table's guards refuse an UPDATE and a DELETE in SQL"
+        Event = Pool().get('therapy.audit.event')
+        Event.log('phi.read', 'R')
+        for statement in [
+                "UPDATE therapy_audit_event SET event_code = 'x'",
+                'DELETE FROM therapy_audit_event']:
+            sql('SAVEPOINT refused')
+            with self.assertRaises(Exception) as caught:
+                sql(statement)
+            sql('ROLLBACK TO SAVEPOINT refused')
+            # PostgreSQL: the role lost the right; both: the trigger
+            self.assertRegex(str(caught.exception),
+                'append-only|permission denied')
+        self.assertEqual(len(self.events('phi.read')), 1)
+
+    @with_transaction()
+    def test_verify_catches_an_edit(self):
+        "An owner who takes the guards off is caught by the nightly check"
+        Event = Pool().get('therapy.audit.event')
+        for i in range(4):
+            Event.log('phi.read', 'R', model='therapy.note', ids=[i])
+        seq = self.events('phi.read')[1].seq
+        with unguarded():
+            sql(f"UPDATE therapy_audit_event SET resource_ids = '99' "
+                f'WHERE seq = {seq}')
+        self.assertEqual(Event.verify_chain(), [(seq, 'edited')])
+        alarm, = self.events('audit.verify.failed')
+        self.assertEqual(alarm.outcome, '12')
+        self.assertIn(f'{seq} edited', alarm.detail)
+
+    @with_transaction()
+    def test_verify_catches_a_deletion(self):
+        Event = Pool().get('therapy.audit.event')
+        for i in range(4):
+            Event.log('phi.read', 'R', model='therapy.note', ids=[i])
+        seq = self.events('phi.read')[1].seq
+        with unguarded():
+            sql(f'DELETE FROM therapy_audit_event WHERE seq = {seq}')
+        self.assertEqual(Event.verify(), [
+                (seq + 1, 'gap'), (seq + 1, 'unlinked')])
+
+    @with_transaction()
+    def test_verify_ok_is_recorded(self):
+        Event = Pool().get('therapy.audit.event')
+        Event.log('phi.read', 'R')
+        self.assertEqual(Event.verify_chain(), [])
+        self.assertEqual(len(self.events('audit.verify.ok')), 1)
+
+    @with_transaction()
+    def test_fails_closed(self):
+        "An event the database refuses refuses the action"
+        Event = Pool().get('therapy.audit.event')
+        with broken_writer(), self.assertRaises(AuditUnavailable):
+            Event.log('phi.read', 'R', model='therapy.note', ids=[1])
+
+    @with_transaction()
+    def test_fails_open_when_configured(self):
+        Event = Pool().get('therapy.audit.event')
+        if not config.has_section('caseload'):
+            config.add_section('caseload')
+        config.set('caseload', 'audit_fail_closed', 'False')
+        try:
+            with broken_writer():
+                Event.log('phi.read', 'R', model='therapy.note', ids=[1])
+        finally:
+            config.set('caseload', 'audit_fail_closed', 'True')
+
+    @with_transaction()
+    def test_login_failure_and_success(self):
+        "A wrong password and an unknown login are failures, without the \
+password; a session made is a success, with a hash of its key"
+        pool = Pool()
+        User = pool.get('res.user')
+        Session = pool.get('ir.session')
+        admin, = User.search([('login', '=', 'admin')])
+        User.write([admin], {'password': 'correct horse battery'})
+        self.assertIsNone(User.get_login('admin', {'password': SENTINEL}))
+        self.assertIsNone(User.get_login('nobody', {'password': SENTINEL}))
+        with self.assertRaises(LoginException):
+            # asking for the password is not a failure
+            User.get_login('admin', {})
+        wrong, unknown = self.events('auth.login.failure')
+        self.assertEqual((wrong.actor_login, wrong.actor_user, wrong.reason),
+            ('admin', admin, 'bad credentials'))
+        self.assertEqual((unknown.actor_login, unknown.reason),
+            ('nobody', 'unknown user'))
+        with Transaction().set_user(admin.id):
+            key = Session.new()
+        success, = self.events('auth.login.success')
+        self.assertEqual(success.actor_user, admin)
+        self.assertEqual(len(success.session_hash), 64)
+        self.assertNotIn(key, success.session_hash)
+        self.assertEqual(Session.remove(key), 'admin')
+        logout, = self.events('auth.logout')
+        self.assertEqual(logout.session_hash, success.session_hash)
+        cursor = Transaction().connection.cursor()
+        cursor.execute('SELECT * FROM therapy_audit_event')
+        self.assertNotIn(SENTINEL, repr(cursor.fetchall()))
+        self.assertNotIn(key, repr(cursor.fetchall()))
+
+    @with_transaction()
+    def test_session_limits(self):
+        "15 minutes idle or 12 hours from the login end a session"
+        pool = Pool()
+        User = pool.get('res.user')
+        Session = pool.get('ir.session')
+        admin, = User.search([('login', '=', 'admin')])
+
+        def session(created, touched):
+            "A session made minutes ago, last used minutes ago"
+            with Transaction().set_user(admin.id):
+                key = Session.new()
+            sql(f"UPDATE ir_session SET "
+                f"create_date = {stamp(created)}, "
+                f"write_date = {stamp(touched)} WHERE key = '{key}'")
+            return key
+
+        def stamp(minutes):
+            return ("CURRENT_TIMESTAMP - INTERVAL '%s minutes'" % minutes
+                if backend.name == 'postgresql'
+                else "datetime('now', '-%s minutes')" % minutes)
+
+        fresh = session(60, 14)
+        self.assertTrue(Session.check(admin.id, fresh))
+        idle = session(60, 16)
+        self.assertFalse(Session.check(admin.id, idle))
+        old = session(12 * 60 + 1, 1)
+        self.assertFalse(Session.check(admin.id, old))
+        self.assertEqual(Session.search([('key', 'in', [idle, old])]), [])
+        self.assertEqual([e.reason for e in
+                self.events('auth.session.expired')], ['idle', 'absolute'])
+        # a request moves the idle clock
+        session_, = Session.search([('key', '=', fresh)])
+        self.assertLess(
+            dt.datetime.now() - session_.last_modified_at,
+            dt.timedelta(minutes=1))
+
+    @with_transaction()
+    def test_privilege_changes(self):
+        "Giving and taking a group is an event naming the login and group"
+        pool = Pool()
+        User = pool.get('res.user')
+        Group = pool.get('res.group')
+        auditors, = Group.search([('name', '=', "Privacy Auditor")])
+        user, = User.create([{'name': "Kit", 'login': 'kit'}])
+        User.write([user], {'groups': [('add', [auditors.id])]})
+        User.write([user], {'groups': [('remove', [auditors.id])]})
+        given, taken = self.events('admin.privilege.change')
+        self.assertEqual((given.action, given.resource_model),
+            ('C', 'res.user-res.group'))
+        self.assertIn('["kit", "Privacy Auditor"]', given.detail)
+        self.assertEqual(taken.action, 'D')
+        self.assertIn('["kit", "Privacy Auditor"]', taken.detail)
+
+    @with_transaction(user=0)
+    def test_installation_is_not_a_privilege_change(self):
+        "What the modules load (user 0) is the code's, not a person's"
+        pool = Pool()
+        User = pool.get('res.user')
+        Group = pool.get('res.group')
+        auditors, = Group.search([('name', '=', "Privacy Auditor")])
+        User.create([{'name': "Kit", 'login': 'kit',
+                    'groups': [('add', [auditors.id])]}])
+        self.assertEqual(self.events('admin.privilege.change'), [])
+
+
+del ModuleTestCase

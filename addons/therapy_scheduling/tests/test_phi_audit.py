@@ -1,0 +1,127 @@
+"""Every RPC call on a PHI model is an audit event (issue 13,
+SECURITY.md §5.5 1 and 3): called as the dispatcher calls it (the
+method decorated by its RPC entry, as the user, with the request's
+address), each read, search, export, change and button leaves one event
+naming the records, their clients and the fields, never a value."""
+import unittest
+
+from trytond.model.exceptions import AccessError
+from trytond.modules.company.tests import create_company, set_company
+from trytond.pool import Pool
+from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.transaction import Transaction
+
+from .fixtures import DAY, SchedulingPractice, as_user, at, create_user
+
+SENTINEL = 'zz-sentinel-c41b'
+REQUEST = {'remote_addr': '198.51.100.23'}
+
+
+def rpc(Model, method, *args):
+    "Model.method(*args) as the dispatcher runs it"
+    with Transaction().set_context(_request=REQUEST):
+        return Model.__rpc__[method].decorate(getattr(Model, method))(*args)
+
+
+class PHIAuditTestCase(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        activate_module('therapy_scheduling')
+
+    def last_event(self):
+        Event = Pool().get('therapy.audit.event')
+        event, = Event.search([], order=[('seq', 'DESC')], limit=1)
+        return event
+
+    @with_transaction()
+    def test_each_rpc_call_is_an_event(self):
+        pool = Pool()
+        Appointment = pool.get('therapy.appointment')
+        Event = pool.get('therapy.audit.event')
+        with set_company(create_company()):
+            practice = SchedulingPractice()
+            ann = practice.ann
+            appointment = practice.book(at(9), notes=SENTINEL)
+            other = practice.book(at(11), client=practice.ben)
+            desk = create_user('desk', ['therapy_scheduling.group_front_desk'])
+            ids = [appointment.id]
+            calls = [
+                ('read', (ids, ['start', 'notes']), 'phi.read', 'R',
+                    ids, 'notes,start'),
+                ('search', ([('client', '=', ann.id)], 0, None, None),
+                    'phi.search', 'R', ids, None),
+                ('search_read', ([('client', '=', ann.id)], 0, None, None,
+                        ['notes']), 'phi.search', 'R', ids, 'id,notes'),
+                ('search_count', ([('client', '=', ann.id)],),
+                    'phi.search', 'R', [], None),
+                ('write', ([appointment], {'notes': SENTINEL + '2'}),
+                    'phi.update', 'U', ids, 'notes'),
+                ('confirm', ([appointment],), 'phi.execute', 'E', ids,
+                    None),
+                ('history_revisions', (ids,), 'phi.read.history', 'R',
+                    ids, None),
+                ]
+            for method, args, code, action, event_ids, names in calls:
+                with self.subTest(method=method):
+                    before = Event.search_count([])
+                    with as_user(desk):
+                        result = rpc(Appointment, method, *args)
+                    self.assertEqual(Event.search_count([]), before + 1)
+                    event = self.last_event()
+                    self.assertEqual(
+                        (event.event_code, event.action, event.outcome),
+                        (code, action, '0'))
+                    self.assertEqual(event.resource_model,
+                        'therapy.appointment')
+                    self.assertEqual(event.resource_ids,
+                        ','.join(map(str, event_ids)) or None)
+                    self.assertEqual(event.client_ids,
+                        f',{ann.id},' if event_ids else None)
+                    self.assertEqual(event.field_names, names)
+                    self.assertEqual(event.actor_user.id, desk.id)
+                    self.assertEqual(event.source_ip,
+                        REQUEST['remote_addr'])
+                    self.assertEqual(event.rpc_method,
+                        f'model.therapy.appointment.{method}')
+                    if method == 'search_count':
+                        self.assertEqual(event.record_count, result)
+            # the export (also the data route's) is an event
+            with as_user(desk):
+                Appointment.export_data([appointment, other], ['notes'])
+            export = self.last_event()
+            self.assertEqual(export.event_code, 'phi.export')
+            self.assertEqual(export.client_ids,
+                f',{ann.id},{practice.ben.id},')
+            cursor = Transaction().connection.cursor()
+            cursor.execute('SELECT * FROM therapy_audit_event')
+            self.assertNotIn(SENTINEL, repr(cursor.fetchall()))
+            self.assertEqual(Event.verify(), [])
+
+    @with_transaction()
+    def test_refusal_is_an_event(self):
+        "A call the rules refuse is an access.denied event"
+        pool = Pool()
+        Appointment = pool.get('therapy.appointment')
+        with set_company(create_company()):
+            practice = SchedulingPractice()
+            appointment = practice.book(at(9, day=DAY))
+            accountant = create_user('books',
+                ['therapy_scheduling.group_accountant'])
+            with as_user(accountant), self.assertRaises(AccessError):
+                rpc(Appointment, 'write', [appointment], {'notes': 'x'})
+            event = self.last_event()
+            self.assertEqual((event.event_code, event.outcome),
+                ('access.denied', '8'))
+            self.assertEqual(event.actor_user.id, accountant.id)
+
+    @with_transaction()
+    def test_server_calls_are_not_events(self):
+        "What the server does inside a call is the call's event, not more"
+        pool = Pool()
+        Event = pool.get('therapy.audit.event')
+        with set_company(create_company()):
+            before = Event.search_count([])
+            practice = SchedulingPractice()
+            practice.book(at(9))
+            self.assertEqual(Event.search_count([]), before)
