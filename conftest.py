@@ -28,7 +28,12 @@ if (os.environ.get('PYTEST_XDIST_WORKER')
 
 
 def pytest_configure(config):
-    _one_template()
+    # not in xdist's controller, which runs no test: importing Tryton's
+    # test tools there sets DB_NAME for the workers it starts, and both
+    # would then share (and drop) one PostgreSQL database
+    if os.environ.get('PYTEST_XDIST_WORKER') or not getattr(
+            config.option, 'numprocesses', None):
+        _one_template()
 
 
 def _one_template():

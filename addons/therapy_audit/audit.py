@@ -11,8 +11,9 @@ chain and records what it found.
 
 Reads run on read-only transactions: their events are appended on a
 writable transaction of their own, so they persist though the read's
-transaction writes nothing. When an event cannot be appended, the action
-is refused (`[caseload] audit_fail_closed`, true by default).
+transaction writes nothing. A refusal (access.denied) is appended once
+the refused call's transaction has rolled back. When an event cannot be
+appended, the action is refused (`[caseload] audit_fail_closed`, true by default).
 
 Events name categories and identifiers, never values: field names, ids,
 counts; no note text, answers, passwords, codes or session keys."""
@@ -75,6 +76,16 @@ def begin_writing(connection):
     written holds it already)"""
     if backend.name == 'sqlite' and not connection.in_transaction:
         connection.cursor().execute('BEGIN IMMEDIATE')
+
+
+def holds_chain_lock(connection):
+    "Whether this PostgreSQL transaction has appended events already"
+    cursor = connection.cursor()
+    cursor.execute("SELECT 1 FROM pg_locks "
+        "WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
+        "AND classid = 0 AND objid = %s AND objsubid = 1 AND granted",
+        (CHAIN_LOCK,))
+    return bool(cursor.fetchone())
 
 
 class AuditUnavailable(AccessError):
@@ -281,8 +292,16 @@ class Event(ModelSQL, ModelView):
     def append(cls, events, persist=False):
         transaction = Transaction()
         try:
-            if transaction.readonly or (
-                    persist and backend.name == 'postgresql'):
+            if persist and not transaction.readonly and (
+                    backend.name != 'postgresql'
+                    or holds_chain_lock(transaction.connection)):
+                # the event must outlive this transaction's rollback, and
+                # a writer of its own would wait for this transaction's
+                # lock (SQLite's write lock, or the chain's) forever:
+                # append once this transaction has ended
+                transaction.atexit(cls._append_after, events,
+                    transaction.database.name, transaction.user)
+            elif transaction.readonly or persist:
                 with transaction.new_transaction() as writer:
                     cls._append(events)
                     writer.commit()
@@ -304,6 +323,16 @@ class Event(ModelSQL, ModelView):
             if fail_closed():
                 raise AuditUnavailable(
                     gettext('therapy_audit.msg_audit_unavailable'))
+
+    @classmethod
+    def _append_after(cls, events, database_name, user):
+        try:
+            with Transaction(new=True).start(database_name, user) as writer:
+                cls._append(events)
+                writer.commit()
+        except Exception:
+            logger.exception("audit event not written: %s",
+                [e['event_code'] for e in events])
 
     @classmethod
     def _append(cls, events):

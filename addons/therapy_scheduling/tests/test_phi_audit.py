@@ -8,7 +8,8 @@ import unittest
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
-from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.tests.test_tryton import (
+    DB_NAME, activate_module, drop_db, with_transaction)
 from trytond.transaction import Transaction
 
 from .fixtures import DAY, SchedulingPractice, as_user, at, create_user
@@ -28,6 +29,11 @@ class PHIAuditTestCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         activate_module('therapy_scheduling')
+
+    @classmethod
+    def tearDownClass(cls):
+        # test_refusal_outlives_its_transaction commits
+        drop_db()
 
     def last_event(self):
         Event = Pool().get('therapy.audit.event')
@@ -98,22 +104,36 @@ class PHIAuditTestCase(unittest.TestCase):
             self.assertNotIn(SENTINEL, repr(cursor.fetchall()))
             self.assertEqual(Event.verify(), [])
 
-    @with_transaction()
-    def test_refusal_is_an_event(self):
-        "A call the rules refuse is an access.denied event"
-        pool = Pool()
-        Appointment = pool.get('therapy.appointment')
-        with set_company(create_company()):
-            practice = SchedulingPractice()
-            appointment = practice.book(at(9, day=DAY))
-            accountant = create_user('books',
-                ['therapy_scheduling.group_accountant'])
-            with as_user(accountant), self.assertRaises(AccessError):
-                rpc(Appointment, 'write', [appointment], {'notes': 'x'})
+    def test_refusal_outlives_its_transaction(self):
+        """A call the rules refuse is an access.denied event: its
+        transaction rolls back, the event stays; also
+        when that transaction had appended events (and so holds the
+        chain's lock) before the refusal"""
+        with Transaction().start(DB_NAME, 1) as transaction:
+            company = create_company()
+            with set_company(company):
+                practice = SchedulingPractice()
+                appointment = practice.book(at(9, day=DAY))
+                accountant = create_user('books2',
+                    ['therapy_scheduling.group_accountant'])
+            transaction.commit()
+        with self.assertRaises(AccessError), \
+                Transaction().start(DB_NAME, 1):
+            pool = Pool()
+            Appointment = pool.get('therapy.appointment')
+            Event = pool.get('therapy.audit.event')
+            Event.log('test.before', 'E')
+            with set_company(company), as_user(accountant):
+                rpc(Appointment, 'write', [Appointment(appointment.id)],
+                    {'notes': 'x'})
+        with Transaction().start(DB_NAME, 1):
+            Event = Pool().get('therapy.audit.event')
             event = self.last_event()
-            self.assertEqual((event.event_code, event.outcome),
-                ('access.denied', '8'))
-            self.assertEqual(event.actor_user.id, accountant.id)
+            self.assertEqual((event.event_code, event.actor_user.id),
+                ('access.denied', accountant.id))
+            self.assertEqual(
+                Event.search([('event_code', '=', 'test.before')]), [])
+            self.assertEqual(Event.verify(), [])
 
     @with_transaction()
     def test_server_calls_are_not_events(self):
