@@ -71,10 +71,13 @@ def _one_template():
         name = '-'.join(MODULES)
         if setup:
             name += '--' + '|'.join(tools._func_name(f) for f in setup)
+        # a test class before may have left its database, and its
+        # connections open (restoring over it would fail on PostgreSQL:
+        # "being accessed by other users"): drop_db closes them first
+        test_tryton.drop_db()
         with cache_lock():
             if test_tryton.restore_db_cache(name):
                 return tools._get_config()
-            test_tryton.drop_db()
             activate(MODULES)
             config = tools._get_config()
             for function in setup:
