@@ -396,6 +396,9 @@ def print_users(config):
         print(f"  {login.ljust(width)}  {roles}")
     print(f"  {'admin'.ljust(width)}  Administrator "
         "(the password given to init)")
+    print("Two-step sign-in is relaxed in this demo database: who has not "
+        "set it up signs in with the password alone (a practice's "
+        "database asks everyone for a code from an authenticator app).")
     WebUser = Model.get('web.user', config=config)
     portal = WebUser.find([('email', 'in', demo.PORTAL_LOGINS)])
     if portal:

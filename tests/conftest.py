@@ -24,6 +24,7 @@ def practice_config(tmp_path_factory):
         f"[database]\nuri = {uri}\npath = {folder / 'db'}\nlist = False\n"
         f"[web]\nlisten = 127.0.0.1:0\n"
         f"root = {ROOT / 'var' / 'sao' / 'package'}\n"
+        "[session]\nauthentications = password+totp\n"
         "[password]\nlength = 12\n"
         "[request]\nmax_size_authenticated = 20971520\n"
         "records_limit = 100000\n")

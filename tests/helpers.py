@@ -62,8 +62,8 @@ def open_pool(config, database):
     return pool
 
 
-def json_rpc(url, database, method, params, session=None):
-    "One call of sao's JSON-RPC protocol; an error answer fails the test"
+def json_rpc_answer(url, database, method, params, session=None):
+    "One call of sao's JSON-RPC protocol: the answer, result or error"
     request = urllib.request.Request(f'{url}/{database}/rpc/',
         data=json.dumps({'method': method, 'params': params,
                 'id': 1}).encode(),
@@ -71,17 +71,35 @@ def json_rpc(url, database, method, params, session=None):
     if session:
         request.add_header('Authorization', 'Session ' + session)
     with urllib.request.urlopen(request, timeout=60) as response:
-        answer = json.load(response)
+        return json.load(response)
+
+
+def json_rpc(url, database, method, params, session=None):
+    "One call of sao's JSON-RPC protocol; an error answer fails the test"
+    answer = json_rpc_answer(url, database, method, params, session)
     if answer.get('error'):
         raise AssertionError(answer['error'])
     return answer['result']
 
 
-def rpc_login(url, database, login, password=DEMO_PASSWORD):
+def rpc_login(url, database, login, password=DEMO_PASSWORD,
+        second_step=None):
     """Log in over JSON-RPC as sao does: (call, preferences), where
-    call(method, *params) sends the user's context after params"""
-    user_id, key = json_rpc(url, database, 'common.db.login',
-        [login, {'password': password}])[:2]
+    call(method, *params) sends the user's context after params.
+    second_step(message) answers the prompt for a two-step sign-in code
+    (sao shows message and sends what the user types)."""
+    parameters = {'password': password}
+    answer = json_rpc_answer(
+        url, database, 'common.db.login', [login, parameters])
+    error = answer.get('error')
+    if second_step and error and error[0] == 'LoginException':
+        name, message, _ = error[1]
+        parameters[name] = second_step(message)
+        answer = json_rpc_answer(
+            url, database, 'common.db.login', [login, parameters])
+    if answer.get('error'):
+        raise AssertionError(answer['error'])
+    user_id, key = answer['result'][:2]
     session = base64.b64encode(f'{login}:{user_id}:{key}'.encode()).decode()
     preferences = json_rpc(url, database, 'model.res.user.get_preferences',
         [True, {}], session)

@@ -62,6 +62,10 @@ class MenusTestCase(unittest.TestCase):
             for name in names:
                 self.assertIn(f'Caseload / {name}', menus[role], role)
 
+        for role in ROLES:
+            # everyone sets up their own authenticator app
+            has(role, 'Two-Step Sign-in')
+
         def lacks(role, *names):
             for name in names:
                 self.assertNotIn(f'Caseload / {name}', menus[role], role)

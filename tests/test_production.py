@@ -14,9 +14,12 @@ these commands, so nothing noticed."""
 import json
 import os
 import re
+import time
 import urllib.request
 
 import pytest
+
+from therapy_audit import totp
 
 from helpers import (
     CASELOAD, PASSWORD_FILE, ROOT, free_port, output_dir, rpc_login,
@@ -86,7 +89,19 @@ def test_readme_production_commands(clone):
         with open(output_dir('server') / 'production.log', 'w') as log:
             process, url = start_server(command, log)
             try:
-                _, preferences = rpc_login(url, database, 'admin', password)
+                # a practice's database: the administrator sets up
+                # two-step sign-in at the first login, from the key the
+                # prompt shows
+                prompts = []
+
+                def enroll(message):
+                    prompts.append(message)
+                    key = re.search(r'time-based key: ([A-Z2-7 ]+)\.',
+                        message).group(1).replace(' ', '')
+                    return totp.code_at(key, time.time())
+                _, preferences = rpc_login(url, database, 'admin', password,
+                    second_step=enroll)
+                assert len(prompts) == 1, prompts
                 assert preferences['language'] == 'en'
                 with urllib.request.urlopen(url + '/health', timeout=30) as (
                         response):

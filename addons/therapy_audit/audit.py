@@ -17,6 +17,7 @@ appended, the action is refused (`[caseload] audit_fail_closed`, true by default
 
 Events name categories and identifiers, never values: field names, ids,
 counts; no note text, answers, passwords, codes or session keys."""
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -142,6 +143,15 @@ class Event(ModelSQL, ModelView):
                 })
 
     @classmethod
+    def __post_setup__(cls):
+        super().__post_setup__()
+        # exporting the log is a sensitive action: right after a login
+        for name in ['export_data', 'export_data_domain']:
+            rpc = copy.copy(cls.__rpc__[name])
+            rpc.fresh_session = True
+            cls.__rpc__[name] = rpc
+
+    @classmethod
     def __register__(cls, module):
         super().__register__(module)
         cls.guard()
@@ -256,8 +266,8 @@ class Event(ModelSQL, ModelView):
         """Append one event for the current transaction's user; refused
         (AuditUnavailable) when it cannot be written and the audit fails
         closed. A persisted event outlives the rollback of the current
-        transaction (a refusal), on PostgreSQL; SQLite cannot write beside
-        a transaction that holds its write lock."""
+        transaction (a refusal): written beside it, or after it when it
+        holds the lock a writer of its own would wait for."""
         ids = [int(i) for i in ids or [] if i is not None]
         event = {
             'occurred_at': dt.datetime.utcnow().replace(microsecond=0),

@@ -10,7 +10,8 @@ session key, never the key; a logout when the session is removed.
 Sessions end after `[caseload] session_idle` seconds without a request
 (default 900) and `session_max` seconds after the login (default 43200),
 checked at every request: the session is deleted and the request answers
-401 (`auth.session.expired`, naming the limit). Tryton's own `[session]
+401 (`auth.session.expired`, naming the limit). Sensitive calls need a
+login of the last `fresh_login` seconds (default 600). Tryton's own `[session]
 max_age` is an absolute limit of 30 days and its `timeout` only guards
 "fresh session" calls; its activity stamp stops moving after `timeout`,
 so the idle clock is kept here."""
@@ -22,6 +23,8 @@ from trytond.exceptions import LoginException, RateLimitException
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
+from .mfa import TOTP_RESULT
+
 # a login is a name, but the field is free: keep a bounded length
 LOGIN_MAX = 100
 
@@ -31,9 +34,16 @@ class User(metaclass=PoolMeta):
 
     @classmethod
     def get_login(cls, login, parameters):
-        Event = Pool().get('therapy.audit.event')
+        pool = Pool()
+        Event = pool.get('therapy.audit.event')
+        TOTP_RESULT.set(None)
         try:
             user_id = super().get_login(login, parameters)
+            if user_id and TOTP_RESULT.get() is None:
+                # a method list without totp: two-step sign-in all the same
+                user_id = cls._login_totp(login, parameters)
+                if not user_id:
+                    cls._count_failed_attempt(login, parameters)
         except RateLimitException:
             Event.log('auth.login.failure', 'E', outcome='8',
                 actor_login=str(login)[:LOGIN_MAX], actor_kind='staff',
@@ -44,12 +54,26 @@ class User(metaclass=PoolMeta):
             raise
         if not user_id:
             known, _, _ = cls._get_login(login)
+            if not known:
+                reason = 'unknown user'
+            elif TOTP_RESULT.get() == 'failed':
+                reason = 'MFA failed'
+            else:
+                reason = 'bad credentials'
             Event.log('auth.login.failure', 'E', outcome='4',
                 actor_login=str(login)[:LOGIN_MAX], actor_kind='staff',
-                actor_user=known,
-                reason='bad credentials' if known else 'unknown user',
+                actor_user=known, reason=reason,
                 detail={'methods': authentications()})
         return user_id
+
+    @classmethod
+    def _count_failed_attempt(cls, login, parameters):
+        "As Tryton counts a failed method, for its rate limit"
+        pool = Pool()
+        LoginAttempt = pool.get('res.user.login.attempt')
+        UserDevice = pool.get('res.user.device')
+        LoginAttempt.add(login, UserDevice.get_valid_cookie(
+                login, parameters.get('device_cookie')))
 
 
 def authentications():
@@ -93,12 +117,37 @@ class Session(metaclass=PoolMeta):
         return super().check(user, key, domain=domain)
 
     @classmethod
+    def check_timeout(cls, user, key, domain=None):
+        """A sensitive call (RPC fresh_session: exports, user and group
+        changes, two-step sign-in) needs a login of the last
+        `[caseload] fresh_login` seconds (default 600), however busy the
+        session has been since: else the session ends, and sao asks for
+        the password (and code) again before it repeats the call"""
+        sessions = cls.search([
+                ('create_uid', '=', user), ('key', '=', key),
+                domain or []], limit=1)
+        if not sessions:
+            return False
+        session, = sessions
+        fresh = dt.timedelta(seconds=config.getint(
+                'caseload', 'fresh_login', default=600))
+        if dt.datetime.now() - session.create_date < fresh:
+            return True
+        cls.delete([session])
+        Event = Pool().get('therapy.audit.event')
+        with Transaction().set_context(_audit_session=key):
+            Event.log('auth.session.expired', 'E', reason='fresh login',
+                actor_user=user, actor_kind='staff')
+        return False
+
+    @classmethod
     def new(cls, values=None):
         key = super().new(values)
         Event = Pool().get('therapy.audit.event')
         with Transaction().set_context(_audit_session=key):
             Event.log('auth.login.success', 'E',
-                detail={'methods': authentications()})
+                detail={'methods': authentications(),
+                    'second_step': TOTP_RESULT.get()})
         return key
 
     @classmethod

@@ -2,7 +2,13 @@
 admin.privilege.change): group memberships, model and field access rows,
 record rules, REST application keys. Changes made by a person only: the
 module installation and updates (user 0) load hundreds of rows that the
-code, not a person, decided."""
+code, not a person, decided.
+
+Over RPC, these changes and those of users and groups need a fresh login
+(`login.Session.check_timeout`): a session left open on a desk does not
+give its holder the keys."""
+import copy
+
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
@@ -15,7 +21,22 @@ def log_change(Model, action, ids, field_names=None, detail=None):
         detail=detail)
 
 
-class PrivilegeAuditMixin:
+class FreshLoginMixin:
+    "create, write and delete over RPC only right after a login"
+    __slots__ = ()
+
+    @classmethod
+    def __post_setup__(cls):
+        super().__post_setup__()
+        for name in ['create', 'write', 'delete']:
+            if name not in cls.__rpc__:
+                continue
+            rpc = copy.copy(cls.__rpc__[name])
+            rpc.fresh_session = True
+            cls.__rpc__[name] = rpc
+
+
+class PrivilegeAuditMixin(FreshLoginMixin):
     __slots__ = ()
 
     @classmethod
@@ -44,6 +65,14 @@ class PrivilegeAuditMixin:
     def _privilege_detail(cls, records):
         "What an auditor needs beyond the ids (never a secret)"
         return None
+
+
+class User(FreshLoginMixin, metaclass=PoolMeta):
+    __name__ = 'res.user'
+
+
+class Group(FreshLoginMixin, metaclass=PoolMeta):
+    __name__ = 'res.group'
 
 
 class UserGroup(PrivilegeAuditMixin, metaclass=PoolMeta):

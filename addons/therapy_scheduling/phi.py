@@ -25,6 +25,7 @@ from sql import Null
 
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
+from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction, check_access
 
 from therapy_audit.audit import audited
@@ -113,11 +114,6 @@ def _first_ids(args, result):
     return []
 
 
-def slices(ids, size=500):
-    for i in range(0, len(ids), size):
-        yield ids[i:i + size]
-
-
 def neutralise(value):
     "A cell a spreadsheet will not run as a formula (OWASP CSV injection)"
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
@@ -144,6 +140,11 @@ class PHIMixin:
     def __post_setup__(cls):
         super().__post_setup__()
         for name, rpc in list(cls.__rpc__.items()):
+            if name in {'export_data', 'export_data_domain'}:
+                # a sensitive action: right after a login only (its event
+                # is export_data's own)
+                rpc = cls.__rpc__[name] = copy.copy(rpc)
+                rpc.fresh_session = True
             if name in UNAUDITED:
                 continue
             if name in RPC_EVENTS:
@@ -174,9 +175,10 @@ class PHIMixin:
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         client_ids = set()
-        for sub_ids in slices(ids):
+        for sub_ids in grouped_slice(ids):
             cursor.execute(*table.select(table.client,
-                    where=table.id.in_(sub_ids) & (table.client != Null),
+                    where=reduce_ids(table.id, sub_ids)
+                    & (table.client != Null),
                     group_by=[table.client]))
             client_ids.update(c for c, in cursor)
         return sorted(client_ids)

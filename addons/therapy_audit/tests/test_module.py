@@ -250,6 +250,42 @@ password; a session made is a success, with a hash of its key"
             dt.timedelta(minutes=1))
 
     @with_transaction()
+    def test_fresh_login(self):
+        """Sensitive calls need a login of the last 10 minutes, however
+        busy the session since"""
+        pool = Pool()
+        User = pool.get('res.user')
+        Session = pool.get('ir.session')
+        admin, = User.search([('login', '=', 'admin')])
+        with Transaction().set_user(admin.id):
+            recent, old = Session.new(), Session.new()
+        sql("UPDATE ir_session SET create_date = "
+            + ("CURRENT_TIMESTAMP - INTERVAL '11 minutes'"
+                if backend.name == 'postgresql'
+                else "datetime('now', '-11 minutes')")
+            + f" WHERE key = '{old}'")
+        self.assertTrue(Session.check_timeout(admin.id, recent))
+        self.assertFalse(Session.check_timeout(admin.id, old))
+        self.assertEqual(Session.search([('key', '=', old)]), [])
+        expired, = self.events('auth.session.expired')
+        self.assertEqual(expired.reason, 'fresh login')
+        for model, methods in [
+                ('res.user', ['create', 'write', 'delete', 'mfa_reset']),
+                ('res.group', ['create', 'write', 'delete']),
+                ('ir.model.access', ['create', 'write', 'delete']),
+                ('ir.rule', ['create', 'write', 'delete']),
+                ('therapy.audit.event',
+                    ['export_data', 'export_data_domain']),
+                ]:
+            for method in methods:
+                with self.subTest(model=model, method=method):
+                    self.assertTrue(
+                        pool.get(model).__rpc__[method].fresh_session)
+        self.assertTrue(pool.get('therapy.mfa.enroll', type='wizard'
+                ).__rpc__['execute'].fresh_session)
+        self.assertFalse(User.__rpc__['read'].fresh_session)
+
+    @with_transaction()
     def test_privilege_changes(self):
         "Giving and taking a group is an event naming the login and group"
         pool = Pool()

@@ -99,6 +99,9 @@ class PHIAuditTestCase(unittest.TestCase):
             self.assertEqual(export.event_code, 'phi.export')
             self.assertEqual(export.client_ids,
                 f',{ann.id},{practice.ben.id},')
+            # and needs a fresh login (the dispatcher checks it)
+            for method in ['export_data', 'export_data_domain']:
+                self.assertTrue(Appointment.__rpc__[method].fresh_session)
             cursor = Transaction().connection.cursor()
             cursor.execute('SELECT * FROM therapy_audit_event')
             self.assertNotIn(SENTINEL, repr(cursor.fetchall()))
