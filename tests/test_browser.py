@@ -17,7 +17,9 @@ TIMEOUT = BROWSER_TIMEOUT
 expect.set_options(timeout=TIMEOUT)
 
 
-def sao_login(page, url, database, login):
+def sao_login(page, url, database, login, code=None):
+    """Sign in to sao as login; code() answers the two-step sign-in
+    prompt, for a user who has set it up"""
     page.goto(f'{url}/#{database}')
     page.locator('#login').fill(login)
     page.get_by_role('button', name='Login').click()
@@ -25,6 +27,11 @@ def sao_login(page, url, database, login):
     password.wait_for(timeout=TIMEOUT)
     password.fill(PASSWORD)
     password.press('Enter')
+    if code:
+        entry = page.locator('input[name=totp]:visible')
+        entry.wait_for(timeout=TIMEOUT)
+        entry.fill(code())
+        entry.press('Enter')
     page.get_by_text('Caseload', exact=True).first.wait_for(timeout=TIMEOUT)
 
 
