@@ -2,6 +2,7 @@
 import base64
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -80,6 +81,35 @@ def json_rpc(url, database, method, params, session=None):
     if answer.get('error'):
         raise AssertionError(answer['error'])
     return answer['result']
+
+
+class TwoStepSignIn:
+    """Answers one user's two-step sign-in prompts over a test's logins, as
+    the user with an authenticator app would: at the first login the app
+    takes the key the prompt shows; then it gives its current code, each
+    code once (a used one is refused: the next login waits for the next
+    30-second step)"""
+
+    def __init__(self):
+        self.secret = None
+        self.step = None
+        self.prompts = []
+
+    def __call__(self, message):
+        from therapy_audit import totp
+        self.prompts.append(message)
+        key = re.search(r'time-based key: ([A-Z2-7 ]+)\.', message)
+        if key:
+            self.secret = key.group(1).replace(' ', '')
+        assert self.secret, message
+        while True:
+            now = time.time()
+            step = int(now // totp.STEP)
+            if self.step is None or step > self.step:
+                break
+            time.sleep(1)
+        self.step = step
+        return totp.code_at(self.secret, now)
 
 
 def rpc_login(url, database, login, password=DEMO_PASSWORD,

@@ -62,7 +62,10 @@ class Journey:
 
 
 def sao_logout(page):
-    "Log out as a person does: the user menu, Logout"
+    """Log out as a person does, once the screen shows its data: the user
+    menu, Logout (a board count still on its way when the session ends
+    comes back as an error dialog over the login form)"""
+    settled(page)
     page.locator('#user-preferences').click()
     page.get_by_text('Logout', exact=True).click()
     # "The following action requires to close all tabs."

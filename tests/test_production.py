@@ -14,16 +14,13 @@ these commands, so nothing noticed."""
 import json
 import os
 import re
-import time
 import urllib.request
 
 import pytest
 
-from therapy_audit import totp
-
 from helpers import (
-    CASELOAD, PASSWORD_FILE, ROOT, free_port, output_dir, rpc_login,
-    run_caseload, start_server, stop_server)
+    CASELOAD, PASSWORD_FILE, ROOT, TwoStepSignIn, free_port, output_dir,
+    rpc_login, run_caseload, start_server, stop_server)
 
 URI = os.environ.get('TRYTOND_DATABASE_URI', '')
 pytestmark = pytest.mark.skipif(
@@ -92,16 +89,11 @@ def test_readme_production_commands(clone):
                 # a practice's database: the administrator sets up
                 # two-step sign-in at the first login, from the key the
                 # prompt shows
-                prompts = []
-
-                def enroll(message):
-                    prompts.append(message)
-                    key = re.search(r'time-based key: ([A-Z2-7 ]+)\.',
-                        message).group(1).replace(' ', '')
-                    return totp.code_at(key, time.time())
+                sign_in = TwoStepSignIn()
                 _, preferences = rpc_login(url, database, 'admin', password,
-                    second_step=enroll)
-                assert len(prompts) == 1, prompts
+                    second_step=sign_in)
+                assert len(sign_in.prompts) == 1, sign_in.prompts
+                assert 'time-based key' in sign_in.prompts[0]
                 assert preferences['language'] == 'en'
                 with urllib.request.urlopen(url + '/health', timeout=30) as (
                         response):

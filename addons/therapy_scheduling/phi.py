@@ -103,6 +103,11 @@ NOT_PHI = {
     'therapy.clearinghouse': "the practice's EDI partners and folders",
     'therapy.audit.event': "who reached which records: ids and field "
     "names, never values; read by the privacy auditors only",
+    'therapy.security.configuration': "the sign-in policy",
+    'therapy.mfa.enrollment': "staff users' authenticator keys: nobody "
+    "reads them over RPC",
+    'therapy.mfa.recovery': "hashes of staff users' recovery codes: "
+    "nobody reads them over RPC",
     }
 
 
