@@ -108,13 +108,19 @@ class Session(metaclass=PoolMeta):
                 if now - session.last_modified_at > dt.timedelta(minutes=1):
                     cls.write([session], {})
                 break
-            cls.delete([session])
-            Event = Pool().get('therapy.audit.event')
-            with Transaction().set_context(_audit_session=key):
-                Event.log('auth.session.expired', 'E', reason=limit,
-                    actor_user=user, actor_kind='staff')
+            cls.expire(session, user, limit)
             return False
         return super().check(user, key, domain=domain)
+
+    @classmethod
+    def expire(cls, session, user, limit):
+        "End session, recording which limit ended it"
+        key = session.key
+        cls.delete([session])
+        Event = Pool().get('therapy.audit.event')
+        with Transaction().set_context(_audit_session=key):
+            Event.log('auth.session.expired', 'E', reason=limit,
+                actor_user=user, actor_kind='staff')
 
     @classmethod
     def check_timeout(cls, user, key, domain=None):
@@ -133,11 +139,7 @@ class Session(metaclass=PoolMeta):
                 'caseload', 'fresh_login', default=600))
         if dt.datetime.now() - session.create_date < fresh:
             return True
-        cls.delete([session])
-        Event = Pool().get('therapy.audit.event')
-        with Transaction().set_context(_audit_session=key):
-            Event.log('auth.session.expired', 'E', reason='fresh login',
-                actor_user=user, actor_kind='staff')
+        cls.expire(session, user, 'fresh login')
         return False
 
     @classmethod
