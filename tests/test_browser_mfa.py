@@ -1,7 +1,8 @@
 """Two-step sign-in in Chromium (issue 13): a new front-desk user sets up
 an authenticator app from the menu (QR code, key, first code, recovery
-codes), signs in again with password and code, and the administrator
-resets the enrollment from the user's form. The demo relaxes two-step
+codes), signs in again with password and code, and the practice owner
+resets the enrollment from the staff list; a designated clinician opens
+emergency access (break-glass). The demo relaxes two-step
 sign-in only for who has not set it up: once enrolled, the code is asked
 for, as in a practice's database."""
 import re
@@ -14,7 +15,7 @@ from journeys import DOCS
 pytest.importorskip('playwright')
 from playwright.sync_api import expect  # noqa: E402
 from test_browser import (  # noqa: E402
-    PASSWORD, TIMEOUT, front_tab, list_rows, open_menu, press,
+    PASSWORD, TIMEOUT, list_rows, open_menu, press,
     sao_login, settled)
 from test_browser_billing import dialog  # noqa: E402
 
@@ -73,24 +74,56 @@ def test_staff_sets_up_and_signs_in_with_a_code(
     [enrolled] = admin('model.res.user.read', [user_id], ['mfa_enrolled'])
     assert enrolled['mfa_enrolled']
 
-    # the administrator resets it from the user's form
+    # the practice owner resets it from the staff list
     sign_out(page)
-    sao_login(page, demo_server, demo_database, 'admin')
-    open_menu(page, 'Administration', 'Users')
-    # the folder and its list have the same name: the second is the list
-    page.locator('#menu').get_by_text('Users', exact=True).nth(1).click()
+    sao_login(page, demo_server, demo_database, 'owner')
+    open_menu(page, 'Caseload', 'Configuration', 'Staff Two-Step Sign-in')
     row = list_rows(page).filter(has_text=LOGIN)
     row.first.wait_for(timeout=TIMEOUT)
-    press(page, row.first, double=True)
-    reset = front_tab(page).get_by_role(
-        'button', name='Reset Two-Step Sign-in')
+    reset = row.first.get_by_role('button', name='Reset Two-Step Sign-in')
     press(page, reset)
     press(page, dialog(page).get_by_role('button', name='OK'))
-    expect(reset).to_be_hidden(timeout=TIMEOUT)
+    expect(row.first).to_contain_text(LOGIN, timeout=TIMEOUT)
+    settled(page)
     [enrolled] = admin('model.res.user.read', [user_id], ['mfa_enrolled'])
     assert not enrolled['mfa_enrolled']
     event, = admin('model.therapy.audit.event.search_read',
         [('event_code', '=', 'auth.mfa.reset')], 0, 1, [('seq', 'DESC')],
         ['resource_ids', 'actor_login'])
     assert (event['resource_ids'], event['actor_login']) == (
-        str(user_id), 'admin'), event
+        str(user_id), 'owner'), event
+
+
+def test_designated_clinician_opens_emergency_access(
+        page, demo_server, demo_database):
+    """Break-glass: a designated clinician with no care team sees no
+    client until the emergency access is opened with a reason"""
+    admin, _ = rpc_login(demo_server, demo_database, 'admin', PASSWORD)
+    groups = admin('model.res.group.search', [('name', 'in', [
+                    'Caseload Clinician', 'Emergency Access: Designated'])],
+        0, None, None)
+    assert len(groups) == 2, groups
+    company, = admin('model.company.company.search', [], 0, 1, None)
+    user_id, = admin('model.res.user.create', [{
+                'name': "On-Call Clinician", 'login': 'on-call',
+                'password': PASSWORD, 'groups': [('add', groups)],
+                'companies': [('add', [company])], 'company': company}])
+
+    sao_login(page, demo_server, demo_database, 'on-call')
+    open_menu(page, 'Caseload', 'Clients')
+    settled(page)
+    assert list_rows(page).count() == 0
+    open_menu(page, 'Caseload', 'Emergency Access')
+    wizard = dialog(page)
+    wizard.get_by_label('Reason').fill(
+        "Client in crisis at the ER, on-call needs the safety plan")
+    press(page, wizard.get_by_role('button', name='Open Emergency Access'))
+    settled(page)
+    open_menu(page, 'Caseload', 'Clients')
+    list_rows(page).first.wait_for(timeout=TIMEOUT)
+    opened, = admin('model.therapy.emergency.access.search_read',
+        [('user', '=', user_id)], 0, None, None, ['active_now', 'reason'])
+    assert opened['active_now'], opened
+    flagged = admin('model.therapy.audit.event.search_count',
+        [('actor_user', '=', user_id), ('emergency', '=', True)], 0, None)
+    assert flagged >= 2, flagged

@@ -95,7 +95,13 @@ class MenusTestCase(unittest.TestCase):
         for role in ['desk', 'clinician', 'supervisor']:
             lacks(role, 'Billing / Reassociation')
         has('owner', 'Configuration / Settings', 'Schedule / Day Sheet',
-            'Billing / Claims')
+            'Billing / Claims', 'Configuration / Staff Two-Step Sign-in')
+        for role in ROLES:
+            # break-glass is for the users designated ahead of time
+            lacks(role, 'Emergency Access')
+        for role in ROLES:
+            if role != 'owner':
+                lacks(role, 'Configuration / Staff Two-Step Sign-in')
         reports = [f'Billing / Reports / {name}' for name in [
                 'A/R Aging by Payer', 'A/R Aging by Client', 'Days to Pay',
                 'Acceptance and Denials by Payer', 'Denials by Reason',

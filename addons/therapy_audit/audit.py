@@ -66,6 +66,11 @@ def fail_closed():
     return config.getboolean('caseload', 'audit_fail_closed', default=True)
 
 
+def session_hash(key):
+    "What the log keeps of a session key: its hash, never the key"
+    return hashlib.sha256(key.encode('utf-8')).hexdigest()
+
+
 def id_list(ids):
     "',1,2,' (so that ',2,' finds exactly the 2)"
     return ',' + ','.join(str(int(i)) for i in ids) + ',' if ids else None
@@ -254,8 +259,9 @@ class Event(ModelSQL, ModelView):
                     })
         session = transaction.context.get('_audit_session')
         if session:
-            values['session_hash'] = hashlib.sha256(
-                session.encode('utf-8')).hexdigest()
+            values['session_hash'] = session_hash(session)
+        elif request.get('session_hash'):
+            values['session_hash'] = request['session_hash']
         return values
 
     @classmethod

@@ -7,5 +7,9 @@ class Cron(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.method.selection.append(
-            ('therapy.audit.event|verify_chain', "Verify the Audit Log"))
+        cls.method.selection.extend([
+                ('therapy.audit.tamper|check_integrity',
+                    "Check the Audit Log and Signed Records"),
+                ('therapy.emergency.access|close_expired',
+                    "Close Expired Emergency Access"),
+                ])

@@ -23,6 +23,7 @@ from trytond.exceptions import LoginException, RateLimitException
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
+from .audit import session_hash
 from .mfa import TOTP_RESULT
 
 # a login is a name, but the field is free: keep a bounded length
@@ -80,6 +81,14 @@ def authentications():
     return config.get('session', 'authentications', default='password')
 
 
+def remember_session(key):
+    """Name the request's session in its context, which the request's
+    later transactions share: its events carry the session's hash"""
+    request = Transaction().context.get('_request')
+    if isinstance(request, dict):
+        request['session_hash'] = session_hash(key)
+
+
 def session_limits():
     "(idle, absolute) limits of a staff session"
     return (dt.timedelta(seconds=config.getint(
@@ -110,7 +119,10 @@ class Session(metaclass=PoolMeta):
                 break
             cls.expire(session, user, limit)
             return False
-        return super().check(user, key, domain=domain)
+        valid = super().check(user, key, domain=domain)
+        if valid:
+            remember_session(key)
+        return valid
 
     @classmethod
     def expire(cls, session, user, limit):
@@ -138,6 +150,7 @@ class Session(metaclass=PoolMeta):
         fresh = dt.timedelta(seconds=config.getint(
                 'caseload', 'fresh_login', default=600))
         if dt.datetime.now() - session.create_date < fresh:
+            remember_session(key)
             return True
         cls.expire(session, user, 'fresh login')
         return False

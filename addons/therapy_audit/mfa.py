@@ -24,7 +24,7 @@ from sql import Null
 from trytond.exceptions import LoginException
 from trytond.i18n import gettext
 from trytond.model import (
-    ModelSingleton, ModelSQL, ModelView, Unique, fields)
+    ModelSQL, ModelView, Unique, fields)
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -37,21 +37,6 @@ from . import totp
 # what the last totp check of this login did, for get_login's event
 TOTP_RESULT = contextvars.ContextVar('therapy_audit_totp', default=None)
 ISSUER = "Caseload"
-
-
-class Configuration(ModelSingleton, ModelSQL, ModelView):
-    "Security Configuration"
-    __name__ = 'therapy.security.configuration'
-    mfa_relaxed_for_demo = fields.Boolean(
-        "Two-Step Sign-in Relaxed for the Demo", readonly=True,
-        help="Set by the demo loader only: staff who have not enrolled "
-        "sign in with their password alone. Never set in a practice's "
-        "database.")
-
-    @classmethod
-    def mfa_relaxed(cls):
-        with without_check_access():
-            return bool(cls(1).mfa_relaxed_for_demo)
 
 
 class Enrollment(ModelSQL):

@@ -282,7 +282,9 @@ class Client(metaclass=PoolMeta):
     @classmethod
     def _care_team_unbounded_groups(cls):
         return ['therapy_scheduling.group_front_desk',
-            'therapy_scheduling.group_owner']
+            'therapy_scheduling.group_owner',
+            # inside a window of break-glass (therapy_audit/emergency.py)
+            'therapy_audit.group_emergency_active']
 
 
 class Appointment(metaclass=PoolMeta):

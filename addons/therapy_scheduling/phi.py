@@ -23,9 +23,10 @@ import copy
 
 from sql import Null
 
+from trytond import backend
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
-from trytond.tools import grouped_slice, reduce_ids
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, check_access
 
 from therapy_audit.audit import audited
@@ -103,7 +104,12 @@ NOT_PHI = {
     'therapy.clearinghouse': "the practice's EDI partners and folders",
     'therapy.audit.event': "who reached which records: ids and field "
     "names, never values; read by the privacy auditors only",
-    'therapy.security.configuration': "the sign-in policy",
+    'therapy.security.configuration': "the sign-in policy, the privacy "
+    "officer's address, the emergency access hours",
+    'therapy.audit.tamper': "which record's seal broke: a model and an id, "
+    "read by the privacy auditors only",
+    'therapy.emergency.access': "who opened emergency access, when and "
+    "why (no client named); read by the privacy auditors only",
     'therapy.mfa.enrollment': "staff users' authenticator keys: nobody "
     "reads them over RPC",
     'therapy.mfa.recovery': "hashes of staff users' recovery codes: "
@@ -180,9 +186,9 @@ class PHIMixin:
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         client_ids = set()
-        for sub_ids in grouped_slice(ids):
+        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
             cursor.execute(*table.select(table.client,
-                    where=reduce_ids(table.id, sub_ids)
+                    where=table.id.in_(list(sub_ids))
                     & (table.client != Null),
                     group_by=[table.client]))
             client_ids.update(c for c, in cursor)

@@ -15,8 +15,9 @@ PRACTICE = "Harborview Therapy Collective"
 USERS = [
     ('frontdesk', "Riley Front Desk", ['group_front_desk'], [], None),
     ('clinician', "Morgan Patel", ['group_clinician'], [], 'patel'),
+    # the supervisor is on call: designated for emergency access
     ('supervisor', "Avery Brooks", ['group_clinician', 'group_supervisor'],
-        [], 'brooks'),
+        ['therapy_audit.group_emergency_designated'], 'brooks'),
     ('biller', "Jamie Biller", ['group_biller'],
         ['account.group_account'], None),
     ('accountant', "Casey Ledger", ['group_accountant'],

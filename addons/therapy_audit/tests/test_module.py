@@ -213,6 +213,30 @@ password; a session made is a success, with a hash of its key"
         self.assertNotIn(key, repr(cursor.fetchall()))
 
     @with_transaction()
+    def test_request_events_name_their_session(self):
+        "An event of a request carries the hash of the request's session"
+        pool = Pool()
+        User = pool.get('res.user')
+        Session = pool.get('ir.session')
+        Event = pool.get('therapy.audit.event')
+        admin, = User.search([('login', '=', 'admin')])
+        request = {'remote_addr': '203.0.113.9'}
+        with Transaction().set_user(admin.id), \
+                Transaction().set_context(_request=request):
+            key = Session.new()
+        with Transaction().set_context(_request=request):
+            self.assertTrue(Session.check(admin.id, key))
+        # the request's later transaction shares its context
+        with Transaction().set_user(admin.id), \
+                Transaction().set_context(_request=request):
+            Event.log('phi.read', 'R', model='res.user', ids=[admin.id])
+        login, = self.events('auth.login.success')
+        read, = self.events('phi.read')
+        self.assertEqual(read.session_hash, login.session_hash)
+        self.assertEqual(read.source_ip, '203.0.113.9')
+        self.assertNotIn(key, repr(request))
+
+    @with_transaction()
     def test_session_limits(self):
         "15 minutes idle or 12 hours from the login end a session"
         pool = Pool()
