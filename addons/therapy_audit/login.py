@@ -10,7 +10,10 @@ session key, never the key; a logout when the session is removed.
 Sessions end after `[caseload] session_idle` seconds without a request
 (default 900) and `session_max` seconds after the login (default 43200),
 checked at every request: the session is deleted and the request answers
-401 (`auth.session.expired`, naming the limit). Sensitive calls need a
+401 (`auth.session.expired`, naming the limit); the activity stamp moves
+at most every `stamp_interval` (a twentieth of the idle limit, 30 s at
+most). Both limits are among the user's preferences (not the context), for
+sao's idle lock (sao/custom.js). Sensitive calls need a
 login of the last `fresh_login` seconds (default 600). Tryton's own `[session]
 max_age` is an absolute limit of 30 days and its `timeout` only guards
 "fresh session" calls; its activity stamp stops moving after `timeout`,
@@ -68,6 +71,19 @@ class User(metaclass=PoolMeta):
         return user_id
 
     @classmethod
+    def _get_preferences(cls, user, context_only=False):
+        preferences = super()._get_preferences(
+            user, context_only=context_only)
+        if not context_only:
+            # sao's idle lock clears the screen a little before the server
+            # ends the session: the limits it must beat
+            idle, absolute = session_limits()
+            preferences['caseload_session_idle'] = int(idle.total_seconds())
+            preferences['caseload_session_max'] = int(
+                absolute.total_seconds())
+        return preferences
+
+    @classmethod
     def _count_failed_attempt(cls, login, parameters):
         "As Tryton counts a failed method, for its rate limit"
         pool = Pool()
@@ -90,11 +106,19 @@ def remember_session(key):
 
 
 def session_limits():
-    "(idle, absolute) limits of a staff session"
+    "(idle, absolute) limits of a staff or portal session"
     return (dt.timedelta(seconds=config.getint(
                 'caseload', 'session_idle', default=900)),
         dt.timedelta(seconds=config.getint(
                 'caseload', 'session_max', default=43200)))
+
+
+def stamp_interval(idle):
+    """How stale a session's activity stamp may get before a request moves
+    it: a twentieth of the idle limit, 30 s at most (a stamp once a minute
+    would let a session of a short idle limit die while in use; sao's idle
+    lock allows for this lag)"""
+    return min(idle / 20, dt.timedelta(seconds=30))
 
 
 class Session(metaclass=PoolMeta):
@@ -113,8 +137,8 @@ class Session(metaclass=PoolMeta):
             elif now - session.last_modified_at > idle:
                 limit = 'idle'
             else:
-                # the idle clock: stamped once a minute at most
-                if now - session.last_modified_at > dt.timedelta(minutes=1):
+                # the idle clock, spared a write at every request
+                if now - session.last_modified_at > stamp_interval(idle):
                     cls.write([session], {})
                 break
             cls.expire(session, user, limit)

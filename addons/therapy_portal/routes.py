@@ -14,7 +14,8 @@ from trytond.wsgi import app
 
 from .forms import pending_forms
 from .session import (
-    COOKIE, portal_base, portal_page, portal_user, session_model)
+    COOKIE, idle_seconds, portal_base, portal_page, portal_user,
+    session_model)
 
 
 @app.route('/<database_name>/portal/portal.css', methods={'GET'})
@@ -28,7 +29,12 @@ def stylesheet(request, database_name):
 @with_transaction()
 def login_form(request, pool):
     session_model(pool)
-    return portal_page('login.html', base=portal_base(pool), error=None)
+    notice = None
+    if request.args.get('idle'):
+        notice = gettext('therapy_portal.msg_session_idle',
+            minutes=max(1, round(idle_seconds() / 60)))
+    return portal_page('login.html', base=portal_base(pool), error=None,
+        notice=notice)
 
 
 @app.route('/<database_name>/portal/login', methods={'POST'})
@@ -43,11 +49,12 @@ def login(request, pool):
     except RateLimitException:
         return portal_page('login.html', HTTPStatus.TOO_MANY_REQUESTS,
             base=portal_base(pool),
-            error=gettext('therapy_portal.msg_login_rate_limited'))
+            error=gettext('therapy_portal.msg_login_rate_limited'),
+            notice=None)
     if not user:
         return portal_page('login.html', HTTPStatus.UNAUTHORIZED,
             base=portal_base(pool),
-            error=gettext('therapy_portal.msg_login_wrong'))
+            error=gettext('therapy_portal.msg_login_wrong'), notice=None)
     response = redirect(f'{portal_base(pool)}/')
     response.set_cookie(
         COOKIE, user.new_session(), path=portal_base(pool), httponly=True,
@@ -55,14 +62,21 @@ def login(request, pool):
     return response
 
 
-@app.route('/<database_name>/portal/logout', methods={'POST'})
+@app.route('/<database_name>/portal/logout', methods={'GET', 'POST'})
 @with_pool
 @with_transaction(readonly=False)
 def logout(request, pool):
+    """Log out (the button posts), or leave an idle page (its refresh gets
+    logout?idle=1: the sign-in page then says why). A GET cannot log anyone
+    out from another site: the cookie is SameSite=Strict."""
     Session = session_model(pool)
     if key := request.cookies.get(COOKIE):
+        # an idle page's session is over: recorded as expired
+        portal_user(request, pool)
         Session.remove(key)
-    response = redirect(f'{portal_base(pool)}/login')
+    login = f'{portal_base(pool)}/login'
+    response = redirect(login + ('?idle=1' if request.args.get('idle')
+            else ''))
     response.delete_cookie(COOKIE, path=portal_base(pool))
     return response
 

@@ -274,6 +274,18 @@ password; a session made is a success, with a hash of its key"
             dt.timedelta(minutes=1))
 
     @with_transaction()
+    def test_session_limits_in_preferences(self):
+        "sao's idle lock reads the limits from the preferences, not context"
+        User = Pool().get('res.user')
+        admin, = User.search([('login', '=', 'admin')])
+        with Transaction().set_user(admin.id):
+            preferences = User.get_preferences()
+            context = User.get_preferences(context_only=True)
+        self.assertEqual((preferences['caseload_session_idle'],
+                preferences['caseload_session_max']), (900, 43200))
+        self.assertNotIn('caseload_session_idle', context)
+
+    @with_transaction()
     def test_fresh_login(self):
         """Sensitive calls need a login of the last 10 minutes, however
         busy the session since"""

@@ -1,11 +1,15 @@
 import datetime as dt
+import hashlib
+import re
 
+from trytond import backend
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
-    ModuleTestCase, RouteTestCase, with_transaction)
+    DB_NAME, ModuleTestCase, RouteTestCase, with_transaction)
+from trytond.transaction import Transaction
 
 from therapy_scheduling.tests.fixtures import as_user, create_user
 
@@ -159,6 +163,106 @@ class TherapyPortalRouteTestCase(RouteTestCase):
             path=f'/{self.db_name}/portal')
         response = client.get(f'/{self.db_name}/portal/')
         self.assertEqual(response.status_code, 302)
+
+    def session_key(self, response):
+        "The portal session's key a login response sets"
+        return re.search(r'caseload_portal=([0-9a-f]+);',
+            response.headers['Set-Cookie']).group(1)
+
+    def move_clock(self, key, created, touched):
+        """The clock moved on: the session of key was made `created` and
+        last used `touched` minutes ago (its stamps moved back)"""
+        def ago(minutes):
+            return ("CURRENT_TIMESTAMP - INTERVAL '%s minutes'" % minutes
+                if backend.name == 'postgresql'
+                else "datetime('now', '-%s minutes')" % minutes)
+        with Transaction().start(DB_NAME, 0) as transaction:
+            transaction.connection.cursor().execute(
+                f"UPDATE web_user_session SET create_date = {ago(created)}, "
+                f"write_date = {ago(touched)} WHERE key = %s"
+                if backend.name == 'postgresql' else
+                f"UPDATE web_user_session SET create_date = {ago(created)}, "
+                f"write_date = {ago(touched)} WHERE key = ?", (key,))
+            transaction.commit()
+
+    @with_transaction()
+    def session_state(self, key):
+        """(minutes since the session of key was last used or None where
+        there is no such session, its expiry events as (reason, channel,
+        actor kind, login))"""
+        pool = Pool()
+        Session = pool.get('web.user.session')
+        Event = pool.get('therapy.audit.event')
+        sessions = Session.search([('key', '=', key)])
+        idle = ((dt.datetime.now() - sessions[0].last_modified_at
+                ).total_seconds() / 60 if sessions else None)
+        events = Event.search([
+                ('event_code', '=', 'auth.session.expired'),
+                ('session_hash', '=',
+                    hashlib.sha256(key.encode()).hexdigest())])
+        return idle, [(e.reason, e.channel, e.actor_kind, e.actor_login)
+            for e in events]
+
+    def test_idle_session_ends(self):
+        """15 minutes without a request end a portal session: deleted,
+        recorded, and the page answers as to the signed out"""
+        client = self.client()
+        key = self.session_key(self.login(client))
+        home = f'/{self.db_name}/portal/'
+        # 14 minutes idle: still in, and the request moves the idle clock
+        self.move_clock(key, 60, 14)
+        self.assertEqual(client.get(home).status_code, 200)
+        idle, events = self.session_state(key)
+        self.assertLess(idle, 1)
+        self.assertEqual(events, [])
+        # 16 minutes idle: out
+        self.move_clock(key, 60, 16)
+        response = client.get(home)
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(response.location.endswith('/portal/login'))
+        self.assertEqual(self.session_state(key), (None, [
+                    ('idle', 'portal', 'portal', 'pat@example.com')]))
+        # nor does the cookie reach the forms any more
+        ann = self.responses()["Ann Client"]
+        self.assertEqual(client.get(
+                f'/{self.db_name}/portal/forms/{ann.id}').status_code, 302)
+
+    def test_absolute_session_ends(self):
+        "12 hours after the login a portal session ends, however busy"
+        client = self.client()
+        key = self.session_key(self.login(client))
+        self.move_clock(key, 12 * 60 - 1, 1)
+        self.assertEqual(
+            client.get(f'/{self.db_name}/portal/').status_code, 200)
+        self.move_clock(key, 12 * 60 + 1, 1)
+        response = client.get(f'/{self.db_name}/portal/')
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(self.session_state(key), (None, [
+                    ('absolute', 'portal', 'portal', 'pat@example.com')]))
+
+    def test_idle_page_leaves_itself(self):
+        """A portal page refreshes to logout?idle=1 after the idle limit,
+        without JavaScript; the sign-in page then says why"""
+        client = self.client()
+        key = self.session_key(self.login(client))
+        page = client.get(f'/{self.db_name}/portal/').get_data(as_text=True)
+        self.assertIn('<meta http-equiv="refresh" content="900;url='
+            f'/{self.db_name}/portal/logout?idle=1">', page)
+        ann = self.responses()["Ann Client"]
+        form = client.get(f'/{self.db_name}/portal/forms/{ann.id}')
+        self.assertIn('/portal/logout?idle=1"', form.get_data(as_text=True))
+        # the refresh comes when the server holds the session idle
+        self.move_clock(key, 30, 15.1)
+        response = client.get(f'/{self.db_name}/portal/logout?idle=1')
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(
+            response.location.endswith('/portal/login?idle=1'))
+        self.assertIn('caseload_portal=;', response.headers['Set-Cookie'])
+        self.assertEqual(self.session_state(key), (None, [
+                    ('idle', 'portal', 'portal', 'pat@example.com')]))
+        page = client.get(response.location).get_data(as_text=True)
+        self.assertIn("signed out after 15 minutes without activity", page)
+        self.assertNotIn("Annie", page)
 
     @with_transaction()
     def responses(self):
