@@ -25,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import database, edi
+from . import audit, database, edi
 from .settings import ConfigError, Settings
 
 DEFAULT_CONFIG = os.environ.get(
@@ -148,6 +148,7 @@ def main(argv=None):
     restore.set_defaults(func=cmd_restore)
 
     edi.add_commands(commands, sys.modules[__name__])
+    audit.add_commands(commands, sys.modules[__name__])
 
     args = parser.parse_args(argv)
     try:

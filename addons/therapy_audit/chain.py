@@ -36,10 +36,15 @@ def _plain(value):
 BOOLEANS = {'emergency'}
 
 
+def plain(event, field):
+    "The value of event's field as the hash covers it (JSON-ready)"
+    value = event.get(field)
+    return bool(value) if field in BOOLEANS else _plain(value)
+
+
 def canonical(event):
     "The bytes an event's hash covers"
-    return json.dumps({f: bool(event.get(f)) if f in BOOLEANS
-            else _plain(event.get(f)) for f in FIELDS},
+    return json.dumps({f: plain(event, f) for f in FIELDS},
         sort_keys=True, separators=(',', ':'),
         ensure_ascii=False).encode('utf-8')
 

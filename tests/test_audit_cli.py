@@ -1,0 +1,54 @@
+"""`caseload audit export` and `audit verify`: the audit log copied off
+the host, appended to night after night, and checked without the
+database; an edited or missing line in the copy is caught."""
+import json
+
+from helpers import run_caseload
+
+
+def export(practice_config, database, path):
+    result = run_caseload(practice_config, database, 'audit', 'export',
+        str(path))
+    return json.loads(result.stdout)
+
+
+def verify(practice_config, path):
+    result = run_caseload(practice_config, 'demo', 'audit', 'verify',
+        str(path), check=False)
+    return result.returncode, json.loads(result.stdout or '{}'), result
+
+
+def test_export_appends_and_verifies(practice_config, demo_database,
+        tmp_path):
+    path = tmp_path / 'offsite' / 'audit.jsonl'
+    first = export(practice_config, demo_database, path)
+    assert first['first_seq'] == 1 and first['exported'] > 100, first
+    code, report, _ = verify(practice_config, path)
+    assert (code, report['problems']) == (0, []), report
+
+    # the next night: what came since, the first export's event included
+    second = export(practice_config, demo_database, path)
+    assert second['first_seq'] == first['last_seq'] + 1, second
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert len(lines) == first['exported'] + second['exported']
+    exports = [e for e in lines if e['event_code'] == 'audit.export']
+    assert exports and exports[0]['channel'] == 'cli', exports
+    assert [e['seq'] for e in lines] == list(range(1, len(lines) + 1))
+    code, report, _ = verify(practice_config, path)
+    assert (code, report['last_seq']) == (0, second['last_seq']), report
+
+    # a copy someone edited, or cut a line from
+    edited, cut = lines[:], lines[:]
+    edited[5] = {**edited[5], 'actor_login': 'nobody'}
+    del cut[7]
+    for name, events, problem in [('edited', edited, '6 edited'),
+            ('cut', cut, '9 gap')]:
+        damaged = tmp_path / f'{name}.jsonl'
+        damaged.write_text(''.join(json.dumps(e) + '\n' for e in events))
+        code, report, _ = verify(practice_config, damaged)
+        assert code == 1 and problem in report['problems'], report
+
+    garbage = tmp_path / 'garbage.jsonl'
+    garbage.write_text('not json\n')
+    code, _, result = verify(practice_config, garbage)
+    assert code == 2 and 'line 1' in result.stderr, result.stderr
