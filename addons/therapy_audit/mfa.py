@@ -39,9 +39,78 @@ TOTP_RESULT = contextvars.ContextVar('therapy_audit_totp', default=None)
 ISSUER = "Caseload"
 
 
-class Enrollment(ModelSQL):
+class TOTPEnrollmentMixin:
+    """What staff and portal enrollments share: a model with `secret`,
+    `confirmed_at` and `last_step`, whose single-use recovery codes are
+    the model named `_recovery_model` (fields `enrollment`, `code_hash`,
+    `used_at`). `recovery_code_used` records the use of one."""
+    __slots__ = ()
+    _recovery_model = None
+
+    def add_recovery_codes(self):
+        "New recovery codes for the enrollment, stored hashed; shown once"
+        Recovery = Pool().get(self._recovery_model)
+        codes = totp.new_recovery_codes()
+        with without_check_access():
+            Recovery.create([{
+                        'enrollment': self.id,
+                        'code_hash': totp.hash_recovery_code(code),
+                        } for code in codes])
+        return codes
+
+    def accept(self, code):
+        "Whether code (a current code or a recovery code) lets the user in"
+        return self.accepted_as(code) is not None
+
+    def accepted_as(self, code):
+        "'code' or 'recovery' when code is good (and now used), else None"
+        step = totp.matching_step(self.secret, code, self.last_step)
+        if step is not None:
+            return 'code' if self.use_step(step) else None
+        if totp.looks_like_recovery_code(code):
+            return 'recovery' if self.use_recovery_code(code) else None
+        return None
+
+    def use_step(self, step):
+        """Record step as used: false when another login used it (or a
+        later one) first"""
+        table = self.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update([table.last_step], [step],
+                where=(table.id == self.id)
+                & ((table.last_step == Null) | (table.last_step < step))))
+        return cursor.rowcount == 1
+
+    def use_recovery_code(self, code):
+        Recovery = Pool().get(self._recovery_model)
+        table = Recovery.__table__()
+        cursor = Transaction().connection.cursor()
+        with without_check_access():
+            unused = Recovery.search([
+                    ('enrollment', '=', self.id),
+                    ('used_at', '=', None),
+                    ])
+        for recovery in unused:
+            if totp.recovery_code_matches(code, recovery.code_hash):
+                cursor.execute(*table.update(
+                        [table.used_at], [dt.datetime.now()],
+                        where=(table.id == recovery.id)
+                        & (table.used_at == Null)))
+                if cursor.rowcount != 1:
+                    return False
+                self.recovery_code_used(len(unused) - 1)
+                return True
+        return False
+
+    def recovery_code_used(self, remaining):
+        "Record that one of the recovery codes was used"
+        raise NotImplementedError
+
+
+class Enrollment(TOTPEnrollmentMixin, ModelSQL):
     "Two-Step Sign-in Enrollment"
     __name__ = 'therapy.mfa.enrollment'
+    _recovery_model = 'therapy.mfa.recovery'
     user = fields.Many2One(
         'res.user', "User", required=True, ondelete='CASCADE')
     secret = fields.Char("Secret", required=True, strip=False)
@@ -79,8 +148,6 @@ class Enrollment(ModelSQL):
     def enroll(cls, user_id, secret, step):
         """Replace the user's enrollment by secret, confirmed at step; the
         new recovery codes, shown once"""
-        Recovery = Pool().get('therapy.mfa.recovery')
-        codes = totp.new_recovery_codes()
         with without_check_access():
             cls.delete(cls.search([('user', '=', user_id)]))
             enrollment, = cls.create([{
@@ -88,11 +155,7 @@ class Enrollment(ModelSQL):
                         'confirmed_at': dt.datetime.now(),
                         'last_step': step,
                         }])
-            Recovery.create([{
-                        'enrollment': enrollment.id,
-                        'code_hash': totp.hash_recovery_code(code),
-                        } for code in codes])
-        return codes
+        return enrollment.add_recovery_codes()
 
     def confirm(self, code):
         "Confirm a pending enrollment by its first code"
@@ -104,49 +167,11 @@ class Enrollment(ModelSQL):
                     'confirmed_at': dt.datetime.now()})
         return True
 
-    def accept(self, code):
-        "Whether code (a current code or a recovery code) lets the user in"
-        step = totp.matching_step(self.secret, code, self.last_step)
-        if step is not None:
-            return self.use_step(step)
-        if totp.looks_like_recovery_code(code):
-            return self.use_recovery_code(code)
-        return False
-
-    def use_step(self, step):
-        """Record step as used: false when another login used it (or a
-        later one) first"""
-        table = self.__table__()
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*table.update([table.last_step], [step],
-                where=(table.id == self.id)
-                & ((table.last_step == Null) | (table.last_step < step))))
-        return cursor.rowcount == 1
-
-    def use_recovery_code(self, code):
-        pool = Pool()
-        Recovery = pool.get('therapy.mfa.recovery')
-        Event = pool.get('therapy.audit.event')
-        table = Recovery.__table__()
-        cursor = Transaction().connection.cursor()
-        with without_check_access():
-            unused = Recovery.search([
-                    ('enrollment', '=', self.id),
-                    ('used_at', '=', None),
-                    ])
-        for recovery in unused:
-            if totp.recovery_code_matches(code, recovery.code_hash):
-                cursor.execute(*table.update(
-                        [table.used_at], [dt.datetime.now()],
-                        where=(table.id == recovery.id)
-                        & (table.used_at == Null)))
-                if cursor.rowcount != 1:
-                    return False
-                Event.log('auth.mfa.recovery_used', 'E',
-                    actor_user=self.user.id, actor_login=self.user.login,
-                    actor_kind='staff', count=len(unused) - 1)
-                return True
-        return False
+    def recovery_code_used(self, remaining):
+        Event = Pool().get('therapy.audit.event')
+        Event.log('auth.mfa.recovery_used', 'E',
+            actor_user=self.user.id, actor_login=self.user.login,
+            actor_kind='staff', count=remaining)
 
 
 class RecoveryCode(ModelSQL):
