@@ -114,6 +114,12 @@ NOT_PHI = {
     "reads them over RPC",
     'therapy.mfa.recovery': "hashes of staff users' recovery codes: "
     "nobody reads them over RPC",
+    'therapy.portal.mfa': "portal users' authenticator keys: nobody "
+    "reads them over RPC",
+    'therapy.portal.mfa.recovery': "hashes of portal users' recovery "
+    "codes: nobody reads them over RPC",
+    'therapy.portal.mfa.challenge': "a portal login waiting for its "
+    "code: a token's hash and a count, read by nobody over RPC",
     }
 
 
