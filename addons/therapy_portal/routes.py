@@ -20,6 +20,8 @@ from trytond.tools import file_open
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
+from therapy_audit.login import LOGIN_MAX
+
 from .forms import pending_forms
 from .mfa import (
     CHALLENGE_SECONDS, mfa_attempt_key, portal_event, submitted_code)
@@ -60,15 +62,18 @@ def login(request, pool):
     User = pool.get('web.user')
     Enrollment = pool.get('therapy.portal.mfa')
     Challenge = pool.get('therapy.portal.mfa.challenge')
+    email = request.form.get('email', '')
     try:
-        user = User.authenticate(
-            request.form.get('email', ''), request.form.get('password', ''))
+        user = User.authenticate(email, request.form.get('password', ''))
     except RateLimitException:
+        login_failed(pool, email, 'rate-limited', outcome='8')
         return portal_page('login.html', HTTPStatus.TOO_MANY_REQUESTS,
             base=portal_base(pool),
             error=gettext('therapy_portal.msg_login_rate_limited'),
             notice=None)
     if not user:
+        login_failed(pool, email, 'bad credentials' if User.search(
+                [('email', '=', email)], limit=1) else 'unknown user')
         return portal_page('login.html', HTTPStatus.UNAUTHORIZED,
             base=portal_base(pool),
             error=gettext('therapy_portal.msg_login_wrong'), notice=None)
@@ -82,11 +87,23 @@ def login(request, pool):
     return signed_in(request, pool, user)
 
 
+def login_failed(pool, email, reason, outcome='4'):
+    "A refused portal login's audit event (never the password)"
+    Event = pool.get('therapy.audit.event')
+    with Transaction().set_context(_audit_channel='portal'):
+        Event.log('auth.login.failure', 'E', outcome=outcome,
+            actor_kind='portal', actor_login=str(email)[:LOGIN_MAX],
+            reason=reason)
+
+
 def signed_in(request, pool, user):
     "The response of a finished login: home, with the session's cookie"
     response = redirect(f'{portal_base(pool)}/')
+    key = user.new_session()
+    with Transaction().set_context(_audit_session=key):
+        portal_event('auth.login.success', user)
     response.set_cookie(
-        COOKIE, user.new_session(), path=portal_base(pool), httponly=True,
+        COOKIE, key, path=portal_base(pool), httponly=True,
         samesite='Strict', secure=request.is_secure)
     response.delete_cookie(CHALLENGE_COOKIE, path=portal_base(pool))
     return response
@@ -176,7 +193,9 @@ def logout(request, pool):
     Session = session_model(pool)
     if key := request.cookies.get(COOKIE):
         # an idle page's session is over: recorded as expired
-        portal_user(request, pool)
+        if user := portal_user(request, pool):
+            with Transaction().set_context(_audit_session=key):
+                portal_event('auth.logout', user)
         Session.remove(key)
     login = f'{portal_base(pool)}/login'
     response = redirect(login + ('?idle=1' if request.args.get('idle')

@@ -157,6 +157,39 @@ class TherapyPortalRouteTestCase(RouteTestCase):
         response = client.get(f'/{self.db_name}/portal/')
         self.assertEqual(response.status_code, 302)
 
+    @with_transaction()
+    def login_events(self, since):
+        "The portal's login events after since: (code, reason, login, hash)"
+        Event = Pool().get('therapy.audit.event')
+        return [(e.event_code, e.reason, e.actor_login, e.session_hash)
+            for e in Event.search([('seq', '>', since),
+                    ('event_code', 'in', ['auth.login.failure',
+                            'auth.login.success', 'auth.logout']),
+                    ('channel', '=', 'portal')], order=[('seq', 'ASC')])]
+
+    @with_transaction()
+    def last_seq(self):
+        return Pool().get('therapy.audit.event').head()[0]
+
+    def test_logins_are_audited(self):
+        "Wrong and unknown logins, a login and its logout, never a password"
+        since = self.last_seq()
+        client = self.client()
+        self.login(client, password='zz-wrong-9d1e')
+        client.post(f'/{self.db_name}/portal/login', data={
+                'email': 'nobody@example.com', 'password': PASSWORD})
+        key = self.session_key(self.login(client))
+        client.post(f'/{self.db_name}/portal/logout')
+        hashed = hashlib.sha256(key.encode()).hexdigest()
+        self.assertEqual(self.login_events(since), [
+                ('auth.login.failure', 'bad credentials', 'pat@example.com',
+                    None),
+                ('auth.login.failure', 'unknown user', 'nobody@example.com',
+                    None),
+                ('auth.login.success', None, 'pat@example.com', hashed),
+                ('auth.logout', None, 'pat@example.com', hashed),
+                ])
+
     def test_forged_cookie(self):
         client = self.client()
         client.set_cookie('caseload_portal', 'f' * 64,
