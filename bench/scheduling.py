@@ -52,7 +52,7 @@ def pg_connect(uri, dbname, **kwargs):
         **kwargs)
 
 
-def create_database(uri, name, folder):
+def create_database(uri, name, folder, module='therapy_scheduling'):
     with pg_connect(uri, 'postgres', autocommit=True) as conn:
         conn.execute(sql.SQL(
                 "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'"
@@ -63,7 +63,7 @@ def create_database(uri, name, folder):
     password_file.write_text('bench-admin\n')
     admin = os.path.join(os.path.dirname(sys.executable), 'trytond-admin')
     subprocess.run([admin, '-c', config_file, '-d', name, '--all',
-            '-u', 'therapy_scheduling', '--activate-dependencies',
+            '-u', module, '--activate-dependencies',
             '--email', 'bench@example.com'],
         env={**os.environ, 'TRYTONPASSFILE': str(password_file)},
         stdin=subprocess.DEVNULL, stdout=sys.stderr, check=True)
@@ -448,7 +448,7 @@ def measure(bench, size, args):
     sys.stdout.flush()
 
 
-def machine(conn):
+def machine(conn, title='Scheduling benchmark'):
     import trytond
     cpu = next((line.split(':', 1)[1].strip()
             for line in open('/proc/cpuinfo') if line.startswith(
@@ -457,7 +457,7 @@ def machine(conn):
         text=True).stdout.strip()
     server, = conn.execute('SHOW server_version').fetchone()
     conn.rollback()
-    print(f'# Scheduling benchmark, {dt.datetime.now():%Y-%m-%d %H:%M}\n')
+    print(f'# {title}, {dt.datetime.now():%Y-%m-%d %H:%M}\n')
     print(f'Machine: {uname}; {cpu}, {os.cpu_count()} cores; PostgreSQL '
         f'{server}; Python {platform.python_version()}, trytond '
         f'{trytond.__version__}, psycopg {psycopg.__version__} '

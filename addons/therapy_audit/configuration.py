@@ -3,7 +3,8 @@ integrity check and break-glass email them) and how long emergency
 access lasts. Two-step sign-in's demo relaxation is the demo loader's
 alone: no group writes it (field access in configuration.xml)."""
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
-from trytond.transaction import without_check_access
+from trytond.pool import Pool
+from trytond.transaction import Transaction, without_check_access
 
 # SECURITY.md SEC-AC-02: a window of emergency access is ≤ 12 h
 EMERGENCY_HOURS_MAX = 12
@@ -44,3 +45,13 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     def mfa_relaxed(cls):
         with without_check_access():
             return bool(cls(1).mfa_relaxed_for_demo)
+
+    @classmethod
+    def write(cls, *args):
+        super().write(*args)
+        names = sorted({k for values in args[1::2] for k in values})
+        if Transaction().user:
+            # settings, not PHI: the new values go in the event
+            Pool().get('therapy.audit.event').log('admin.config.change', 'U',
+                model=cls.__name__, ids=[1], field_names=names,
+                detail={n: getattr(cls(1), n) for n in names})

@@ -70,6 +70,16 @@ class PrivilegeAuditMixin(FreshLoginMixin):
 class User(FreshLoginMixin, metaclass=PoolMeta):
     __name__ = 'res.user'
 
+    @classmethod
+    def write(cls, *args):
+        changed = [r.id for records, values in zip(args[0::2], args[1::2])
+            if 'password' in values for r in records]
+        super().write(*args)
+        if changed and Transaction().user:
+            # whose password, by whom (the actor): never the password
+            Pool().get('therapy.audit.event').log('auth.password.change',
+                'U', model=cls.__name__, ids=changed)
+
 
 class Group(FreshLoginMixin, metaclass=PoolMeta):
     __name__ = 'res.group'

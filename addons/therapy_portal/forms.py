@@ -14,7 +14,8 @@ from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from .exceptions import SignatureConsentError
-from .session import portal_base, portal_page, portal_user
+from .mfa import portal_event
+from .session import COOKIE, portal_base, portal_page, portal_user
 
 
 def own_response(pool, user, response_id):
@@ -90,6 +91,9 @@ def form_page(request, pool, response_id):
     if not user:
         return redirect(f'{portal_base(pool)}/login')
     response = own_response(pool, user, response_id)
+    portal_event('portal.view', user, 'R', request.cookies.get(COOKIE),
+        model=response.__name__, ids=[response.id],
+        client_ids=[response.client.id])
     return page(pool, user, response)
 
 
@@ -130,4 +134,7 @@ def submit_form(request, pool, response_id):
         Transaction().rollback()
         return page(pool, user, Response(response_id), error=error.message,
             values=values, status=HTTPStatus.UNPROCESSABLE_ENTITY)
+    portal_event('portal.submit', user, 'C', request.cookies.get(COOKIE),
+        model=response.__name__, ids=[response.id],
+        client_ids=[response.client.id])
     return redirect(f'{portal_base(pool)}/forms/{response.id}')

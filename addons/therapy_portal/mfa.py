@@ -19,8 +19,10 @@ Every table here is the server's alone: nobody reads it over RPC."""
 import datetime as dt
 import secrets
 
-from trytond.model import ModelSQL, Unique, fields
-from trytond.pool import Pool
+from trytond.model import ModelSQL, ModelView, Unique, fields
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
 
 from therapy_audit import totp
@@ -43,11 +45,15 @@ def submitted_code(form):
         form.get('recovery') or '').strip()
 
 
-def portal_event(code, user, **values):
-    "Record the audit event code of web user user, on the portal channel"
+def portal_event(code, user, action='E', session=None, **values):
+    """Record the audit event code of web user user, on the portal
+    channel (with the hash of the portal session's key session)"""
     Event = Pool().get('therapy.audit.event')
-    with Transaction().set_context(_audit_channel='portal'):
-        Event.log(code, 'E', actor_kind='portal', actor_web_user=user.id,
+    context = {'_audit_channel': 'portal'}
+    if session:
+        context['_audit_session'] = session
+    with Transaction().set_context(**context):
+        Event.log(code, action, actor_kind='portal', actor_web_user=user.id,
             actor_login=user.email, **values)
 
 
@@ -197,3 +203,54 @@ class PortalMFAChallenge(ModelSQL):
         with without_check_access():
             self.__class__.write([self], {'failures': self.failures + 1})
         return True
+
+
+class WebUser(metaclass=PoolMeta):
+    """A client's lost phone and recovery codes: the practice owner (or
+    the administrator) turns their two-step sign-in off from the portal
+    user's form, after a fresh login; the client signs in with the
+    password alone and may turn it on again"""
+    __name__ = 'web.user'
+    two_step_enabled = fields.Function(
+        fields.Boolean("Two-Step Sign-in"), 'get_two_step_enabled')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'two_step_reset': {
+                    'invisible': ~Eval('two_step_enabled'),
+                    'depends': ['two_step_enabled'],
+                    },
+                })
+
+    @classmethod
+    def __post_setup__(cls):
+        super().__post_setup__()
+        cls.__rpc__['two_step_reset'] = RPC(
+            readonly=False, instantiate=0, fresh_session=True)
+
+    @classmethod
+    def get_two_step_enabled(cls, users, name):
+        Enrollment = Pool().get('therapy.portal.mfa')
+        with without_check_access():
+            enrolled = {e.web_user.id for e in Enrollment.search([
+                        ('web_user', 'in', [u.id for u in users]),
+                        ('confirmed_at', '!=', None),
+                        ])}
+        return {u.id: u.id in enrolled for u in users}
+
+    @classmethod
+    @ModelView.button
+    def two_step_reset(cls, users):
+        pool = Pool()
+        Enrollment = pool.get('therapy.portal.mfa')
+        Challenge = pool.get('therapy.portal.mfa.challenge')
+        Event = pool.get('therapy.audit.event')
+        ids = [u.id for u in users]
+        with without_check_access():
+            Enrollment.delete(Enrollment.search([('web_user', 'in', ids)]))
+            Challenge.delete(Challenge.search([('web_user', 'in', ids)]))
+        # a staff action on portal logins: the staff user is the actor
+        Event.log('auth.mfa.reset', 'E', model=cls.__name__, ids=ids,
+            detail={'portal_logins': [u.email for u in users]})

@@ -100,8 +100,7 @@ def signed_in(request, pool, user):
     "The response of a finished login: home, with the session's cookie"
     response = redirect(f'{portal_base(pool)}/')
     key = user.new_session()
-    with Transaction().set_context(_audit_session=key):
-        portal_event('auth.login.success', user)
+    portal_event('auth.login.success', user, session=key)
     response.set_cookie(
         COOKIE, key, path=portal_base(pool), httponly=True,
         samesite='Strict', secure=request.is_secure)
@@ -194,8 +193,7 @@ def logout(request, pool):
     if key := request.cookies.get(COOKIE):
         # an idle page's session is over: recorded as expired
         if user := portal_user(request, pool):
-            with Transaction().set_context(_audit_session=key):
-                portal_event('auth.logout', user)
+            portal_event('auth.logout', user, session=key)
         Session.remove(key)
     login = f'{portal_base(pool)}/login'
     response = redirect(login + ('?idle=1' if request.args.get('idle')
@@ -213,5 +211,10 @@ def home(request, pool):
     if not user:
         return redirect(f'{portal_base(pool)}/login')
     clients = Client.for_portal_party(user.party)
+    forms = pending_forms(pool, clients)
+    # what the client saw of their (or their child's) record
+    portal_event('portal.view', user, 'R', request.cookies.get(COOKIE),
+        model='therapy.client', ids=[c.id for c in clients],
+        client_ids=[c.id for c in clients])
     return portal_page('home.html', base=portal_base(pool), user=user,
-        clients=clients, forms=pending_forms(pool, clients))
+        clients=clients, forms=forms)

@@ -14,10 +14,12 @@ PRACTICE = "Harborview Therapy Collective"
 # login, name, Caseload groups, Tryton groups, clinician key (see CLINICIANS)
 USERS = [
     ('frontdesk', "Riley Front Desk", ['group_front_desk'], [], None),
-    ('clinician', "Morgan Patel", ['group_clinician'], [], 'patel'),
-    # the supervisor is on call: designated for emergency access
+    # designated for emergency access (break-glass): bounded by the care
+    # team otherwise
+    ('clinician', "Morgan Patel", ['group_clinician'],
+        ['therapy_audit.group_emergency_designated'], 'patel'),
     ('supervisor', "Avery Brooks", ['group_clinician', 'group_supervisor'],
-        ['therapy_audit.group_emergency_designated'], 'brooks'),
+        [], 'brooks'),
     ('biller', "Jamie Biller", ['group_biller'],
         ['account.group_account'], None),
     ('accountant', "Casey Ledger", ['group_accountant'],

@@ -237,6 +237,28 @@ password; a session made is a success, with a hash of its key"
         self.assertNotIn(key, repr(request))
 
     @with_transaction()
+    def test_password_and_settings_changes(self):
+        "A password change names whose, never the password; a setting \
+changed names its field and new value"
+        pool = Pool()
+        User = pool.get('res.user')
+        Configuration = pool.get('therapy.security.configuration')
+        admin, = User.search([('login', '=', 'admin')])
+        with Transaction().set_user(admin.id):
+            User.write([admin], {'password': SENTINEL + '-password'})
+            Configuration.write([Configuration(1)],
+                {'privacy_officer_email': 'privacy@example.com'})
+        change, = self.events('auth.password.change')
+        self.assertEqual((change.actor_user, change.resource_ids),
+            (admin, str(admin.id)))
+        setting, = self.events('admin.config.change')
+        self.assertEqual(setting.field_names, 'privacy_officer_email')
+        self.assertIn('privacy@example.com', setting.detail)
+        cursor = Transaction().connection.cursor()
+        cursor.execute('SELECT * FROM therapy_audit_event')
+        self.assertNotIn(SENTINEL, repr(cursor.fetchall()))
+
+    @with_transaction()
     def test_session_limits(self):
         "15 minutes idle or 12 hours from the login end a session"
         pool = Pool()

@@ -164,7 +164,8 @@ class TherapyPortalRouteTestCase(RouteTestCase):
         return [(e.event_code, e.reason, e.actor_login, e.session_hash)
             for e in Event.search([('seq', '>', since),
                     ('event_code', 'in', ['auth.login.failure',
-                            'auth.login.success', 'auth.logout']),
+                            'auth.login.success', 'auth.logout',
+                            'portal.view']),
                     ('channel', '=', 'portal')], order=[('seq', 'ASC')])]
 
     @with_transaction()
@@ -172,13 +173,15 @@ class TherapyPortalRouteTestCase(RouteTestCase):
         return Pool().get('therapy.audit.event').head()[0]
 
     def test_logins_are_audited(self):
-        "Wrong and unknown logins, a login and its logout, never a password"
+        """Wrong and unknown logins, a login, the home page seen and the
+        logout, never a password"""
         since = self.last_seq()
         client = self.client()
         self.login(client, password='zz-wrong-9d1e')
         client.post(f'/{self.db_name}/portal/login', data={
                 'email': 'nobody@example.com', 'password': PASSWORD})
         key = self.session_key(self.login(client))
+        client.get(f'/{self.db_name}/portal/')
         client.post(f'/{self.db_name}/portal/logout')
         hashed = hashlib.sha256(key.encode()).hexdigest()
         self.assertEqual(self.login_events(since), [
@@ -187,6 +190,7 @@ class TherapyPortalRouteTestCase(RouteTestCase):
                 ('auth.login.failure', 'unknown user', 'nobody@example.com',
                     None),
                 ('auth.login.success', None, 'pat@example.com', hashed),
+                ('portal.view', None, 'pat@example.com', hashed),
                 ('auth.logout', None, 'pat@example.com', hashed),
                 ])
 

@@ -378,5 +378,44 @@ class PortalTwoStepTestCase(RouteTestCase):
                     where=table.web_user == user.id))
             transaction.commit()
 
+    def test_owner_turns_it_off(self):
+        """A client who lost phone and recovery codes: the owner turns it
+        off (a staff event), the front desk cannot; the password then
+        signs in alone"""
+        from trytond.exceptions import UserError
+        from trytond.modules.company.tests import (
+            create_company, set_company)
+
+        from therapy_scheduling.tests.fixtures import as_user, create_user
+        from therapy_scheduling.tests.test_phi_audit import rpc
+
+        email = self.user('lost-phone@example.com')
+        self.enroll(email)
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            WebUser = pool.get('web.user')
+            Event = pool.get('therapy.audit.event')
+            self.assertTrue(WebUser.__rpc__['two_step_reset'].fresh_session)
+            with set_company(create_company()):
+                owner = create_user('owner-reset',
+                    ['therapy_scheduling.group_owner'])
+                desk = create_user('desk-reset',
+                    ['therapy_scheduling.group_front_desk'])
+            user, = WebUser.search([('email', '=', email)])
+            self.assertTrue(user.two_step_enabled)
+            with as_user(desk), self.assertRaises(UserError):
+                rpc(WebUser, 'two_step_reset', [user])
+            with as_user(owner):
+                rpc(WebUser, 'two_step_reset', [user])
+            self.assertFalse(WebUser(user.id).two_step_enabled)
+            reset, = Event.search([('event_code', '=', 'auth.mfa.reset')])
+            self.assertEqual((reset.actor_user, reset.resource_model,
+                    reset.resource_ids), (owner, 'web.user', str(user.id)))
+            transaction.commit()
+        self.assertEqual(self.state(email)[0], None)
+        client = self.client()
+        response = self.password(client, email)
+        self.assertTrue(self.session_cookie(response))
+
 
 del RouteTestCase
