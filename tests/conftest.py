@@ -11,7 +11,7 @@ import pytest
 
 from helpers import (
     BROWSER_TIMEOUT, CASELOAD, PASSWORD_FILE, ROOT, free_port, output_dir,
-    run_caseload, start_server, stop_server)
+    run_caseload, server_log, start_server, stop_server)
 
 
 @pytest.fixture(scope='session')
@@ -42,10 +42,6 @@ def demo_database(practice_config):
     from caseload import database
     from caseload.settings import Settings
     database.drop(Settings(practice_config), name)
-
-
-def server_log(database):
-    return output_dir('server') / f'serve-{database}.log'
 
 
 def server_trouble(database, lines=60):

@@ -25,6 +25,11 @@ def output_dir(name):
     return path
 
 
+def server_log(database):
+    "The log file of the served demo database"
+    return output_dir('server') / f'serve-{database}.log'
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from conftest import server_log
-from helpers import CASELOAD, free_port, rpc_login, start_server, stop_server
+from helpers import (
+    CASELOAD, free_port, rpc_login, server_log, start_server, stop_server)
 
 pytest.importorskip('playwright')
 from test_browser import PASSWORD, TIMEOUT, front_tab, sao_login  # noqa: E402

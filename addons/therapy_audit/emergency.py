@@ -20,11 +20,11 @@ from trytond.model import ModelSQL, ModelView, fields
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
-from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .integrity import alert_privacy_officer
+from .privilege import FreshLoginWizard
 
 # a reason says what the emergency is, not "emergency"
 REASON_MIN = 15
@@ -239,7 +239,7 @@ class ActivateStart(ModelView):
         "officer reads it when reviewing this access.")
 
 
-class Activate(Wizard):
+class Activate(FreshLoginWizard, Wizard):
     "Emergency Access"
     __name__ = 'therapy.emergency.activate'
     start = StateView('therapy.emergency.activate.start',
@@ -253,13 +253,6 @@ class Activate(Wizard):
             ])
     activate = StateTransition()
     deactivate = StateTransition()
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        # break-glass needs a login of the last minutes (SECURITY.md §1)
-        cls.__rpc__['execute'] = RPC(
-            readonly=False, check_access=False, fresh_session=True)
 
     def default_start(self, fields):
         pool = Pool()

@@ -33,6 +33,7 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import totp
+from .privilege import FreshLoginWizard
 
 # what the last totp check of this login did, for get_login's event
 TOTP_RESULT = contextvars.ContextVar('therapy_audit_totp', default=None)
@@ -40,12 +41,15 @@ ISSUER = "Caseload"
 
 
 class TOTPEnrollmentMixin:
-    """What staff and portal enrollments share: a model with `secret`,
-    `confirmed_at` and `last_step`, whose single-use recovery codes are
-    the model named `_recovery_model` (fields `enrollment`, `code_hash`,
-    `used_at`). `recovery_code_used` records the use of one."""
+    """What staff and portal enrollments share: the key, when its first
+    code confirmed it and the last step used; single-use recovery codes
+    are the model named `_recovery_model` (fields `enrollment`,
+    `code_hash`, `used_at`). `recovery_code_used` records the use of one."""
     __slots__ = ()
     _recovery_model = None
+    secret = fields.Char("Secret", required=True, strip=False)
+    confirmed_at = fields.Timestamp("Confirmed At")
+    last_step = fields.Integer("Last Step")
 
     def add_recovery_codes(self):
         "New recovery codes for the enrollment, stored hashed; shown once"
@@ -113,9 +117,6 @@ class Enrollment(TOTPEnrollmentMixin, ModelSQL):
     _recovery_model = 'therapy.mfa.recovery'
     user = fields.Many2One(
         'res.user', "User", required=True, ondelete='CASCADE')
-    secret = fields.Char("Secret", required=True, strip=False)
-    confirmed_at = fields.Timestamp("Confirmed At")
-    last_step = fields.Integer("Last Step")
     recovery_codes = fields.One2Many(
         'therapy.mfa.recovery', 'enrollment', "Recovery Codes")
 
@@ -290,7 +291,7 @@ class EnrollDone(ModelView):
     recovery_codes = fields.Text("Recovery Codes", readonly=True)
 
 
-class Enroll(Wizard):
+class Enroll(FreshLoginWizard, Wizard):
     "Set Up Two-Step Sign-in"
     __name__ = 'therapy.mfa.enroll'
     start = StateView('therapy.mfa.enroll.start',
@@ -304,12 +305,6 @@ class Enroll(Wizard):
             Button("Close", 'end', 'tryton-close', default=True),
             ])
 
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        # replacing the authenticator is a sensitive action
-        cls.__rpc__['execute'] = RPC(
-            readonly=False, check_access=False, fresh_session=True)
 
     def default_start(self, fields):
         pool = Pool()

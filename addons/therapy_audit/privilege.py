@@ -10,6 +10,7 @@ give its holder the keys."""
 import copy
 
 from trytond.pool import Pool, PoolMeta
+from trytond.rpc import RPC
 from trytond.transaction import Transaction
 
 
@@ -34,6 +35,17 @@ class FreshLoginMixin:
             rpc = copy.copy(cls.__rpc__[name])
             rpc.fresh_session = True
             cls.__rpc__[name] = rpc
+
+
+class FreshLoginWizard:
+    "A wizard for a sensitive action: run only right after a login"
+    __slots__ = ()
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__rpc__['execute'] = RPC(
+            readonly=False, check_access=False, fresh_session=True)
 
 
 class PrivilegeAuditMixin(FreshLoginMixin):

@@ -63,9 +63,6 @@ class PortalMFA(TOTPEnrollmentMixin, ModelSQL):
     _recovery_model = 'therapy.portal.mfa.recovery'
     web_user = fields.Many2One(
         'web.user', "Portal User", required=True, ondelete='CASCADE')
-    secret = fields.Char("Secret", required=True, strip=False)
-    confirmed_at = fields.Timestamp("Confirmed At")
-    last_step = fields.Integer("Last Step")
     recovery_codes = fields.One2Many(
         'therapy.portal.mfa.recovery', 'enrollment', "Recovery Codes")
 

@@ -13,9 +13,10 @@ from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.pool import Pool
 from trytond.pyson import PYSONEncoder
-from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateAction, StateView, Wizard
+
+from therapy_audit.privilege import FreshLoginWizard
 
 from .phi import neutralise
 
@@ -79,7 +80,7 @@ class AuditReportFile(ModelView):
     filename = fields.Char("File Name", readonly=True)
 
 
-class AuditReport(Wizard):
+class AuditReport(FreshLoginWizard, Wizard):
     "Audit Report"
     __name__ = 'therapy.audit.report'
     start = StateView('therapy.audit.report.start',
@@ -93,13 +94,6 @@ class AuditReport(Wizard):
         'therapy_scheduling.audit_report_file_view_form', [
             Button("Close", 'end', 'tryton-close', default=True),
             ])
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        # a download of the log is an export: right after a login only
-        cls.__rpc__['execute'] = RPC(
-            readonly=False, check_access=False, fresh_session=True)
 
     def do_show(self, action):
         action['pyson_domain'] = PYSONEncoder().encode(self.start.domain())

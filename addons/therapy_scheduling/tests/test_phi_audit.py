@@ -3,6 +3,7 @@ SECURITY.md §5.5 1 and 3): called as the dispatcher calls it (the
 method decorated by its RPC entry, as the user, with the request's
 address), each read, search, export, change and button leaves one event
 naming the records, their clients and the fields, never a value."""
+import logging
 import unittest
 
 from trytond.model.exceptions import AccessError
@@ -16,6 +17,30 @@ from .fixtures import DAY, SchedulingPractice, as_user, at, create_user
 
 SENTINEL = 'zz-sentinel-c41b'
 REQUEST = {'remote_addr': '198.51.100.23'}
+
+
+class LogLines(logging.Handler):
+    "What the server logs at INFO and above while in a with block"
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(self.format(record))
+
+    def __enter__(self):
+        root = logging.getLogger()
+        self.level, root.level = root.level, logging.INFO
+        root.addHandler(self)
+        # trytond's own loggers: what a server at INFO writes
+        logging.getLogger('trytond').info("audit log test: calls begin")
+        return self
+
+    def __exit__(self, *exc):
+        root = logging.getLogger()
+        root.removeHandler(self)
+        root.level = self.level
 
 
 def rpc(Model, method, *args):
@@ -68,8 +93,9 @@ class PHIAuditTestCase(unittest.TestCase):
                 ('history_revisions', (ids,), 'phi.read.history', 'R',
                     ids, None),
                 ]
+            logged = LogLines()
             for method, args, code, action, event_ids, names in calls:
-                with self.subTest(method=method):
+                with self.subTest(method=method), logged:
                     before = Event.search_count([])
                     with as_user(desk):
                         result = rpc(Appointment, method, *args)
@@ -106,6 +132,9 @@ class PHIAuditTestCase(unittest.TestCase):
             cursor.execute('SELECT * FROM therapy_audit_event')
             self.assertNotIn(SENTINEL, repr(cursor.fetchall()))
             self.assertEqual(Event.verify(), [])
+            # nor in what the server logs at a production level
+            self.assertTrue(logged.lines)
+            self.assertNotIn(SENTINEL, '\n'.join(logged.lines))
 
     def test_refusal_outlives_its_transaction(self):
         """A call the rules refuse is an access.denied event: its
