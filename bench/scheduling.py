@@ -462,9 +462,6 @@ def machine(conn, title='Scheduling benchmark'):
         f'{server}; Python {platform.python_version()}, trytond '
         f'{trytond.__version__}, psycopg {psycopg.__version__} '
         f'({psycopg.pq.__impl__}).\n')
-    print('Ratios = ORM time / the raw baseline above it, both measured '
-        'in this run, interleaved;\nORM calls run as user 0, each in its '
-        'own transaction (like one RPC call).')
 
 
 def main():
@@ -492,6 +489,10 @@ def main():
             practice = Practice(name)
             with pg_connect(args.uri, name) as conn:
                 machine(conn)
+                print('Ratios = ORM time / the raw baseline above it, both '
+                    'measured in this run, interleaved;\nORM calls run as '
+                    'user 0, each in its own transaction (like one RPC '
+                    'call).')
                 loaded = 0
                 for size in sizes:
                     started = time.perf_counter()
