@@ -31,7 +31,7 @@ class LogLines(logging.Handler):
 
     def __enter__(self):
         root = logging.getLogger()
-        self.level, root.level = root.level, logging.INFO
+        self.root_level, root.level = root.level, logging.INFO
         root.addHandler(self)
         # trytond's own loggers: what a server at INFO writes
         logging.getLogger('trytond').info("audit log test: calls begin")
@@ -40,7 +40,7 @@ class LogLines(logging.Handler):
     def __exit__(self, *exc):
         root = logging.getLogger()
         root.removeHandler(self)
-        root.level = self.level
+        root.level = self.root_level
 
 
 def rpc(Model, method, *args):
