@@ -56,8 +56,11 @@ def test_idle_sao_leaves_no_phi(page, sao_errors, idle_server,
         'sentinel)', arg=sentinel, timeout=TIMEOUT)
     key = f'sao_session_{demo_database}'
     assert page.evaluate(f'() => localStorage.getItem({key!r})')
-    last_activity = page.evaluate(
-        f"() => +localStorage.getItem('caseload_activity_{demo_database}')")
+    # the lock starts once sao has the user's preferences (a slower
+    # server answers them after the record)
+    activity = f"() => +localStorage.getItem('caseload_activity_{demo_database}')"
+    page.wait_for_function(activity, timeout=TIMEOUT)
+    last_activity = page.evaluate(activity)
     assert last_activity
 
     # no input from here on: the lock comes before the server's 30 s
