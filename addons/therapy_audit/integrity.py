@@ -12,16 +12,17 @@ emails the privacy officer (model names, ids and counts: never a client's
 name or any content)."""
 import datetime as dt
 import logging
-from email.message import EmailMessage
 
 from sql import Null
 
-from trytond import backend, config
+from trytond import backend
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.sendmail import send_message_transactional
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
+
+from .mail import auto_message
 
 logger = logging.getLogger(__name__)
 
@@ -183,12 +184,7 @@ def alert_privacy_officer(subject, body):
     if not to:
         logger.warning("no privacy officer email set: %s", subject)
         return
-    message = EmailMessage()
-    message['From'] = config.get('email', 'from')
-    message['To'] = to
-    message['Subject'] = subject
-    message['Auto-Submitted'] = 'auto-generated'
-    message.set_content(body)
+    message = auto_message(to, subject, body)
     # a mail server down must not undo an emergency's access or the
     # night's findings: Tryton logs the failure, the audit log keeps them
     send_message_transactional(message, strict=False)

@@ -47,9 +47,21 @@ class TOTPEnrollmentMixin:
     `code_hash`, `used_at`). `recovery_code_used` records the use of one."""
     __slots__ = ()
     _recovery_model = None
+    # the Many2One naming whose enrollment it is
+    _owner_field = None
     secret = fields.Char("Secret", required=True, strip=False)
     confirmed_at = fields.Timestamp("Confirmed At")
     last_step = fields.Integer("Last Step")
+
+    @classmethod
+    def confirmed_owners(cls, owner_ids=None):
+        "Ids of the owners (of owner_ids, else all) with a confirmed key"
+        domain = [('confirmed_at', '!=', None)]
+        if owner_ids is not None:
+            domain.append((cls._owner_field, 'in', list(owner_ids)))
+        with without_check_access():
+            return {getattr(e, cls._owner_field).id
+                for e in cls.search(domain)}
 
     def add_recovery_codes(self):
         "New recovery codes for the enrollment, stored hashed; shown once"
@@ -115,6 +127,7 @@ class Enrollment(TOTPEnrollmentMixin, ModelSQL):
     "Two-Step Sign-in Enrollment"
     __name__ = 'therapy.mfa.enrollment'
     _recovery_model = 'therapy.mfa.recovery'
+    _owner_field = 'user'
     user = fields.Many2One(
         'res.user', "User", required=True, ondelete='CASCADE')
     recovery_codes = fields.One2Many(
@@ -210,23 +223,16 @@ class User(metaclass=PoolMeta):
 
     @classmethod
     def get_mfa_enrolled(cls, users, name):
-        Enrollment = Pool().get('therapy.mfa.enrollment')
-        with without_check_access():
-            enrolled = {e.user.id for e in Enrollment.search([
-                        ('user', 'in', [u.id for u in users]),
-                        ('confirmed_at', '!=', None),
-                        ])}
+        enrolled = Pool().get('therapy.mfa.enrollment').confirmed_owners(
+            [u.id for u in users])
         return {u.id: u.id in enrolled for u in users}
 
     @classmethod
     def search_mfa_enrolled(cls, name, clause):
-        Enrollment = Pool().get('therapy.mfa.enrollment')
         _, operator, value = clause[:3]
-        with without_check_access():
-            enrolled = [e.user.id for e in Enrollment.search([
-                        ('confirmed_at', '!=', None)])]
+        enrolled = Pool().get('therapy.mfa.enrollment').confirmed_owners()
         wanted = (operator == '=') == bool(value)
-        return [('id', 'in' if wanted else 'not in', enrolled)]
+        return [('id', 'in' if wanted else 'not in', list(enrolled))]
 
     @classmethod
     @ModelView.button

@@ -61,6 +61,7 @@ class PortalMFA(TOTPEnrollmentMixin, ModelSQL):
     "Portal Two-Step Sign-in"
     __name__ = 'therapy.portal.mfa'
     _recovery_model = 'therapy.portal.mfa.recovery'
+    _owner_field = 'web_user'
     web_user = fields.Many2One(
         'web.user', "Portal User", required=True, ondelete='CASCADE')
     recovery_codes = fields.One2Many(
@@ -229,12 +230,8 @@ class WebUser(metaclass=PoolMeta):
 
     @classmethod
     def get_two_step_enabled(cls, users, name):
-        Enrollment = Pool().get('therapy.portal.mfa')
-        with without_check_access():
-            enrolled = {e.web_user.id for e in Enrollment.search([
-                        ('web_user', 'in', [u.id for u in users]),
-                        ('confirmed_at', '!=', None),
-                        ])}
+        enrolled = Pool().get('therapy.portal.mfa').confirmed_owners(
+            [u.id for u in users])
         return {u.id: u.id in enrolled for u in users}
 
     @classmethod

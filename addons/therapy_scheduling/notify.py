@@ -15,10 +15,10 @@ message goes out only if the transaction commits) or `send_now` (at
 once, over a connection the caller keeps open for many messages, as the
 reminder cron does to log each real outcome)."""
 import re
-from email.message import EmailMessage
 
-from trytond import config
 from trytond.sendmail import send_message, send_message_transactional
+
+from therapy_audit.mail import auto_message
 
 
 class PHIInEmailError(ValueError):
@@ -61,15 +61,7 @@ def auto_email(to, subject, body, about=(), sender=None):
     against the PHI of the clients about (see the module's docstring).
     sender defaults to [email] from."""
     check_no_phi(subject, body, phi_terms(about))
-    if not isinstance(to, str):
-        to = ', '.join(sorted(to))
-    message = EmailMessage()
-    message['From'] = sender or config.get('email', 'from')
-    message['To'] = to
-    message['Subject'] = subject
-    message['Auto-Submitted'] = 'auto-generated'
-    message.set_content(body)
-    return message
+    return auto_message(to, subject, body, sender=sender)
 
 
 def send_after_commit(message):

@@ -80,6 +80,10 @@ class SafeguardsTestCase(CommittingTestMixin, OutboxMixin, unittest.TestCase):
             self.assertFalse(Note(other.id).tampered)
             self.assertEqual(Note.search([('tampered', '=', True)]), [note])
             self.assertEqual(Note.search([('tampered', '=', False)]), [other])
+            # the findings are the auditors': not the note's own clinician's
+            with as_user(practice.alex_user), \
+                    self.assertRaises(AccessError):
+                Tamper.search([])
             event, = self.events('integrity.tampered')
             self.assertEqual((event.resource_model, event.resource_ids,
                     event.client_ids), ('therapy.note', str(note.id),
