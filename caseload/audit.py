@@ -70,8 +70,8 @@ def cmd_audit_export(args):
         table = Event.__table__()
         cursor = Transaction().connection.cursor()
         names = ['prev_hash', 'row_hash', *chain.FIELDS]
-        lines, last = [], after
-        while True:
+        lines, last, gap = [], after, False
+        while not gap:
             cursor.execute(*table.select(table.id,
                     where=table.seq > last,
                     order_by=[table.seq.asc], limit=SLICE))
@@ -80,13 +80,18 @@ def cmd_audit_export(args):
                 break
             events = sorted(Event.read(ids, names), key=lambda e: e['seq'])
             for event in events:
+                if event['seq'] != last + 1:
+                    # not in the chain's order (an event missing or twice):
+                    # the next export goes on from the last one that is
+                    gap = True
+                    break
+                last = event['seq']
                 lines.append(json.dumps({
                             **{f: chain.plain(event, f)
                                 for f in chain.FIELDS},
                             'prev_hash': event['prev_hash'],
                             'row_hash': event['row_hash'],
                             }, sort_keys=True, ensure_ascii=False))
-            last = events[-1]['seq']
         with Transaction().set_context(_audit_channel='cli'):
             Event.log('audit.export', 'R', model=Event.__name__,
                 count=len(lines), reason='off-host export',
@@ -103,6 +108,17 @@ def cmd_audit_export(args):
                 'first_seq': after + 1 if lines else None,
                 'last_seq': last}, indent=2))
     return 0
+
+
+def log_system(args, event_code, detail):
+    """An operator's action on the whole database (a backup, a restore) as
+    an audit event of the command line"""
+    def log(pool, company):
+        from trytond.transaction import Transaction
+        Event = pool.get('therapy.audit.event')
+        with Transaction().set_context(_audit_channel='cli'):
+            Event.log(event_code, 'E', detail=detail)
+    _run(args, log)
 
 
 def cmd_audit_verify(args):

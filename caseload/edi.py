@@ -84,6 +84,7 @@ def _run(args, step):
     its administrator, in the first company; returns what step returned"""
     args.cli.require_database(args)
     args.settings.apply_in_process()
+    from trytond import backend
     from trytond.pool import Pool
     from trytond.transaction import Transaction, TransactionError
     pool = Pool(args.database)
@@ -92,8 +93,9 @@ def _run(args, step):
         admin, = pool.get('res.user').search([('login', '=', 'admin')])
         company = pool.get('company.company').search([], limit=1)[0]
         admin_id, company_id = admin.id, company.id
-    # retried with what it must lock, as trytond's dispatcher does (the
-    # invoice and move sequences a posting takes are locked records)
+    # retried with what it must lock, and when the database asks for it (a
+    # concurrent update, the audit chain moved on), as trytond's dispatcher
+    # does (the invoice and move sequences a posting takes are locked)
     extras = {}
     for attempt in range(5):
         with Transaction().start(args.database, admin_id, context={
@@ -104,6 +106,9 @@ def _run(args, step):
             except TransactionError as error:
                 transaction.rollback()
                 error.fix(extras)
+                continue
+            except backend.DatabaseOperationalError:
+                transaction.rollback()
                 continue
             transaction.commit()
         return result

@@ -24,6 +24,8 @@ import uuid
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
+from therapy_audit.request import REQUEST_ID as AUDIT_REQUEST_ID
+
 from .settings import ConfigError
 
 logger = logging.getLogger('caseload.server')
@@ -66,13 +68,19 @@ class RequestId:
             else uuid.uuid4().hex)
         environ[REQUEST_ID_ENVIRON] = environ['HTTP_X_REQUEST_ID'] = (
             request_id)
+        # and to the audit events of the request (a worker thread serves
+        # one request at a time)
+        token = AUDIT_REQUEST_ID.set(request_id)
 
         def start(status, headers, exc_info=None):
             headers = [(name, value) for name, value in headers
                 if name.lower() != 'x-request-id']
             headers.append(('X-Request-Id', request_id))
             return start_response(status, headers, exc_info)
-        return self.app(environ, start)
+        try:
+            return self.app(environ, start)
+        finally:
+            AUDIT_REQUEST_ID.reset(token)
 
 
 # Path segments that look like secrets: reminder and waitlist links end in

@@ -36,8 +36,11 @@ def test_export_appends_and_verifies(practice_config, demo_server,
     assert second['first_seq'] == first['last_seq'] + 1, second
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     assert len(lines) == first['exported'] + second['exported']
-    exports = [e for e in lines if e['event_code'] == 'audit.export']
-    assert exports and exports[0]['channel'] == 'cli', exports
+    # the first export's own event (an auditor's CSV download is one too)
+    exports = [e for e in lines if e['event_code'] == 'audit.export'
+        and e['channel'] == 'cli']
+    assert [json.loads(e['detail'])['last_seq'] for e in exports] == [
+        first['last_seq']], exports
     assert [e['seq'] for e in lines] == list(range(1, len(lines) + 1))
     code, report, _ = verify(practice_config, path)
     assert (code, report['last_seq']) == (0, second['last_seq']), report

@@ -192,7 +192,8 @@ def test_health_answers_without_login(server, database):
         }
 
 
-def test_request_id_is_echoed_and_logged_without_secrets(server, database):
+def test_request_id_is_echoed_and_logged_without_secrets(
+        server, serve_config, database):
     url, _, log_path = server
     given = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6'
     status, headers, _ = get(url + '/health', {'X-Request-Id': given})
@@ -221,6 +222,20 @@ def test_request_id_is_echoed_and_logged_without_secrets(server, database):
     assert QUERY_SECRET not in text
     assert '?' not in ''.join(
         line for line in text.splitlines() if 'rid=' in line)
+
+    # and an audit event carries it (a refused login, as the proxy saw it)
+    request = urllib.request.Request(f'{url}/{database}/rpc/',
+        data=json.dumps({'method': 'common.db.login', 'params': [
+                    'nobody-here', {'password': 'wrong'}], 'id': 1}).encode(),
+        headers={'Content-Type': 'application/json',
+            'X-Request-Id': 'login-request-0002'})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=60)
+    assert refused.value.code == 401
+    assert sql(serve_config, database,
+        "SELECT event_code FROM therapy_audit_event "
+        "WHERE request_id = %s", ('login-request-0002',)) == [
+        ('auth.login.failure',)]
 
 
 def test_health_reports_a_late_cron_until_cron_runs(

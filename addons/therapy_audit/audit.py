@@ -27,12 +27,13 @@ from functools import wraps
 from trytond import backend
 from trytond import config
 from trytond.i18n import gettext
-from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from . import chain
+from .request import REQUEST_ID
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +85,25 @@ def begin_writing(connection):
         connection.cursor().execute('BEGIN IMMEDIATE')
 
 
+def read_committed(connection):
+    """A writer of its own reads the chain's head as last committed: on
+    PostgreSQL, Tryton's repeatable read keeps the snapshot of the first
+    statement, which the wait for the chain's lock comes after"""
+    if backend.name == 'postgresql':
+        connection.cursor().execute(
+            'SET TRANSACTION ISOLATION LEVEL READ COMMITTED')
+
+
+def holds_table_exclusively(connection, table):
+    "Whether this PostgreSQL transaction has altered table (not committed)"
+    cursor = connection.cursor()
+    cursor.execute("SELECT 1 FROM pg_locks "
+        "WHERE locktype = 'relation' AND pid = pg_backend_pid() "
+        "AND relation = %s::regclass AND mode = 'AccessExclusiveLock'",
+        (f'"{table}"',))
+    return bool(cursor.fetchone())
+
+
 def holds_chain_lock(connection):
     "Whether this PostgreSQL transaction has appended events already"
     cursor = connection.cursor()
@@ -120,6 +140,8 @@ class Event(ModelSQL, ModelView):
         help="The ids of the user's groups at the time.")
     session_hash = fields.Char("Session Hash", readonly=True)
     source_ip = fields.Char("Source IP", readonly=True)
+    request_id = fields.Char("Request Id", readonly=True,
+        help="The id the proxy and the server logged the request under.")
     channel = fields.Char("Channel", readonly=True)
     rpc_method = fields.Char("Method", readonly=True)
     client_ids = fields.Char("Client Ids", readonly=True)
@@ -138,8 +160,11 @@ class Event(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
+        cls._sql_constraints += [
+            ('seq_unique', Unique(t, t.seq),
+                'therapy_audit.msg_event_seq_unique'),
+            ]
         cls._sql_indexes.update({
-                Index(t, (t.seq, Index.Range())),
                 Index(t, (t.occurred_at, Index.Range())),
                 Index(t, (t.actor_user, Index.Equality()),
                     (t.occurred_at, Index.Range())),
@@ -238,6 +263,7 @@ class Event(ModelSQL, ModelView):
         request = transaction.context.get('_request') or {}
         values = {
             'source_ip': request.get('remote_addr'),
+            'request_id': REQUEST_ID.get() if request else None,
             'channel': transaction.context.get('_audit_channel') or (
                 'rpc' if request else 'system'),
             }
@@ -319,20 +345,11 @@ class Event(ModelSQL, ModelView):
                     transaction.database.name, transaction.user)
             elif transaction.readonly or persist:
                 with transaction.new_transaction() as writer:
+                    read_committed(writer.connection)
                     cls._append(events)
                     writer.commit()
             else:
-                # a refused row must not abort the action's transaction
-                # (PostgreSQL would refuse every statement after it)
-                cursor = transaction.connection.cursor()
-                begin_writing(transaction.connection)
-                cursor.execute('SAVEPOINT therapy_audit')
-                try:
-                    cls._append(events)
-                except Exception:
-                    cursor.execute('ROLLBACK TO SAVEPOINT therapy_audit')
-                    raise
-                cursor.execute('RELEASE SAVEPOINT therapy_audit')
+                cls._append_within(events)
         except Exception:
             logger.exception("audit event not written: %s",
                 [e['event_code'] for e in events])
@@ -341,9 +358,26 @@ class Event(ModelSQL, ModelView):
                     gettext('therapy_audit.msg_audit_unavailable'))
 
     @classmethod
+    def _append_within(cls, events):
+        "Append inside the action's transaction, committed with it"
+        connection = Transaction().connection
+        cursor = connection.cursor()
+        begin_writing(connection)
+        # a refused row must not abort the action's transaction
+        # (PostgreSQL would refuse every statement after it)
+        cursor.execute('SAVEPOINT therapy_audit')
+        try:
+            cls._append(events, within=True)
+        except Exception:
+            cursor.execute('ROLLBACK TO SAVEPOINT therapy_audit')
+            raise
+        cursor.execute('RELEASE SAVEPOINT therapy_audit')
+
+    @classmethod
     def _append_after(cls, events, database_name, user):
         try:
             with Transaction(new=True).start(database_name, user) as writer:
+                read_committed(writer.connection)
                 cls._append(events)
                 writer.commit()
         except Exception:
@@ -351,7 +385,7 @@ class Event(ModelSQL, ModelView):
                 [e['event_code'] for e in events])
 
     @classmethod
-    def _append(cls, events):
+    def _append(cls, events, within=False):
         transaction = Transaction()
         connection = transaction.connection
         cursor = connection.cursor()
@@ -360,9 +394,21 @@ class Event(ModelSQL, ModelView):
             cursor.execute('SELECT pg_advisory_xact_lock(%s)', (CHAIN_LOCK,))
         else:
             begin_writing(connection)
-        cursor.execute(*table.select(table.seq, table.row_hash,
-                order_by=[table.seq.desc], limit=1))
-        seq, prev_hash = cursor.fetchone() or (0, chain.GENESIS)
+        seq, prev_hash = cls.head()
+        if (within and backend.name == 'postgresql'
+                and not holds_table_exclusively(connection, cls._table)):
+            # the action's snapshot (repeatable read) may predate events
+            # committed since; with the lock held, a snapshot taken now
+            # holds the last committed one, this transaction's own are
+            # after it. (Unless this transaction altered the table: then
+            # that snapshot would wait for it.)
+            with transaction.new_transaction(readonly=True) as reader:
+                # a migration altering the table while it waits for the
+                # chain's lock would wait for this one: give up instead
+                reader.connection.cursor().execute(
+                    "SET LOCAL lock_timeout = '10s'")
+                committed = cls.head()
+            seq, prev_hash = max((seq, prev_hash), committed)
         columns = ['create_uid', 'create_date', 'seq', 'prev_hash',
             'row_hash', *(f for f in chain.FIELDS if f != 'seq')]
         rows = []

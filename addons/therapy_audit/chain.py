@@ -18,7 +18,10 @@ FIELDS = ('seq', 'occurred_at', 'event_code', 'action', 'outcome',
     'actor_kind', 'actor_user', 'actor_web_user', 'actor_login',
     'actor_groups', 'session_hash', 'source_ip', 'channel', 'rpc_method',
     'client_ids', 'resource_model', 'resource_ids', 'record_count',
-    'data_category', 'field_names', 'emergency', 'reason', 'detail')
+    'data_category', 'field_names', 'emergency', 'reason', 'detail',
+    'request_id')
+# covered only when set: the events from before they existed keep their hash
+OPTIONAL = {'request_id'}
 
 
 def _plain(value):
@@ -44,7 +47,8 @@ def plain(event, field):
 
 def canonical(event):
     "The bytes an event's hash covers"
-    return json.dumps({f: plain(event, f) for f in FIELDS},
+    return json.dumps({f: plain(event, f) for f in FIELDS
+            if f not in OPTIONAL or event.get(f) is not None},
         sort_keys=True, separators=(',', ':'),
         ensure_ascii=False).encode('utf-8')
 

@@ -61,3 +61,16 @@ class ChainTestCase(unittest.TestCase):
             chain.canonical({**event, 'id': 99, 'row_hash': 'x'}))
         self.assertNotEqual(chain.canonical(event),
             chain.canonical({**event, 'emergency': True}))
+
+    def test_request_id_covered_when_set(self):
+        """An event of before the request id (none) keeps its hash; a set
+        one is covered like any field"""
+        event = events(1)[0]
+        self.assertNotIn(b'request_id', chain.canonical(event))
+        self.assertEqual(chain.canonical(event),
+            chain.canonical({**event, 'request_id': None}))
+        with_id = {**event, 'request_id': 'a1b2c3d4e5f6a7b8'}
+        with_id['row_hash'] = chain.link(chain.GENESIS, with_id)
+        self.assertEqual(chain.verify([with_id]), [])
+        self.assertEqual(chain.verify([{**with_id, 'request_id': 'other'}]),
+            [(1, 'edited')])

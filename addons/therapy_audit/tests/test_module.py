@@ -1,6 +1,7 @@
 """The audit log in a database: appended, linked, refused to edit,
 checked, and failing closed"""
 import datetime as dt
+import unittest
 from contextlib import contextmanager
 
 from trytond import backend
@@ -76,6 +77,36 @@ class AuditTestCase(ModuleTestCase):
         self.assertEqual(first.record_count, 3)
         self.assertEqual(first.actor_kind, 'staff')
         self.assertEqual(first.channel, 'system')
+        self.assertEqual(Event.verify(), [])
+
+    @unittest.skipUnless(backend.name == 'postgresql',
+        "PostgreSQL's repeatable-read snapshots")
+    @with_transaction()
+    def test_writer_with_an_older_snapshot(self):
+        """Events committed after a transaction's snapshot neither fork the
+        chain nor hide from it: its writers of their own and its action's
+        own appends link to the last committed event"""
+        Event = Pool().get('therapy.audit.event')
+        transaction = Transaction()
+        Event.head()  # the snapshot of this transaction starts here
+
+        def commit_elsewhere():
+            with transaction.new_transaction() as other:
+                Event.log('test.elsewhere', 'R')
+                other.commit()
+
+        commit_elsewhere()
+        Event.log('test.persisted', 'R', persist=True)
+        commit_elsewhere()
+        Event.log('test.within', 'W')
+        Event.log('test.within', 'W')
+        transaction.commit()
+        events = self.events()
+        self.assertEqual([e.event_code for e in events[-5:]],
+            ['test.elsewhere', 'test.persisted', 'test.elsewhere',
+                'test.within', 'test.within'])
+        self.assertEqual([e.seq for e in events],
+            list(range(1, len(events) + 1)))
         self.assertEqual(Event.verify(), [])
 
     @with_transaction()
