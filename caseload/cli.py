@@ -90,7 +90,7 @@ def main(argv=None):
     update.add_argument(
         '--no-backup', action='store_true',
         help="skip the backup taken first ([caseload] backup_key)")
-    update.set_defaults(func=cmd_update)
+    update.set_defaults(func=cmd_update, cli=sys.modules[__name__])
 
     serve = commands.add_parser(
         'serve', help="serve the back office (sao) and the client portal")
@@ -133,7 +133,7 @@ def main(argv=None):
     backup.add_argument(
         '--verify', metavar='FILE',
         help="decrypt and check an archive instead of writing one")
-    backup.set_defaults(func=cmd_backup)
+    backup.set_defaults(func=cmd_backup, cli=sys.modules[__name__])
 
     backup_key = commands.add_parser(
         'backup-key', help="make a new age key for backups")
@@ -145,7 +145,7 @@ def main(argv=None):
     restore.add_argument('file', help="the .caseload-backup archive")
     restore.add_argument(
         '--key-file', required=True, help="age identity file")
-    restore.set_defaults(func=cmd_restore)
+    restore.set_defaults(func=cmd_restore, cli=sys.modules[__name__])
 
     edi.add_commands(commands, sys.modules[__name__])
     audit.add_commands(commands, sys.modules[__name__])
@@ -314,6 +314,9 @@ def cmd_update(args):
     before = backup.schema(settings, name)
     database.update(settings, name)
     stamp_path(args).write_text(database.code_fingerprint())
+    if not args.no_backup:
+        # logged with the code it was updated to
+        audit.log_system(args, 'system.backup', backup_detail(path, manifest))
     print(f"Updated the Caseload modules in {name!r}: "
         f"{', '.join(database.MODULES)}.")
     changes = backup.schema_changes(before, backup.schema(settings, name))
@@ -340,10 +343,19 @@ def cmd_backup(args):
     path, manifest, deleted = backup.create(
         settings, args.database, args.key_file, args.out, args.keep,
         fingerprint=code_stamp(args))
+    audit.log_system(args, 'system.backup', backup_detail(path, manifest))
     print(f"Backup: {path} ({backup.human_size(path.stat().st_size)})")
     print(backup.summary(manifest))
     for old in deleted:
         print(f"Deleted the older backup {old.name}.")
+
+
+def backup_detail(path, manifest):
+    "What the audit keeps of a backup: which archive, of what"
+    from . import backup
+    return {'archive': path.name, 'sha256': backup.sha256_file(path),
+        'database': manifest['database'],
+        'taken_at': manifest['created_at']}
 
 
 def cmd_backup_key(args):
@@ -366,7 +378,12 @@ def cmd_restore(args):
     print(backup.summary(manifest))
     if same_code:
         stamp_path(args).write_text(manifest['code_fingerprint'])
+        audit.log_system(args, 'system.restore',
+            backup_detail(Path(args.file), manifest))
     else:
+        # the modules here cannot open the database before its update:
+        # the restore goes unlogged, said here
+        print("The restore is not in the audit log (other code).")
         print("The backup was taken with other module code than is "
             f"installed here: run caseload -d {shlex.quote(name)} update")
 

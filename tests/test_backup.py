@@ -116,6 +116,8 @@ def test_restore_drill(practice_config, demo_database, restored):
     assert "run caseload -d" not in result.stdout  # same code: no update
     original = all_counts(practice_config, demo_database)
     copy = all_counts(practice_config, name)
+    # each logged its own backup or restore (test_backup_and_restore_audited)
+    del original['therapy_audit_event'], copy['therapy_audit_event']
     assert len(original) > 100
     assert copy == original
     assert original['therapy_appointment'] and original['account_move_line']
@@ -127,6 +129,26 @@ def test_restore_drill(practice_config, demo_database, restored):
                     practice_config)) / name).rglob('*') if f.is_file()]
     assert len(restored_files) >= 1
     assert f"{len(restored_files)} filestore file(s)" in result.stdout
+
+
+def test_backup_and_restore_audited(
+        practice_config, demo_database, archive, restored, tmp_path):
+    "Each is an event of its database, and the restored chain goes on"
+    name, _ = restored
+    for database, code in [(demo_database, 'system.backup'),
+            (name, 'system.restore')]:
+        (channel, detail), = query(practice_config, database,
+            "SELECT channel, detail FROM therapy_audit_event "
+            f"WHERE event_code = '{code}' ORDER BY seq DESC LIMIT 1")
+        detail = json.loads(detail)
+        assert channel == 'cli'
+        assert (detail['archive'], detail['database']) == (
+            archive.name, demo_database), detail
+    export = tmp_path / 'restored-audit.jsonl'
+    run_caseload(practice_config, name, 'audit', 'export', str(export))
+    result = run_caseload(practice_config, name, 'audit', 'verify',
+        str(export))
+    assert json.loads(result.stdout)['problems'] == []
 
 
 def amount(value):
