@@ -25,6 +25,7 @@ from trytond.transaction import Transaction, without_check_access
 from .mail import auto_message
 
 logger = logging.getLogger(__name__)
+SEAL_SLICE = 1000
 
 
 class Sealed:
@@ -112,9 +113,14 @@ class Tamper(ModelSQL, ModelView):
         matches, clear those that match again; the newly tampered ids"""
         now = dt.datetime.now()
         with without_check_access():
-            records = Model.search(Model.sealed_domain(), order=[('id', 'ASC')])
-        tampered = [r.id for r in records if not r.seal_matches()]
-        already = cls.open_findings(Model.__name__, [r.id for r in records])
+            ids = [r.id for r in Model.search(
+                    Model.sealed_domain(), order=[('id', 'ASC')])]
+            tampered = []
+            # a slice at a time, so years of notes are not held at once
+            for sub_ids in grouped_slice(ids, SEAL_SLICE):
+                tampered += [r.id for r in Model.browse(list(sub_ids))
+                    if not r.seal_matches()]
+        already = cls.open_findings(Model.__name__, ids)
         new = sorted(set(tampered) - already)
         restored = already - set(tampered)
         cls.create([{'resource_model': Model.__name__, 'resource_id': i,
