@@ -15,7 +15,8 @@ from trytond.wsgi import app
 
 from .exceptions import SignatureConsentError
 from .mfa import portal_event
-from .session import COOKIE, portal_base, portal_page, portal_user
+from .session import (
+    COOKIE, portal_base, portal_page, requires_sign_in)
 
 
 def own_response(pool, user, response_id):
@@ -86,10 +87,8 @@ def client_ip(request):
     methods={'GET'})
 @with_pool
 @with_transaction()
-def form_page(request, pool, response_id):
-    user = portal_user(request, pool)
-    if not user:
-        return redirect(f'{portal_base(pool)}/login')
+@requires_sign_in
+def form_page(request, pool, user, response_id):
     response = own_response(pool, user, response_id)
     portal_event('portal.view', user, 'R', request.cookies.get(COOKIE),
         model=response.__name__, ids=[response.id],
@@ -101,12 +100,10 @@ def form_page(request, pool, response_id):
     methods={'POST'})
 @with_pool
 @with_transaction(readonly=False)
-def submit_form(request, pool, response_id):
+@requires_sign_in
+def submit_form(request, pool, user, response_id):
     Answer = pool.get('therapy.form.answer')
     Response = pool.get('therapy.form.response')
-    user = portal_user(request, pool)
-    if not user:
-        return redirect(f'{portal_base(pool)}/login')
     response = own_response(pool, user, response_id)
     if response.state != 'draft':
         return redirect(f'{portal_base(pool)}/forms/{response.id}')

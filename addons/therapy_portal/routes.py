@@ -27,7 +27,7 @@ from .mfa import (
     CHALLENGE_SECONDS, mfa_attempt_key, portal_event, submitted_code)
 from .session import (
     COOKIE, idle_seconds, portal_base, portal_page, portal_user,
-    session_model)
+    requires_sign_in, session_model)
 
 # the half-done login's token, while the code is awaited
 CHALLENGE_COOKIE = 'caseload_portal_mfa'
@@ -205,11 +205,9 @@ def logout(request, pool):
 @app.route('/<database_name>/portal/', methods={'GET'})
 @with_pool
 @with_transaction()
-def home(request, pool):
+@requires_sign_in
+def home(request, pool, user):
     Client = pool.get('therapy.client')
-    user = portal_user(request, pool)
-    if not user:
-        return redirect(f'{portal_base(pool)}/login')
     clients = Client.for_portal_party(user.party)
     forms = pending_forms(pool, clients)
     # what the client saw of their (or their child's) record

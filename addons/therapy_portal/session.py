@@ -12,9 +12,10 @@ portal). A page holding a client's data also leaves itself when idle,
 without JavaScript: its refresh goes to logout?idle=1 after the idle
 limit (the `idle` every portal page gets)."""
 import datetime as dt
+from functools import wraps
 
 from trytond.pool import Pool
-from trytond.protocols.wrappers import HTTPStatus
+from trytond.protocols.wrappers import HTTPStatus, redirect
 from trytond.transaction import Transaction
 
 from therapy_audit.login import session_limits, stamp_interval
@@ -46,6 +47,18 @@ def session_model(pool):
     "web.user.session; 404 where the portal is not activated"
     _, Session = require_model(pool, 'therapy.client', 'web.user.session')
     return Session
+
+
+def requires_sign_in(func):
+    """A route for a signed-in portal user, given after pool; anyone else
+    goes to the sign-in page"""
+    @wraps(func)
+    def wrapper(request, pool, *args, **kwargs):
+        user = portal_user(request, pool)
+        if not user:
+            return redirect(f'{portal_base(pool)}/login')
+        return func(request, pool, user, *args, **kwargs)
+    return wrapper
 
 
 def portal_user(request, pool):

@@ -21,7 +21,7 @@ from trytond.wsgi import app
 from therapy_audit import totp
 
 from .mfa import mfa_attempt_key, portal_event, submitted_code
-from .session import portal_base, portal_page, portal_user
+from .session import portal_base, portal_page, requires_sign_in
 
 
 def qr_code(enrollment):
@@ -46,11 +46,9 @@ def setup_page(pool, enrollment, error=None, status=HTTPStatus.OK):
 @app.route('/<database_name>/portal/two-step', methods={'GET'})
 @with_pool
 @with_transaction()
-def two_step(request, pool):
+@requires_sign_in
+def two_step(request, pool, user):
     Enrollment = pool.get('therapy.portal.mfa')
-    user = portal_user(request, pool)
-    if not user:
-        return redirect(f'{portal_base(pool)}/login')
     notice = (gettext('therapy_portal.msg_mfa_off')
         if request.args.get('off') else None)
     return status_page(pool, user, Enrollment.enrolled(user), notice=notice)
@@ -59,12 +57,10 @@ def two_step(request, pool):
 @app.route('/<database_name>/portal/two-step/setup', methods={'POST'})
 @with_pool
 @with_transaction(readonly=False)
-def setup(request, pool):
+@requires_sign_in
+def setup(request, pool, user):
     "A new key, to scan or type into the app"
     Enrollment = pool.get('therapy.portal.mfa')
-    user = portal_user(request, pool)
-    if not user:
-        return redirect(f'{portal_base(pool)}/login')
     enrollment = Enrollment.start(user)
     if not enrollment:
         # already on: turned off first, then set up again
@@ -75,12 +71,10 @@ def setup(request, pool):
 @app.route('/<database_name>/portal/two-step/confirm', methods={'POST'})
 @with_pool
 @with_transaction(readonly=False)
-def confirm(request, pool):
+@requires_sign_in
+def confirm(request, pool, user):
     "The app's first code turns it on; the recovery codes, shown once"
     Enrollment = pool.get('therapy.portal.mfa')
-    user = portal_user(request, pool)
-    if not user:
-        return redirect(f'{portal_base(pool)}/login')
     enrollment = Enrollment.of_user(user)
     if not enrollment or enrollment.confirmed_at:
         return redirect(f'{portal_base(pool)}/two-step')
@@ -96,12 +90,10 @@ def confirm(request, pool):
 @app.route('/<database_name>/portal/two-step/disable', methods={'POST'})
 @with_pool
 @with_transaction(readonly=False)
-def disable(request, pool):
+@requires_sign_in
+def disable(request, pool, user):
     Enrollment = pool.get('therapy.portal.mfa')
     Attempt = pool.get('web.user.authenticate.attempt')
-    user = portal_user(request, pool)
-    if not user:
-        return redirect(f'{portal_base(pool)}/login')
     enrollment = Enrollment.enrolled(user)
     if not enrollment:
         return redirect(f'{portal_base(pool)}/two-step')
