@@ -7,8 +7,8 @@ from lxml import etree
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 
-MODULES = ['therapy_scheduling', 'therapy_clinical', 'therapy_billing',
-    'therapy_portal', 'therapy_reporting']
+MODULES = ['therapy_audit', 'therapy_scheduling', 'therapy_clinical',
+    'therapy_billing', 'therapy_portal', 'therapy_edi', 'therapy_reporting']
 
 
 class ListViewTestCase(unittest.TestCase):
