@@ -15,6 +15,8 @@ and the demo build runs it last and fails when it finds anything.
   and never goes below zero.
 - Patient deposits never go negative, per guarantor and per desk payment.
 - No charge sits on two active claim lines of the same payer.
+- Each posted remittance brings into the clearing account exactly what the
+  payer sent (BPR02), so its deposit can be reconciled.
 
 problems(company) runs inside a transaction and returns the violations as
 sentences; check(database, company_id) opens its own transaction;
@@ -36,7 +38,7 @@ def problems(company):
     found = []
     for check_ in [trial_balance, revenue_once, payers_billed_in_full,
             claim_lines_balance, transfers_net_to_zero, deposits_positive,
-            one_active_line_per_payer]:
+            one_active_line_per_payer, remittances_clear_their_payment]:
         found += check_(company)
     return found
 
@@ -213,3 +215,24 @@ def one_active_line_per_payer(company):
         f"lines of {payer.rec_name}: "
         + ', '.join(l.rec_name for l in found)
         for (charge, payer), found in lines.items() if len(found) > 1]
+
+
+def remittances_clear_their_payment(company):
+    pool = Pool()
+    Configuration = pool.get('therapy.configuration')
+    Remittance = pool.get('therapy.remittance')
+    remittances = Remittance.search([
+            ('company', '=', company.id), ('state', '=', 'posted')])
+    if not remittances:
+        return []
+    clearing = Configuration(1).billing_account(
+        'insurance_clearing_account', company)
+    found = []
+    for remittance in remittances:
+        cleared = sum((l.debit - l.credit for l in remittance.move.lines
+                if l.account == clearing), ZERO) if remittance.move else ZERO
+        if cleared != remittance.payment_amount:
+            found.append(f"remittance {remittance.rec_name} brought "
+                f"{cleared} into the clearing account for a payment of "
+                f"{remittance.payment_amount}")
+    return found

@@ -403,9 +403,11 @@ class RemittancePostingMixin:
                     service.allowed if answer.status != '22'
                     else -abs(service.allowed))
         # a claim answered without service lines, or claim-level
-        # adjustments: spread over the claim's lines in order
+        # adjustments: spread over the claim's lines in order. The payer
+        # paid CLP04: what claim-level adjustments take off the lines'
+        # payments (or interest adds) is paid back (or paid) here
         spread = list(answer.adjustments)
-        paid = answer.paid if not answer.lines else ZERO
+        paid = answer.paid - sum((s.paid for s in answer.lines), ZERO)
         lines = [l for l in claim.lines if l.active and l.invoice_line]
         if not lines:
             raise ClaimError(gettext(

@@ -372,6 +372,35 @@ class RemittanceTestCase(unittest.TestCase):
             self.assert_ledger(practice)
 
     @with_transaction()
+    def test_claim_level_adjustment_lowers_the_lines_payment(self):
+        """A claim-level CO-45 of 30 under a line paid 100: the payer paid
+        CLP04 = 70, and 70 is what reaches the clearing account (CLP03 -
+        CLP04 = the line's PR-2 50 + the claim's CO-45 30)"""
+        Adjustment = Pool().get('therapy.remittance.adjustment')
+        with set_company(create_company()):
+            practice = self.practice()
+            values = answer(practice.claim.number, paid=D(100),
+                control_number=practice.line.control_number,
+                adjustments=[('PR', '2', D(50))])
+            values['paid'] = D(70)
+            remittance = self.remittance(practice, 'EFT9', [values])
+            Adjustment.create([{
+                        'remittance_claim': remittance.claims[0].id,
+                        'group': 'CO', 'reason': '45', 'amount': D(30),
+                        }])
+            remittance = self.post(remittance)
+            self.assertEqual(remittance.payment_amount, D(70))
+            line = self.line(practice)
+            self.assertEqual((line.paid, line.co, line.pr, line.payer_balance),
+                (D(70), D(30), D(50), D(0)))
+            self.assertEqual(
+                self.balance(practice, 'insurance_clearing_account'), D(70))
+            self.assertEqual(
+                self.balance(practice, 'payer_credit_account'), D(0))
+            self.assertEqual(self.claim(practice).state, 'paid')
+            self.assert_ledger(practice)
+
+    @with_transaction()
     def test_refused_and_kept(self):
         """An unbalanced remittance posts nothing; a trace number is one
         payment; a posted remittance is not edited"""
