@@ -339,6 +339,12 @@ class RemittanceLine(PostedReadonly, ModelSQL, ModelView):
     modifiers = fields.Char("Modifiers", help="SVC01-3 to 6.")
     service_date = fields.Date("Date of Service")
     units = fields.Numeric("Units", digits=(16, 2), help="SVC05.")
+    billed_procedure_code = fields.Char("Billed Procedure",
+        help="SVC06-2: the procedure we billed, when the payer answers "
+        "another one.")
+    billed_modifiers = fields.Char("Billed Modifiers", help="SVC06-3 to 6.")
+    billed_units = fields.Numeric("Billed Units", digits=(16, 2),
+        help="SVC07: the units we billed, when the payer paid others.")
     charge = _money("Charge", "SVC02.")
     paid = _money("Paid", "SVC03.")
     allowed = _money("Allowed", "AMT*B6: what the contract allows.")

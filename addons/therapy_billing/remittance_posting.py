@@ -242,14 +242,22 @@ class RemittancePostingMixin:
             for line in lines:
                 if line.control_number == service.control_number:
                     return line
-        modifiers = (service.modifiers or '').split()
+        # what we billed: SVC06/07 when the payer answers another code or
+        # other units (a bundled or changed procedure), else SVC01/05
+        if service.billed_procedure_code:
+            code = service.billed_procedure_code
+            modifiers = (service.billed_modifiers or '').split()
+        else:
+            code = service.procedure_code
+            modifiers = (service.modifiers or '').split()
+        units = (service.billed_units if service.billed_units is not None
+            else service.units)
         for line in lines:
-            if (line.procedure_code == service.procedure_code
+            if (line.procedure_code == code
                     and line.modifiers == modifiers
                     and (not service.service_date
                         or line.service_date == service.service_date)
-                    and (service.units is None
-                        or line.units == service.units)):
+                    and (units is None or line.units == units)):
                 return line
 
     # --- posting --------------------------------------------------------------

@@ -156,6 +156,10 @@ class RemittanceImportMixin:
                             or claim.dates.get('232')),
                         'units': (service.units if service.units is not None
                             else Decimal(1)),
+                        'billed_procedure_code': service.original_procedure,
+                        'billed_modifiers': ' '.join(
+                            service.original_modifiers) or None,
+                        'billed_units': service.original_units,
                         'charge': service.charge,
                         'paid': service.paid,
                         'allowed': service.amounts.get('B6'),

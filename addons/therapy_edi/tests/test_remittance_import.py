@@ -116,6 +116,36 @@ class RemittanceImportTestCase(unittest.TestCase):
             self.assert_ledger(practice)
 
     @with_transaction()
+    def test_changed_procedure_matches_what_was_billed(self):
+        """The payer paid 90832 for our 90834 and sent no REF*6R: SVC06
+        (what we billed) finds our line, which is paid, not unapplied"""
+        pool = Pool()
+        EdiFile = pool.get('therapy.edi.file')
+        ClaimLine = pool.get('therapy.claim.line')
+        with set_company(create_company()):
+            practice = self.practice()
+            line = practice.line
+            adjustments = [Adjustment('CO', '45', line.billed - D(60))]
+            changed = ClaimPayment(practice.claim.number, '1', line.billed,
+                D(60), D(0), '12', 'HHP-ICN-2', 0,
+                services=[ServicePayment('HC', '90832', (), line.billed,
+                        D(60), 0, units=D(1), original_procedure='90834',
+                        original_units=D(1),
+                        dates={'472': line.service_date},
+                        adjustments=adjustments)])
+            edi_file = EdiFile.import_file(
+                era(practice, 'EFT101', [changed]), 'changed.835',
+                company=practice.company.id)
+            remittance, = edi_file.remittances
+            service, = remittance.claims[0].lines
+            self.assertEqual((service.procedure_code,
+                    service.billed_procedure_code, service.claim_line),
+                ('90832', '90834', ClaimLine(line.id)))
+            self.assertEqual(remittance.unapplied, D(0))
+            self.assertEqual(ClaimLine(line.id).paid, D(60))
+            self.assert_ledger(practice)
+
+    @with_transaction()
     def test_secondary_claim_carries_the_primary_answer(self):
         """The secondary claim drafted when the primary's 835 posts carries
         that answer into the 837P's COB loops: per line (2430) what it paid
