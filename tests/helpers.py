@@ -145,6 +145,21 @@ def rpc_login(url, database, login, password=DEMO_PASSWORD,
     return call, preferences
 
 
+def designated_user(admin, name, login, password=DEMO_PASSWORD):
+    """A new clinician designated for emergency access (break-glass), made
+    by admin's JSON-RPC call; its id"""
+    groups = admin('model.res.group.search', [('name', 'in', [
+                    'Caseload Clinician', 'Emergency Access: Designated'])],
+        0, None, None)
+    assert len(groups) == 2, groups
+    company, = admin('model.company.company.search', [], 0, 1, None)
+    user_id, = admin('model.res.user.create', [{
+                'name': name, 'login': login, 'password': password,
+                'groups': [('add', groups)],
+                'companies': [('add', [company])], 'company': company}])
+    return user_id
+
+
 def start_server(command, log, seconds=120):
     """Start `caseload ... serve --listen 127.0.0.1:PORT` (command) and wait
     until it answers: (process, base URL)"""

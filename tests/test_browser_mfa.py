@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from helpers import TwoStepSignIn, rpc_login
+from helpers import TwoStepSignIn, designated_user, rpc_login
 from journeys import DOCS
 
 pytest.importorskip('playwright')
@@ -99,15 +99,7 @@ def test_designated_clinician_opens_emergency_access(
     """Break-glass: a designated clinician with no care team sees no
     client until the emergency access is opened with a reason"""
     admin, _ = rpc_login(demo_server, demo_database, 'admin', PASSWORD)
-    groups = admin('model.res.group.search', [('name', 'in', [
-                    'Caseload Clinician', 'Emergency Access: Designated'])],
-        0, None, None)
-    assert len(groups) == 2, groups
-    company, = admin('model.company.company.search', [], 0, 1, None)
-    user_id, = admin('model.res.user.create', [{
-                'name': "On-Call Clinician", 'login': 'on-call',
-                'password': PASSWORD, 'groups': [('add', groups)],
-                'companies': [('add', [company])], 'company': company}])
+    user_id = designated_user(admin, "On-Call Clinician", 'on-call', PASSWORD)
 
     on_call, _ = rpc_login(demo_server, demo_database, 'on-call', PASSWORD)
     assert on_call('model.therapy.client.search_count', []) == 0

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from helpers import TwoStepSignIn, rpc_login
+from helpers import TwoStepSignIn, designated_user, rpc_login
 
 pytest.importorskip('playwright')
 from playwright.sync_api import expect  # noqa: E402
@@ -27,6 +27,14 @@ def as_user(url, database, login):
 def saved(page):
     expect(page.locator('.infobar .alert:visible', has_text='Record saved.')
         ).to_be_visible(timeout=TIMEOUT)
+
+
+def press_and_confirm(page, button, question):
+    "Click button, see question in the confirmation, answer OK"
+    press(page, button)
+    confirm = dialog(page)
+    expect(confirm).to_contain_text(question)
+    press(page, confirm.get_by_role('button', name='OK'))
 
 
 def last_event(owner, code, **where):
@@ -50,16 +58,8 @@ def emergency_wizard(call, state, data):
 
 def test_owner_reviews_a_closed_emergency_access(
         page, demo_server, demo_database):
-    admin = as_user(demo_server, demo_database, 'admin')
-    groups = admin('model.res.group.search', [('name', 'in', [
-                    'Caseload Clinician', 'Emergency Access: Designated'])],
-        0, None, None)
-    assert len(groups) == 2, groups
-    company, = admin('model.company.company.search', [], 0, 1, None)
-    user_id, = admin('model.res.user.create', [{
-                'name': "Weekend On-Call", 'login': 'weekend-on-call',
-                'password': PASSWORD, 'groups': [('add', groups)],
-                'companies': [('add', [company])], 'company': company}])
+    user_id = designated_user(as_user(demo_server, demo_database, 'admin'),
+        "Weekend On-Call", 'weekend-on-call', PASSWORD)
     reason = "Client called the crisis line, safety plan needed at night"
     on_call = as_user(demo_server, demo_database, 'weekend-on-call')
     emergency_wizard(on_call, 'activate', {'reason': reason})
@@ -88,10 +88,7 @@ def test_owner_reviews_a_closed_emergency_access(
     finding = "Justified: the client was in crisis; only the plan was read"
     note.fill(finding)
     review = tab.get_by_role('button', name='Mark Reviewed')
-    press(page, review)
-    confirm = dialog(page)
-    expect(confirm).to_contain_text('Mark this emergency access reviewed')
-    press(page, confirm.get_by_role('button', name='OK'))
+    press_and_confirm(page, review, 'Mark this emergency access reviewed')
     expect(review).to_be_hidden(timeout=TIMEOUT)
     expect(tab.locator('input[name="reviewed_by"]')).to_have_value(
         'Jordan Owner')
@@ -254,10 +251,7 @@ def test_owner_turns_off_a_clients_portal_two_step(
     press(page, login, double=True)
     popup = dialog(page)
     turn_off = popup.get_by_role('button', name='Turn Off Two-Step Sign-in')
-    press(page, turn_off)
-    confirm = dialog(page)
-    expect(confirm).to_contain_text('Check who is asking first')
-    press(page, confirm.get_by_role('button', name='OK'))
+    press_and_confirm(page, turn_off, 'Check who is asking first')
     expect(turn_off).to_be_hidden(timeout=TIMEOUT)
     settled(page)
 
