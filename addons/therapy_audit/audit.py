@@ -165,6 +165,9 @@ class Event(ModelSQL, ModelView):
                 'therapy_audit.msg_event_seq_unique'),
             ]
         cls._sql_indexes.update({
+                # the head's lookup at every append (the unique constraint
+                # is an index too where the database could add it)
+                Index(t, (t.seq, Index.Range())),
                 Index(t, (t.occurred_at, Index.Range())),
                 Index(t, (t.actor_user, Index.Equality()),
                     (t.occurred_at, Index.Range())),
