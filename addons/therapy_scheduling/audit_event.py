@@ -6,6 +6,8 @@ from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import without_check_access
 
+from .tools import rec_name_domain
+
 
 def client_ids(event):
     return [int(i) for i in (event.client_ids or '').split(',') if i]
@@ -30,10 +32,11 @@ class AuditEvent(metaclass=PoolMeta):
     @classmethod
     def search_clients(cls, name, clause):
         Client = Pool().get('therapy.client')
-        _, operator, value = clause[:3]
+        # by name or number: a party's rec_name would also match its
+        # emails and phones, and list clients the auditor did not name
         with without_check_access():
-            clients = Client.search([('rec_name', operator, value)],
-                order=[])
+            clients = Client.search(rec_name_domain(clause,
+                    ['party.name', 'number', 'preferred_name']), order=[])
         if not clients:
             return [('id', '=', -1)]
         return ['OR'] + [('client_ids', 'like', f'%,{c.id},%')

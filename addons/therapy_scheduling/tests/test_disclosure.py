@@ -43,6 +43,10 @@ class DisclosureTestCase(unittest.TestCase):
         with set_company(create_company()):
             client = create_client("Jordan Lee")
             other = create_client("Sam Rivera")
+            # a name in another client's email is not that client's name
+            pool.get('party.contact_mechanism').create([{
+                        'party': other.party.id, 'type': 'email',
+                        'value': 'jordan.parent@example.com'}])
             auditor = create_user('privacy', [AUDITOR])
             desk = create_user('desk', [DESK])
             with as_user(desk):
@@ -101,6 +105,10 @@ class DisclosureTestCase(unittest.TestCase):
         with set_company(create_company()):
             client = create_client("Jordan Lee")
             other = create_client("Sam Rivera")
+            # a name in another client's email is not that client's name
+            pool.get('party.contact_mechanism').create([{
+                        'party': other.party.id, 'type': 'email',
+                        'value': 'jordan.parent@example.com'}])
             auditor = create_user('privacy', [AUDITOR])
             with as_user(auditor):
                 rpc(Disclosure, 'create', [self.disclosure(client),
