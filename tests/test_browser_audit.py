@@ -92,9 +92,15 @@ def test_auditor_report_shows_and_downloads(
     def report(button):
         open_menu(page, 'Privacy Audit', 'Audit Report')
         wizard = dialog(page)
-        wizard.get_by_label('Client').fill(surname)
+        client = wizard.get_by_label('Client')
+        client.wait_for(timeout=TIMEOUT)
+        # the wizard's defaults come back after it shows: typing before
+        # them was redrawn away, and Show listed every client's events
+        settled(page)
+        client.fill(surname)
         wizard.get_by_label('Event').fill('phi.read')
         settled(page)
+        expect(client).to_have_value(surname)
         if button == 'Show':
             page.mouse.move(0, 0)
             page.screenshot(path=str(DOCS / 'back-office-audit-report.png'))
