@@ -71,6 +71,8 @@ def main(argv=None):
     parser.add_argument(
         '-d', '--database', default='demo',
         help="database name (default: %(default)s)")
+    # commands report errors (CommandError) through this module
+    parser.set_defaults(cli=sys.modules[__name__])
     commands = parser.add_subparsers(dest='command', required=True)
 
     init = commands.add_parser(
@@ -90,7 +92,7 @@ def main(argv=None):
     update.add_argument(
         '--no-backup', action='store_true',
         help="skip the backup taken first ([caseload] backup_key)")
-    update.set_defaults(func=cmd_update, cli=sys.modules[__name__])
+    update.set_defaults(func=cmd_update)
 
     serve = commands.add_parser(
         'serve', help="serve the back office (sao) and the client portal")
@@ -133,7 +135,7 @@ def main(argv=None):
     backup.add_argument(
         '--verify', metavar='FILE',
         help="decrypt and check an archive instead of writing one")
-    backup.set_defaults(func=cmd_backup, cli=sys.modules[__name__])
+    backup.set_defaults(func=cmd_backup)
 
     backup_key = commands.add_parser(
         'backup-key', help="make a new age key for backups")
@@ -145,7 +147,7 @@ def main(argv=None):
     restore.add_argument('file', help="the .caseload-backup archive")
     restore.add_argument(
         '--key-file', required=True, help="age identity file")
-    restore.set_defaults(func=cmd_restore, cli=sys.modules[__name__])
+    restore.set_defaults(func=cmd_restore)
 
     edi.add_commands(commands, sys.modules[__name__])
     audit.add_commands(commands, sys.modules[__name__])
