@@ -59,7 +59,8 @@ def front_tab(page):
 
 
 def list_rows(page):
-    return front_tab(page).locator('.treeview tbody tr')
+    "The records' rows of the list in front (not sao's *More* row)"
+    return front_tab(page).locator('.treeview tbody tr:not(.more-row)')
 
 
 def choose_tab(page, name, shown):
