@@ -94,24 +94,20 @@ def read_committed(connection):
             'SET TRANSACTION ISOLATION LEVEL READ COMMITTED')
 
 
-def holds_table_exclusively(connection, table):
-    "Whether this PostgreSQL transaction has altered table (not committed)"
+def locks_held(connection, table):
+    """(chain, table) on PostgreSQL: whether this transaction holds the
+    chain's lock (it has appended events already) and whether it has
+    altered table (an exclusive lock, not committed)"""
     cursor = connection.cursor()
-    cursor.execute("SELECT 1 FROM pg_locks "
-        "WHERE locktype = 'relation' AND pid = pg_backend_pid() "
-        "AND relation = %s::regclass AND mode = 'AccessExclusiveLock'",
-        (f'"{table}"',))
-    return bool(cursor.fetchone())
-
-
-def holds_chain_lock(connection):
-    "Whether this PostgreSQL transaction has appended events already"
-    cursor = connection.cursor()
-    cursor.execute("SELECT 1 FROM pg_locks "
-        "WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
-        "AND classid = 0 AND objid = %s AND objsubid = 1 AND granted",
-        (CHAIN_LOCK,))
-    return bool(cursor.fetchone())
+    cursor.execute("SELECT "
+        "COALESCE(bool_or(locktype = 'advisory' AND classid = 0 "
+            "AND objid = %s AND objsubid = 1), false), "
+        "COALESCE(bool_or(locktype = 'relation' "
+            "AND relation = %s::regclass "
+            "AND mode = 'AccessExclusiveLock'), false) "
+        "FROM pg_locks WHERE pid = pg_backend_pid() AND granted",
+        (CHAIN_LOCK, f'"{table}"'))
+    return tuple(cursor.fetchone())
 
 
 class AuditUnavailable(AccessError):
@@ -339,7 +335,7 @@ class Event(ModelSQL, ModelView):
         try:
             if persist and not transaction.readonly and (
                     backend.name != 'postgresql'
-                    or holds_chain_lock(transaction.connection)):
+                    or locks_held(transaction.connection, cls._table)[0]):
                 # the event must outlive this transaction's rollback, and
                 # a writer of its own would wait for this transaction's
                 # lock (SQLite's write lock, or the chain's) forever:
@@ -393,18 +389,22 @@ class Event(ModelSQL, ModelView):
         connection = transaction.connection
         cursor = connection.cursor()
         table = cls.__table__()
+        # the action's snapshot (repeatable read) may predate events
+        # committed since: the first append of a transaction reads the
+        # last committed head on a snapshot taken under the chain's lock;
+        # later ones hold the lock since, so nobody appended in between
+        read_committed_head = False
         if backend.name == 'postgresql':
+            if within:
+                has_chain, altered = locks_held(connection, cls._table)
+                # (a transaction that altered the table would wait for
+                # itself in that snapshot)
+                read_committed_head = not has_chain and not altered
             cursor.execute('SELECT pg_advisory_xact_lock(%s)', (CHAIN_LOCK,))
         else:
             begin_writing(connection)
         seq, prev_hash = cls.head()
-        if (within and backend.name == 'postgresql'
-                and not holds_table_exclusively(connection, cls._table)):
-            # the action's snapshot (repeatable read) may predate events
-            # committed since; with the lock held, a snapshot taken now
-            # holds the last committed one, this transaction's own are
-            # after it. (Unless this transaction altered the table: then
-            # that snapshot would wait for it.)
+        if read_committed_head:
             with transaction.new_transaction(readonly=True) as reader:
                 # a migration altering the table while it waits for the
                 # chain's lock would wait for this one: give up instead
