@@ -2,9 +2,14 @@
 one 837P file, valid under pyx12, its claims submitted; and prints a
 claim's CMS-1500 from its Print menu. The front desk checks eligibility
 for the next day with sessions: one 270 per payer in the outbound folder;
-the demo's 271 answers show on the appointments."""
+the demo's 271 answers show on the appointments. An 835 from a payer the
+practice does not know yet is refused on Import Answers; once the biller
+adds the payer's ID, Retry reads it."""
 import datetime as dt
+import os
 import re
+import time
+from decimal import Decimal
 
 import pytest
 
@@ -13,11 +18,12 @@ from helpers import output_dir
 pytest.importorskip('playwright')
 from playwright.sync_api import expect  # noqa: E402
 from test_browser import (  # noqa: E402
-    TIMEOUT, front_tab, list_rows, open_action, open_menu, sao_login,
-    press, settled)
+    TIMEOUT, choose_tab, front_tab, list_rows, open_action, open_menu,
+    sao_login, press, settled)
 from test_browser_billing import dialog, print_report, rpc  # noqa: E402
 
-from therapy_edi.x12 import summary, validate  # noqa: E402
+from therapy_edi.x12 import (  # noqa: E402
+    ClaimPayment, Entity, Envelope, Remittance, summary, validate, write_835)
 
 
 def test_biller_sends_the_ready_claims(page, demo_server, demo_database):
@@ -295,3 +301,72 @@ def test_owner_adds_a_form_question_of_a_chosen_type(
     assert [q['type'] for q in saved] == ['yes_no']
     rpc(demo_server, demo_database, 'owner',
         'model.therapy.form.template.delete', templates)
+
+
+def era_of_a_new_payer_id(payer_id):
+    "An 835 naming its payer by an ID no payer has, for a claim not ours"
+    envelope = Envelope('AVAILITY', 'CASELOAD', 9001, 9001)
+    denied = ClaimPayment('CLM-NOT-OURS', '4', Decimal(100), Decimal(0),
+        Decimal(0), '12', 'ICN-NOT-OURS', 0)
+    remittance = Remittance('0001', '005010X221A1', 0, handling='H',
+        payment_amount=Decimal(0), credit_debit='C', payment_method='NON',
+        payment_date=dt.date.today(), check_number=f'TRACE-{payer_id}',
+        payer=Entity("MEDICARE PART B", references={'2U': payer_id}),
+        payee=Entity("PRACTICE", id_qualifier='XX', id='1234567893'),
+        claims=[denied])
+    return write_835([remittance], envelope).encode('ascii')
+
+
+def test_biller_retries_a_refused_835(page, demo_server, demo_database):
+    """Import Answers on the clearinghouse, the refused file under EDI
+    Files' Needs Attention, and Retry once the payer's ID is added"""
+    shots = output_dir('browser')
+    page.set_viewport_size({'width': 1600, 'height': 1000})
+    house, = rpc(demo_server, demo_database, 'biller',
+        'model.therapy.clearinghouse.search_read',
+        [('name', '=', 'Availity')], 0, 1, None, ['inbound_folder'])
+    payer_id = f'NEW{int(time.time())}'
+    name = f'era-{payer_id}.835'
+    os.makedirs(house['inbound_folder'], exist_ok=True)
+    with open(os.path.join(house['inbound_folder'], name), 'wb') as file:
+        file.write(era_of_a_new_payer_id(payer_id))
+
+    sao_login(page, demo_server, demo_database, 'biller')
+    open_action(page, 'Caseload', 'Billing', 'Clearinghouses')
+    rows = list_rows(page)
+    rows.first.wait_for(timeout=TIMEOUT)
+    press(page, rows.filter(has_text='Availity').first.get_by_text(
+            'Availity', exact=True).first, double=True)
+    form = front_tab(page).locator('.form').first
+    answers = form.get_by_role('button', name='Import Answers')
+    answers.wait_for(timeout=TIMEOUT)
+    press(page, answers)
+    settled(page)
+
+    open_action(page, 'Caseload', 'Billing', 'EDI Files')
+    refused = list_rows(page).filter(has_text=name)
+    choose_tab(page, 'Needs Attention', refused)
+    expect(refused.first).to_contain_text('Refused')
+    press(page, refused.first.get_by_text(name, exact=True), double=True)
+    form = front_tab(page).locator('.form').first
+    expect(form.get_by_text('payer we cannot find')).to_be_visible(
+        timeout=TIMEOUT)
+    retry = form.get_by_role('button', name='Retry')
+    expect(retry).to_be_visible()
+
+    # the cause mended: the payer's ID at this clearinghouse
+    payer, = rpc(demo_server, demo_database, 'biller',
+        'model.therapy.payer.search', [('party.name', '=', 'Medicare Part B')],
+        0, 1, None)
+    rpc(demo_server, demo_database, 'biller',
+        'model.therapy.payer.identifier.create', [{'payer': payer,
+                'clearinghouse': 'Retry test', 'payer_id': payer_id}])
+    settled(page)
+    press(page, retry)
+    expect(retry).to_be_hidden(timeout=TIMEOUT)
+    page.screenshot(path=str(shots / 'sao-edi-file-retried.png'))
+    edi_file, = rpc(demo_server, demo_database, 'biller',
+        'model.therapy.edi.file.search_read', [('name', '=', name)],
+        0, None, None, ['state', 'remittances'])
+    assert edi_file['state'] == 'imported', edi_file
+    assert len(edi_file['remittances']) == 1, edi_file

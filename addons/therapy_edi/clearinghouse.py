@@ -185,8 +185,9 @@ class Clearinghouse(DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     @ModelView.button
     def fetch_answers(cls, clearinghouses):
-        """Import the 999 and 277CA files of the inbound folders not read
-        yet; a malformed one stops the run and nothing is imported"""
+        """Import the answers of the inbound folders not read yet, each file
+        on its own: one refused is archived as refused with its reason
+        (EDI Files, Needs Attention) and the others are read"""
         EdiFile = Pool().get('therapy.edi.file')
         for clearinghouse in clearinghouses:
             EdiFile.import_folder(clearinghouse)
@@ -205,9 +206,8 @@ class Clearinghouse(DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def fetch_all(cls):
         """Cron: import the answers waiting in every active clearinghouse's
-        inbound folder. As with the button, a malformed file stops the run
-        and nothing is imported: the cron's log names it, and Fetch Answers
-        shows the biller the same message"""
+        inbound folder; as with the button, a refused file is archived as
+        refused with its reason and the others are read"""
         EdiFile = Pool().get('therapy.edi.file')
         files = []
         for clearinghouse in cls.search([]):

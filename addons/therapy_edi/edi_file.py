@@ -29,6 +29,7 @@ from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, fields
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
+from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
 from therapy_billing.batch import browse_in_slices
@@ -54,6 +55,7 @@ STATES = [
     ('released', "Released"),
     ('failed', "Failed Validation"),
     ('imported', "Imported"),
+    ('refused', "Refused"),
     ]
 SEGMENT = re.compile(r'^segment (\d+)\b')
 
@@ -87,7 +89,12 @@ class EdiFile(RemittanceImportMixin, InboundMixin, ModelSQL, ModelView):
         ondelete='RESTRICT')
     direction = fields.Selection(
         DIRECTIONS, "Direction", required=True, readonly=True)
-    kind = fields.Selection(KINDS, "Kind", required=True, readonly=True)
+    kind = fields.Selection(KINDS + [(None, "")], "Kind", readonly=True,
+        states={
+            # a refused file may be too malformed to tell
+            'required': Eval('state') != 'refused',
+            },
+        depends=['state'])
     name = fields.Char("File Name", required=True, readonly=True)
     sha256 = fields.Char("SHA-256", readonly=True,
         help="The file's fingerprint: an inbound file is read only once.")
@@ -126,6 +133,13 @@ class EdiFile(RemittanceImportMixin, InboundMixin, ModelSQL, ModelView):
                 'therapy_edi.msg_edi_file_duplicate'),
             ]
         cls._order = [('create_date', 'DESC'), ('id', 'DESC')]
+        cls._buttons.update({
+                'retry': {
+                    'invisible': Eval('state') != 'refused',
+                    'icon': 'tryton-refresh',
+                    'depends': ['state'],
+                    },
+                })
 
     def get_claim_count(self, name):
         return len(self.claims)
@@ -133,10 +147,15 @@ class EdiFile(RemittanceImportMixin, InboundMixin, ModelSQL, ModelView):
     @classmethod
     def create(cls, vlist):
         "Every file in and out is an audit event (edi.import, edi.transmit)"
+        files = super().create(vlist)
+        cls.log_files(files)
+        return files
+
+    @classmethod
+    def log_files(cls, files):
         pool = Pool()
         Event = pool.get('therapy.audit.event')
         Claim = pool.get('therapy.claim')
-        files = super().create(vlist)
         for edi_file in files:
             claim_ids = [c.id for c in edi_file.claims]
             inbound = edi_file.direction == 'in'
@@ -145,13 +164,19 @@ class EdiFile(RemittanceImportMixin, InboundMixin, ModelSQL, ModelView):
                 ids=[edi_file.id], count=len(claim_ids),
                 client_ids=Claim.audit_client_ids(claim_ids)
                 if claim_ids else None,
-                outcome='0' if edi_file.state != 'failed' else '4',
+                outcome=('4' if edi_file.state in {'failed', 'refused'}
+                    else '0'),
                 detail={'kind': edi_file.kind, 'name': edi_file.name,
                     'sha256': edi_file.sha256, 'state': edi_file.state,
                     'isa13': edi_file.interchange_number,
                     'gs06': edi_file.group_number,
                     'st02': edi_file.transaction_number})
-        return files
+
+    @classmethod
+    @ModelView.button
+    def retry(cls, files):
+        "Read the refused files again, once what stopped them is mended"
+        cls.read_again(files)
 
     @classmethod
     def check_modification(cls, mode, files, values=None, external=False):

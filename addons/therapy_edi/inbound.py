@@ -15,11 +15,23 @@ ID); a member no coverage matches is listed in the log. The file is read
 whole before anything changes, and everything
 it changes happens in one transaction: a malformed file changes nothing
 and the error names its segment. The same file twice is refused (its
-SHA-256)."""
+SHA-256).
+
+The inbound folder (Fetch Answers, the hourly job) takes each file as a
+unit of its own, under a savepoint: a file refused (malformed, an unknown
+payer, a trace number already posted) is archived as *Refused* with the
+reason and changes nothing else, the files after it are still read, and
+the next fetch skips it by its SHA-256. Once the cause is mended (the
+payer's ID added, say), *Retry* reads the archived file again."""
+import contextlib
 import datetime as dt
 import hashlib
+import logging
 import os
+import re
 
+from trytond import backend
+from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
@@ -27,6 +39,36 @@ from trytond.transaction import Transaction, without_check_access
 from .exceptions import EDIError
 
 KIND_OF_TYPE = {'999': '999', '277': '277CA', '271': '271', '835': '835'}
+TRANSACTION_SET = re.compile(rb'(?:^|[~\r\n])\s*ST[*|^:](\d{3})')
+logger = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def savepoint(name='therapy_edi_file'):
+    """Roll back what the block wrote when it raises, and only that (the
+    transaction goes on); the records it read are forgotten with it"""
+    transaction = Transaction()
+    connection = transaction.connection
+    cursor = connection.cursor()
+    if backend.name == 'sqlite' and not connection.in_transaction:
+        # outside a transaction SQLite's RELEASE would commit
+        cursor.execute('BEGIN IMMEDIATE')
+    cursor.execute(f'SAVEPOINT {name}')
+    try:
+        yield
+    except BaseException:
+        cursor.execute(f'ROLLBACK TO SAVEPOINT {name}')
+        cursor.execute(f'RELEASE SAVEPOINT {name}')
+        for cache in transaction.cache.values():
+            cache.clear()
+        raise
+    cursor.execute(f'RELEASE SAVEPOINT {name}')
+
+
+def kind_of(data):
+    "The kind of the file's first transaction set, when one can be found"
+    found = TRANSACTION_SET.search(data)
+    return KIND_OF_TYPE.get(found.group(1).decode()) if found else None
 
 
 class InboundMixin:
@@ -35,7 +77,8 @@ class InboundMixin:
     @classmethod
     def import_folder(cls, clearinghouse):
         """Import the files of the clearinghouse's inbound folder that were
-        never read (by SHA-256); return the new therapy.edi.file records"""
+        never read (by SHA-256), each on its own: return the new
+        therapy.edi.file records, imported or refused"""
         folder = clearinghouse.inbound_folder
         if not os.path.isdir(folder):
             return []
@@ -52,14 +95,66 @@ class InboundMixin:
                         ('sha256', '=', hashlib.sha256(data).hexdigest()),
                         ], limit=1):
                 continue
-            files.append(cls.import_file(data, name,
-                    company=clearinghouse.company.id,
-                    clearinghouse=clearinghouse))
+            files.append(cls._import_or_refuse(data, name, clearinghouse))
         return files
 
     @classmethod
-    def import_file(cls, data, name, company=None, clearinghouse=None):
-        "Import one 999, 277CA, 271 or 835 file (bytes); return its EDI file"
+    def _import_or_refuse(cls, data, name, clearinghouse):
+        company = clearinghouse.company.id
+        try:
+            with savepoint():
+                return cls.import_file(data, name, company=company,
+                    clearinghouse=clearinghouse)
+        except UserError as error:
+            logger.warning("%s refused: %s", name, error.message)
+            reason = '\n'.join(
+                filter(None, [error.message, error.description]))
+        with without_check_access():
+            edi_file, = cls.create([{
+                        'company': company,
+                        'clearinghouse': clearinghouse.id,
+                        'direction': 'in',
+                        'kind': kind_of(data),
+                        'name': name,
+                        'data': data,
+                        'size': len(data),
+                        'sha256': hashlib.sha256(data).hexdigest(),
+                        'state': 'refused',
+                        'log': reason,
+                        }])
+        return edi_file
+
+    @classmethod
+    def read_again(cls, files):
+        """Read refused files again (their cause mended): each is imported
+        into its archived record, or the error says what still stops it"""
+        for edi_file in files:
+            if edi_file.state != 'refused':
+                continue
+            cls.import_file(edi_file.data, edi_file.name,
+                company=edi_file.company.id,
+                clearinghouse=edi_file.clearinghouse, refused=edi_file)
+
+    @classmethod
+    def _store_inbound(cls, values, refused=None):
+        """The EDI file of an inbound file read: created, or the refused
+        record it was archived as, now imported"""
+        with without_check_access():
+            if refused is None:
+                edi_file, = cls.create([values])
+                return edi_file
+            values = {k: v for k, v in values.items()
+                if k not in {'data', 'size', 'sha256', 'name', 'company',
+                    'clearinghouse', 'direction'}}
+            cls.write([refused], values)
+            cls.log_files([refused])
+            return refused
+
+    @classmethod
+    def import_file(cls, data, name, company=None, clearinghouse=None,
+            refused=None):
+        """Import one 999, 277CA, 271 or 835 file (bytes); return its EDI
+        file (refused: the record of an earlier refusal of that file)"""
         from .x12 import X12Error, summary
         company = company or Transaction().context.get('company')
         if isinstance(data, str):
@@ -69,6 +164,7 @@ class InboundMixin:
                 ('company', '=', company),
                 ('direction', '=', 'in'),
                 ('sha256', '=', sha256),
+                ('id', '!=', refused.id if refused else None),
                 ], limit=1)
         if duplicate:
             duplicate, = duplicate
@@ -88,7 +184,8 @@ class InboundMixin:
                             {t['type'] for t in transactions}))))
         kind, = kinds
         if kind == '835':
-            return cls._import_835(data, name, company, clearinghouse, sha256)
+            return cls._import_835(
+                data, name, company, clearinghouse, sha256, refused)
         log, claims, answers = [], [], []
         for transaction in transactions:
             if kind == '999':
@@ -97,21 +194,21 @@ class InboundMixin:
                 answers += cls._read_271(transaction, company, log)
             else:
                 claims += cls._read_277(transaction, company, log)
+        edi_file = cls._store_inbound({
+                'company': company,
+                'clearinghouse': (clearinghouse.id if clearinghouse
+                    else None),
+                'direction': 'in',
+                'kind': kind,
+                'name': name,
+                'data': data,
+                'size': len(data),
+                'sha256': sha256,
+                'state': 'imported',
+                'claims': [('add', sorted({c.id for c in claims}))],
+                'log': '\n'.join(log) or None,
+                }, refused)
         with without_check_access():
-            edi_file, = cls.create([{
-                        'company': company,
-                        'clearinghouse': (clearinghouse.id if clearinghouse
-                            else None),
-                        'direction': 'in',
-                        'kind': kind,
-                        'name': name,
-                        'data': data,
-                        'size': len(data),
-                        'sha256': sha256,
-                        'state': 'imported',
-                        'claims': [('add', sorted({c.id for c in claims}))],
-                        'log': '\n'.join(log) or None,
-                        }])
             if answers:
                 Eligibility = Pool().get('therapy.eligibility')
                 Eligibility.create([dict(a, edi_file=edi_file.id)

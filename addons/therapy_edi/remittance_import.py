@@ -42,7 +42,8 @@ class RemittanceImportMixin:
     __slots__ = ()
 
     @classmethod
-    def _import_835(cls, data, name, company, clearinghouse, sha256):
+    def _import_835(cls, data, name, company, clearinghouse, sha256,
+            refused=None):
         """The EDI file of an 835 (bytes) and its remittances, posted;
         EDIError (nothing imported) on anything the file gets wrong"""
         from .x12 import X12Error
@@ -77,19 +78,20 @@ class RemittanceImportMixin:
             vlist.append(cls._remittance_values(remittance, payer, company))
         Remittance.lock_posting(
             [(company, v['payment_date']) for v in vlist])
+        edi_file = cls._store_inbound({
+                'company': company,
+                'clearinghouse': (clearinghouse.id if clearinghouse
+                    else None),
+                'direction': 'in',
+                'kind': '835',
+                'name': name,
+                'data': data,
+                'size': len(data),
+                'sha256': sha256,
+                'state': 'imported',
+                'log': None,
+                }, refused)
         with without_check_access():
-            edi_file, = cls.create([{
-                        'company': company,
-                        'clearinghouse': (clearinghouse.id if clearinghouse
-                            else None),
-                        'direction': 'in',
-                        'kind': '835',
-                        'name': name,
-                        'data': data,
-                        'size': len(data),
-                        'sha256': sha256,
-                        'state': 'imported',
-                        }])
             for values in vlist:
                 values['edi_file'] = edi_file.id
             remittances = cls._create_remittances(vlist)

@@ -3,6 +3,8 @@ the payer could send for the practice's claim, written by the codec and
 read back by the real import, then the ledger invariants; and the files
 that are refused whole."""
 import datetime as dt
+import os
+import tempfile
 import unittest
 from decimal import Decimal as D
 
@@ -240,4 +242,82 @@ class RemittanceImportTestCase(unittest.TestCase):
                         payer_id='OTHER', isa13=2), 'b.835',
                     company=practice.company.id)
             self.assertIn('payer we cannot find', raised.exception.message)
+            self.assert_ledger(practice)
+
+    @with_transaction()
+    def test_inbound_folder_takes_each_file_on_its_own(self):
+        """A refused file in the inbound folder is archived as refused with
+        its reason and changes nothing; the files after it are read; the
+        next fetch skips it; Retry reads it once its cause is mended"""
+        pool = Pool()
+        Clearinghouse = pool.get('therapy.clearinghouse')
+        EdiFile = pool.get('therapy.edi.file')
+        Event = pool.get('therapy.audit.event')
+        Identifier = pool.get('therapy.payer.identifier')
+        Remittance = pool.get('therapy.remittance')
+        with set_company(create_company()), \
+                tempfile.TemporaryDirectory() as folder:
+            practice = self.practice()
+            house, = Clearinghouse.create([{
+                        'name': "Test House", 'submitter_id': 'SUB1',
+                        'submitter_name': "Practice",
+                        'contact_name': "Billing",
+                        'contact_phone': '212-555-0100',
+                        'receiver_id': 'RCV1', 'receiver_name': "House",
+                        'outbound_folder': os.path.join(folder, 'out'),
+                        'inbound_folder': folder}])
+            stranger = ClaimPayment('CLM-ELSEWHERE', '1', D(100), D(100),
+                D(0), '12', 'X', 0)
+            odd_status = paid_claim(practice, status='99')
+            files = {
+                # refused after its remittance was written: rolled back
+                'a-status.835': era(practice, 'EFT400', [odd_status]),
+                'b-payer.835': era(practice, 'EFT401', [stranger],
+                    payer_id='NEWPAYER', isa13=2),
+                'c-cut.835': era(practice, 'EFT402',
+                    [paid_claim(practice)], isa13=3)[:200],
+                'd-good.835': era(practice, 'EFT403',
+                    [paid_claim(practice)], isa13=4),
+                }
+            for name, data in files.items():
+                with open(os.path.join(folder, name), 'wb') as file:
+                    file.write(data)
+
+            read = EdiFile.import_folder(house)
+            self.assertEqual([(f.name, f.state, f.kind) for f in read], [
+                    ('a-status.835', 'refused', '835'),
+                    ('b-payer.835', 'refused', '835'),
+                    ('c-cut.835', 'refused', '835'),
+                    ('d-good.835', 'imported', '835'),
+                    ])
+            status, payer, cut, good = read
+            self.assertIn('99', status.log)
+            self.assertIn('payer we cannot find', payer.log)
+            self.assertIn('not a readable X12 file', cut.log)
+            remittance, = Remittance.search([])
+            self.assertEqual(remittance.trace_number, 'EFT403')
+            self.assertEqual(remittance.edi_file, good)
+            self.assertEqual([e.outcome for e in Event.search([
+                            ('event_code', '=', 'edi.import')],
+                        order=[('seq', 'ASC')])], ['4', '4', '4', '0'])
+            self.assert_ledger(practice)
+
+            self.assertEqual(EdiFile.import_folder(house), [])
+
+            # the payer's ID was missing: added, the file is read again
+            Identifier.create([{'payer': practice.payer.id,
+                        'clearinghouse': "Test House",
+                        'payer_id': 'NEWPAYER'}])
+            EdiFile.retry([payer])
+            self.assertEqual(payer.state, 'imported')
+            self.assertIn('EFT401', payer.log)
+            again, = Remittance.search([('trace_number', '=', 'EFT401')])
+            self.assertEqual((again.edi_file, again.unapplied),
+                (payer, D(100)))
+            # still malformed: the error says so, the record stays refused
+            with self.assertRaises(UserError) as raised:
+                EdiFile.retry([cut])
+            self.assertIn('not a readable X12 file', raised.exception.message)
+            self.assertEqual(EdiFile(cut.id).state, 'refused')
+            self.assertEqual(len(EdiFile.search([])), 4)
             self.assert_ledger(practice)
