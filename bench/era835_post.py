@@ -211,7 +211,7 @@ def import_post(practice, data, name):
     EdiFile = Pool().get('therapy.edi.file')
     edi_file = EdiFile.import_file(data, name, company=practice.company)
     return [(r.claims_matched, r.claims_unmatched, r.payment_amount)
-        for r in edi_file.remittances], edi_file.log or ''
+        for r in edi_file.remittances], edi_file.file_log or ''
 
 
 def outcome(practice):

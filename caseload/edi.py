@@ -143,7 +143,7 @@ def cmd_claims_export(args):
                 'state': edi_file.state,
                 }
             if edi_file.state != 'released':
-                entry['errors'] = (edi_file.log or '').splitlines()
+                entry['errors'] = (edi_file.file_log or '').splitlines()
             files.append(entry)
         return files
 
@@ -166,7 +166,7 @@ def cmd_x12_import(args):
             result = {'path': path, 'kind': edi_file.kind,
                 'claims': len(edi_file.claims),
                 'eligibilities': len(edi_file.eligibilities),
-                'log': (edi_file.log or '').splitlines()}
+                'log': (edi_file.file_log or '').splitlines()}
             if edi_file.kind == '835':
                 result['remittances'] = [{
                         'check_number': r.trace_number,

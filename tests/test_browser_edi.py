@@ -58,8 +58,8 @@ def test_biller_sends_the_ready_claims(page, demo_server, demo_database):
         'model.therapy.edi.file.search_read', [
             ('direction', '=', 'out'),
             ('kind', '=', '837P'),
-            ], 0, None, None, ['state', 'path', 'claims', 'log'])
-    assert sent['state'] == 'released', sent['log']
+            ], 0, None, None, ['state', 'path', 'claims', 'file_log'])
+    assert sent['state'] == 'released', sent['file_log']
     assert sorted(sent['claims']) == sorted(ready)
     assert validate(sent['path']) == (True, [])
     states = rpc(demo_server, demo_database, 'biller',
@@ -95,6 +95,16 @@ def test_biller_prints_a_cms1500(page, demo_server, demo_database):
     for expected in ["HEALTH INSURANCE CLAIM FORM", claim['number'],
             coverage['member_id']]:
         assert expected in text
+
+
+def open_availity(page):
+    "The demo's clearinghouse's form, from Billing > Clearinghouses"
+    open_action(page, 'Caseload', 'Billing', 'Clearinghouses')
+    rows = list_rows(page)
+    rows.first.wait_for(timeout=TIMEOUT)
+    press(page, rows.filter(has_text='Availity').first.get_by_text(
+            'Availity', exact=True).first, double=True)
+    return front_tab(page).locator('.form').first
 
 
 def next_day_with_sessions(demo_server, demo_database):
@@ -234,12 +244,7 @@ def test_biller_keeps_payer_routes_and_rules(page, demo_server, demo_database):
         expect(form.get_by_label(labelled(label))).to_be_editable(
             timeout=TIMEOUT)
 
-    open_action(page, 'Caseload', 'Billing', 'Clearinghouses')
-    rows = list_rows(page)
-    rows.first.wait_for(timeout=TIMEOUT)
-    press(page, rows.filter(has_text='Availity').first.get_by_text(
-            'Availity', exact=True).first, double=True)
-    form = front_tab(page).locator('.form').first
+    form = open_availity(page)
     transport = form.get_by_label('Transport')
     transport.wait_for(timeout=TIMEOUT)
     host = form.get_by_label('SFTP Host')
@@ -312,8 +317,7 @@ def era_of_a_new_payer_id(payer_id):
         payment_amount=Decimal(0), credit_debit='C', payment_method='NON',
         payment_date=dt.date.today(), check_number=f'TRACE-{payer_id}',
         payer=Entity("MEDICARE PART B", references={'2U': payer_id}),
-        payee=Entity("PRACTICE", id_qualifier='XX', id='1234567893'),
-        claims=[denied])
+        payee=Entity("HARBORVIEW THERAPY COLLECTIVE"), claims=[denied])
     return write_835([remittance], envelope).encode('ascii')
 
 
@@ -332,12 +336,7 @@ def test_biller_retries_a_refused_835(page, demo_server, demo_database):
         file.write(era_of_a_new_payer_id(payer_id))
 
     sao_login(page, demo_server, demo_database, 'biller')
-    open_action(page, 'Caseload', 'Billing', 'Clearinghouses')
-    rows = list_rows(page)
-    rows.first.wait_for(timeout=TIMEOUT)
-    press(page, rows.filter(has_text='Availity').first.get_by_text(
-            'Availity', exact=True).first, double=True)
-    form = front_tab(page).locator('.form').first
+    form = open_availity(page)
     answers = form.get_by_role('button', name='Import Answers')
     answers.wait_for(timeout=TIMEOUT)
     press(page, answers)
@@ -349,8 +348,8 @@ def test_biller_retries_a_refused_835(page, demo_server, demo_database):
     expect(refused.first).to_contain_text('Refused')
     press(page, refused.first.get_by_text(name, exact=True), double=True)
     form = front_tab(page).locator('.form').first
-    expect(form.get_by_text('payer we cannot find')).to_be_visible(
-        timeout=TIMEOUT)
+    expect(form.locator('textarea').first).to_have_value(
+        re.compile('payer we cannot find'), timeout=TIMEOUT)
     retry = form.get_by_role('button', name='Retry')
     expect(retry).to_be_visible()
 

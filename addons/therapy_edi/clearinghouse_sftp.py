@@ -225,8 +225,8 @@ class EdiFile(metaclass=PoolMeta):
             host=clearinghouse.sftp_host, path=remote,
             date=clock.now())
         with without_check_access():
-            cls.write([edi_file], {'log': '\n'.join(
-                        filter(None, [edi_file.log, log]))})
+            cls.write([edi_file], {'file_log': '\n'.join(
+                        filter(None, [edi_file.file_log, log]))})
 
     @classmethod
     def import_folder(cls, clearinghouse):

@@ -119,7 +119,8 @@ class EdiFile(RemittanceImportMixin, InboundMixin, ModelSQL, ModelView):
     remittances = fields.One2Many('therapy.remittance', 'edi_file',
         "Remittances", readonly=True)
     claim_count = fields.Function(fields.Integer("Claims"), 'get_claim_count')
-    log = fields.Text("Log", readonly=True,
+    # not "log": ModelStorage.log records the buttons clicked
+    file_log = fields.Text("Log", readonly=True,
         help="The validation errors, or what an acknowledgment changed and "
         "the references it names that match no claim.")
 
@@ -140,6 +141,14 @@ class EdiFile(RemittanceImportMixin, InboundMixin, ModelSQL, ModelView):
                     'depends': ['state'],
                     },
                 })
+
+    @classmethod
+    def __register__(cls, module_name):
+        table = cls.__table_handler__(module_name)
+        if (table.column_exist('log')
+                and not table.column_exist('file_log')):
+            table.column_rename('log', 'file_log')
+        super().__register__(module_name)
 
     def get_claim_count(self, name):
         return len(self.claims)
@@ -283,7 +292,7 @@ class EdiFile(RemittanceImportMixin, InboundMixin, ModelSQL, ModelView):
             'transaction_number': st02,
             'state': 'released' if released else 'failed',
             'claims': [('add', [c.id for c in claims])],
-            'log': log or None,
+            'file_log': log or None,
             }
         if data is not None:
             values.update(data=data, size=len(data),

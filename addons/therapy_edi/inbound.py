@@ -120,7 +120,7 @@ class InboundMixin:
                         'size': len(data),
                         'sha256': hashlib.sha256(data).hexdigest(),
                         'state': 'refused',
-                        'log': reason,
+                        'file_log': reason,
                         }])
         return edi_file
 
@@ -206,7 +206,7 @@ class InboundMixin:
                 'sha256': sha256,
                 'state': 'imported',
                 'claims': [('add', sorted({c.id for c in claims}))],
-                'log': '\n'.join(log) or None,
+                'file_log': '\n'.join(log) or None,
                 }, refused)
         with without_check_access():
             if answers:

@@ -145,7 +145,7 @@ class EdiFile(metaclass=PoolMeta):
                         'group_number': gs06,
                         'transaction_number': st02,
                         'state': 'released',
-                        'log': log,
+                        'file_log': log,
                         }])
         return edi_file
 
@@ -233,7 +233,7 @@ class CheckEligibility(Wizard):
             files, skipped = EdiFile.ask_eligibility(
                 list(self.start.appointments))
             lines = [gettext('therapy_edi.msg_270_written', file=f.name,
-                    count=len(f.log.splitlines()),
+                    count=len(f.file_log.splitlines()),
                     clearinghouse=f.clearinghouse.rec_name) for f in files]
         self.done.result = '\n'.join(lines + skipped)
         return 'done'
