@@ -58,7 +58,7 @@ WITH_PAYER = ['accepted', 'paid', 'partial', 'denied', 'appealed']
 # what a client sends); a draft claim's coverage and lines stay editable
 SERVER_OWNED = {'company', 'number', 'client', 'date', 'frequency_code',
     'original_claim', 'primary_claim', 'payer_invoice', 'payer_reason',
-    'state'}
+    'state', 'crossed_over'}
 DRAFT_ONLY = {'coverage', 'lines', 'diagnoses', 'delay_reason',
     'referral_number', 'referring_provider', 'referring_npi', 'onset_date',
     'initial_treatment_date'}
@@ -125,6 +125,10 @@ class Claim(ClaimScrubMixin, ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
         "patient responsibility this claim bills.")
     secondary_claims = fields.One2Many(
         'therapy.claim', 'primary_claim', "Secondary Claims", readonly=True)
+    crossed_over = fields.Boolean("Crossed Over", readonly=True,
+        help="The primary payer forwarded this secondary claim itself "
+        "(crossover, CLP02 19/20/21): it is not sent from here, and the "
+        "payer's 835 answers it.")
     lines = fields.One2Many(
         'therapy.claim.line', 'claim', "Lines",
         states={'readonly': Eval('state') != 'draft'})
@@ -545,6 +549,32 @@ class Claim(ClaimScrubMixin, ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
         cls._copy_lines(list(zip(secondaries, (c for c, _ in pairs))),
             correction=False)
         cls.log_events(secondaries, 'draft')
+        return secondaries
+
+    @classmethod
+    def cross_over(cls, forwarded):
+        """The drafted secondary claims of primary claims whose payer
+        forwarded them {primary: crossover payer's name}: billed (their
+        payer invoice posted) and submitted without a file, so that
+        nobody sends the payer a duplicate"""
+        secondaries = cls.search([
+                ('primary_claim', 'in', [c.id for c in forwarded]),
+                ('state', '=', 'draft'),
+                ])
+        if not secondaries:
+            return []
+        cls.post_invoices(secondaries)
+        for claim in secondaries:
+            claim.crossed_over = True
+            claim.state = 'submitted'
+        cls.save(secondaries)
+        for claim in secondaries:
+            primary = claim.primary_claim
+            cls.log_events([claim], 'submitted', gettext(
+                    'therapy_billing.msg_claim_crossed_over',
+                    payer=primary.payer.rec_name,
+                    crossover=forwarded[primary] or claim.payer.rec_name)[
+                    :500])
         return secondaries
 
     @classmethod

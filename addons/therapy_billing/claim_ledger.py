@@ -199,14 +199,30 @@ class ClaimLedgerMixin:
             MoveLine.reconcile(*to_reconcile)
 
     @classmethod
+    def unreconcile_payer_invoices(cls, claims):
+        """Open the reconciled payer invoices of claims again (a reversal
+        took back the payment that paid them): posted again, their lines
+        reconciled anew with the correction's once nothing is left to pay"""
+        Reconciliation = Pool().get('account.move.reconciliation')
+        reconciliations = {line.reconciliation
+            for claim in claims if claim.payer_invoice
+            for line in claim.payer_invoice.lines_to_pay
+            if line.reconciliation}
+        if reconciliations:
+            Reconciliation.delete(list(reconciliations))
+
+    @classmethod
     def reconcile_payer_invoices(cls, claims):
         """Reconcile a payer invoice with what the ledger took off it once
         nothing is left to pay (the invoice is then paid)"""
         pool = Pool()
         MoveLine = pool.get('account.move.line')
         Line = pool.get('therapy.claim.line')
+        # paid too: a reversal opened it again, and its state follows
+        # the reconciliations only once the queue has processed it
         invoices = list({c.payer_invoice for c in claims
-            if c.payer_invoice and c.payer_invoice.state == 'posted'})
+            if c.payer_invoice
+            and c.payer_invoice.state in {'posted', 'paid'}})
         # a search per slice of invoices, one reconcile for all
         to_reconcile = []
         for chunk in slices(invoices):

@@ -271,6 +271,9 @@ class RemittanceClaim(PostedReadonly, ModelSQL, ModelView):
         help="CLP07: the payer's number for the claim.")
     client_name = fields.Char("Client", help="NM1*QC as the payer names "
         "the patient.")
+    crossover_payer = fields.Char("Crossover Payer",
+        help="NM1*TT: the payer this one forwarded the claim to (with "
+        "CLP02 19, 20 or 21).")
     reverses = fields.Many2One(
         'therapy.remittance.claim', "Reverses", readonly=True,
         help="The earlier answer this reversal (CLP02 = 22) takes back.")

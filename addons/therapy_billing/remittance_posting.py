@@ -43,6 +43,8 @@ ZERO = Decimal(0)
 INTEREST = {'L6'}  # PLB03-1 reasons that are interest the payer adds
 ROLLUP = {'CO': 'co', 'OA': 'oa', 'PI': 'pi', 'CR': 'oa', 'PR': 'pr'}
 PATIENT = {'transfer_patient', 'transfer_next_payer', 'write_off_other'}
+# CLP02: processed, and forwarded by the payer to the next one
+FORWARDED = {'19', '20', '21'}
 
 
 class Amounts:
@@ -67,6 +69,9 @@ class Amounts:
         self.adjustments = []
         self.transfers = defaultdict(lambda: ZERO)
         self.reversed_transfers = defaultdict(lambda: ZERO)
+        # the claims an answer was taken back from (their paid payer
+        # invoice is open again)
+        self.reversed_claims = set()
         self.log = []
         self.coverage = {}
 
@@ -222,6 +227,9 @@ class RemittancePostingMixin:
         Claim = Pool().get('therapy.claim')
         for domain in [
                 [('number', '=', answer.claim_number)],
+                # a crossover: the primary forwarded our claim, its number
+                [('primary_claim.number', '=', answer.claim_number),
+                    ('state', 'not in', ['replaced', 'voided'])],
                 [('payer_claim_number', '=', answer.payer_claim_number),
                     ('state', 'not in', ['replaced', 'voided'])]
                 if answer.payer_claim_number else None]:
@@ -369,6 +377,7 @@ class RemittancePostingMixin:
         Adjustment.save(list({a.id: a for a in amounts.adjustments
                     if a.id is not None}.values()))
         cls._credit_patient_shares(amounts.reversed_transfers)
+        Claim.unreconcile_payer_invoices(list(amounts.reversed_claims))
         # fresh records: the balances are the ledger's again. The client's
         # invoices are dated the day they are posted (invoice numbers
         # follow their dates), not the payer's payment date
@@ -376,6 +385,8 @@ class RemittancePostingMixin:
         ClaimLine.transfer_responsibility(
             {l: transfers[l.id] for chunk in slices(list(transfers))
                 for l in ClaimLine.browse(chunk)}, reconcile=False)
+        Claim.cross_over({a.claim: a.crossover_payer for a in answers
+                if a.claim and a.status in FORWARDED})
         cls._settle_claims(browse_in_slices(Claim,
                 list({l.claim.id for l in touched})), remittance, amounts)
         return move
@@ -391,6 +402,8 @@ class RemittancePostingMixin:
             return
         if answer.status == '22':
             answer.reverses = cls._reversed_answer(answer)
+            cls._check_reversal(answer, answer.reverses)
+            amounts.reversed_claims.add(claim)
         for service in answer.lines:
             line = service.claim_line
             if not line:
@@ -477,6 +490,33 @@ class RemittancePostingMixin:
                 'therapy_billing.msg_remittance_reversal_unknown',
                 claim=answer.claim.rec_name,
                 number=answer.payer_claim_number or '-'))
+
+    @staticmethod
+    def _answer_totals(answer, sign=1):
+        "{'paid' or CAS group: amount} of an answer, its lines' CAS too"
+        totals = defaultdict(lambda: ZERO)
+        totals['paid'] += sign * answer.paid
+        for adjustment in list(answer.adjustments) + [a
+                for service in answer.lines for a in service.adjustments]:
+            totals[adjustment.group] += sign * adjustment.amount
+        return {k: v for k, v in totals.items() if v}
+
+    @classmethod
+    def _check_reversal(cls, reversal, reversed_):
+        """A reversal takes back exactly what the answer it reverses
+        posted, its payment and each group's adjustments: anything else
+        would leave part of that answer on the ledger, or take back more"""
+        taken = cls._answer_totals(reversal, sign=-1)
+        posted = cls._answer_totals(reversed_)
+        if taken != posted:
+            def text(totals):
+                return ', '.join(f'{k} {v:.2f}' for k, v in sorted(
+                        totals.items())) or '0'
+            raise ClaimError(gettext(
+                    'therapy_billing.msg_remittance_reversal_mismatch',
+                    claim=reversal.claim.rec_name,
+                    trace=reversed_.remittance.trace_number,
+                    taken=text(taken), posted=text(posted)))
 
     @classmethod
     def _post_offset(cls, offset, amounts):

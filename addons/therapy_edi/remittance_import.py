@@ -9,7 +9,9 @@ nothing is imported. Everything else happens in the caller's one
 transaction, so any error (an unbalanced transaction, a trace number
 already posted, a reversal of an answer never posted) leaves nothing
 behind, and a killed import commits nothing. The same file twice is
-refused by its SHA-256, and the same payer's trace number twice too."""
+refused by its SHA-256, and the same payer's trace number twice too; so
+is an 835 whose payee (N1*PE, NPI) is not the practice's billing NPI:
+another practice's money is not posted here."""
 from decimal import Decimal
 
 from trytond.i18n import gettext
@@ -56,12 +58,20 @@ class RemittanceImportMixin:
         except X12Error as error:
             raise EDIError(gettext('therapy_edi.msg_edi_file_malformed',
                     name=name, error=str(error)))
+        Company = pool.get('company.company')
+        billing_npi = Company(company).billing_npi
         vlist, seen = [], set()
         for remittance in found:
+            payee = remittance.payee
+            if (payee and payee.id_qualifier == 'XX' and billing_npi
+                    and payee.id != billing_npi):
+                raise EDIError(gettext('therapy_edi.msg_835_other_payee',
+                        name=name, st02=remittance.st02, npi=payee.id,
+                        payee=payee.name or '-', ours=billing_npi))
             if not remittance.balanced:
                 raise EDIError(gettext('therapy_edi.msg_835_unbalanced',
                         name=name, st02=remittance.st02,
-                        payment=remittance.payment_amount,
+                        payment=remittance.net_payment,
                         paid=remittance.claim_paid_total,
                         offsets=remittance.plb_total))
             payer = cls._payer_of_835(remittance, company, name)
@@ -89,7 +99,7 @@ class RemittanceImportMixin:
                 'size': len(data),
                 'sha256': sha256,
                 'state': 'imported',
-                'log': None,
+                'file_log': None,
                 }, refused)
         with without_check_access():
             for values in vlist:
@@ -110,7 +120,7 @@ class RemittanceImportMixin:
             log += [r.posting_log for r in remittances if r.posting_log]
             cls.write([edi_file], {
                     'claims': [('add', sorted(claims))],
-                    'log': '\n'.join(log) or None,
+                    'file_log': '\n'.join(log) or None,
                     })
         return edi_file
 
@@ -178,6 +188,7 @@ class RemittanceImportMixin:
                         claim.patient_responsibility or ZERO),
                     'payer_claim_number': claim.payer_claim_number,
                     'client_name': _name(claim.people.get('patient')),
+                    'crossover_payer': _name(claim.people.get('crossover')),
                     '_services': services,
                     '_adjustments': claim.adjustments,
                     '_segment': claim.segment,
@@ -188,7 +199,7 @@ class RemittanceImportMixin:
             'source': '835',
             'trace_number': remittance.check_number,
             'payer_identifier': remittance.payer_identifier,
-            'payment_amount': remittance.payment_amount or ZERO,
+            'payment_amount': remittance.net_payment or ZERO,
             'payment_method': remittance.payment_method,
             'payment_date': (remittance.payment_date
                 or remittance.dates.get('405')),

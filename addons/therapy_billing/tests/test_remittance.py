@@ -122,6 +122,15 @@ class RemittanceTestCase(unittest.TestCase):
                         ('account', '=', account.id),
                         ('move.state', '=', 'posted')])), D(0))
 
+    def first_answer(self, practice):
+        """The payer's first answer (EFT4: 90 paid, CO-45 35, PR-3 25),
+        posted: (claim number, its adjustments)"""
+        number = practice.claim.number
+        first = [('CO', '45', D(35)), ('PR', '3', D(25))]
+        self.post(self.remittance(practice, 'EFT4', [answer(
+                        number, paid=D(90), adjustments=first)]))
+        return number, first
+
     def patient_invoices(self, practice):
         Invoice = Pool().get('account.invoice')
         return Invoice.search([
@@ -319,10 +328,7 @@ class RemittanceTestCase(unittest.TestCase):
         share invoice credited) and the correction posts the new one"""
         with set_company(create_company()):
             practice = self.practice()
-            number = practice.claim.number
-            first = [('CO', '45', D(35)), ('PR', '3', D(25))]
-            self.post(self.remittance(practice, 'EFT4', [answer(
-                            number, paid=D(90), adjustments=first)]))
+            number, first = self.first_answer(practice)
             second = self.post(self.remittance(practice, 'EFT5', [
                         answer(number, status='22', paid=D(-90),
                             charge=D(-150), adjustments=[
@@ -349,6 +355,51 @@ class RemittanceTestCase(unittest.TestCase):
             self.assertEqual(
                 self.balance(practice, 'contractual_account'), D(30))
             self.assert_ledger(practice)
+
+    @with_transaction()
+    def test_reversal_alone_opens_the_paid_invoice_again(self):
+        """A reversal in a remittance of its own: the payer owes the claim
+        again and its paid invoice is open again (unreconciled); the
+        correction a week later pays it, and it is reconciled again"""
+        def reconciled(practice):
+            invoice = self.claim(practice).payer_invoice
+            return all(l.reconciliation for l in invoice.lines_to_pay)
+
+        with set_company(create_company()):
+            practice = self.practice()
+            number, first = self.first_answer(practice)
+            self.assertTrue(reconciled(practice))
+            self.post(self.remittance(practice, 'EFT5', [answer(
+                            number, status='22', paid=D(-90),
+                            charge=D(-150), adjustments=[
+                                (g, r, -a) for g, r, a in first])]))
+            self.assertEqual(self.claim(practice).state, 'accepted')
+            self.assertFalse(reconciled(practice))
+            self.assertEqual(self.line(practice).payer_balance, D(150))
+            self.assert_ledger(practice)
+            self.post(self.remittance(practice, 'EFT6', [answer(
+                            number, paid=D(100), adjustments=[
+                                ('CO', '45', D(30)), ('PR', '3', D(20))])]))
+            self.assertEqual(self.claim(practice).state, 'paid')
+            self.assertTrue(reconciled(practice))
+            self.assert_ledger(practice)
+
+    @with_transaction()
+    def test_reversal_must_take_back_what_was_posted(self):
+        "A reversal of 80 against an answer that paid 90 is refused"
+        with set_company(create_company()):
+            practice = self.practice()
+            number, first = self.first_answer(practice)
+            reversal = self.remittance(practice, 'EFT5', [answer(
+                        number, status='22', paid=D(-80), charge=D(-150),
+                        adjustments=[('CO', '45', D(-45)),
+                            ('PR', '3', D(-25))])])
+            with self.assertRaises(UserError) as raised:
+                self.post(reversal)
+            self.assertIn('CO 45.00, PR 25.00, paid 80.00',
+                raised.exception.message)
+            self.assertIn('CO 35.00, PR 25.00, paid 90.00',
+                raised.exception.message)
 
     @with_transaction()
     def test_interest_and_recoupment(self):

@@ -23,18 +23,20 @@ from therapy_edi.x12 import (
 CREATED = dt.datetime(2026, 11, 30, 9, 15)
 
 
-def era(practice, trace, claims, offsets=(), isa13=1, payer_id='HHP01'):
+def era(practice, trace, claims, offsets=(), isa13=1, payer_id='HHP01',
+        payee_npi='1234567893'):
     "The text of an 835 paying claims [ClaimPayment] with PLB offsets"
     paid = sum((c.paid for c in claims), D(0))
     plb = [ProviderAdjustment('1234567893', dt.date(2026, 12, 31), 0,
             list(offsets))] if offsets else []
+    net = paid - sum((a for _, _, a in offsets), D(0))
     remittance = Remittance('0001', '005010X221A1', 0, handling='I',
-        payment_amount=paid - sum((a for _, _, a in offsets), D(0)),
-        credit_debit='C', payment_method='ACH',
+        payment_amount=abs(net), credit_debit='D' if net < 0 else 'C',
+        payment_method='ACH',
         payment_date=dt.date.today(), check_number=trace,
         payer_identifier='1512345678',
         payer=Entity("HARBOR HEALTH", references={'2U': payer_id}),
-        payee=Entity("PRACTICE", id_qualifier='XX', id='1234567893'),
+        payee=Entity("PRACTICE", id_qualifier='XX', id=payee_npi),
         claims=claims, provider_adjustments=plb)
     envelope = Envelope('HHP01', 'PRACTICE', isa13, isa13, created=CREATED)
     return write_835([remittance], envelope).encode('ascii')
@@ -75,6 +77,24 @@ class RemittanceImportTestCase(unittest.TestCase):
     def assert_ledger(self, practice):
         self.assertEqual(ledger_invariants.problems(practice.company), [])
 
+    def add_medicaid(self, practice):
+        "State Medicaid, the client's secondary coverage (payer ID MCD01)"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Payer = pool.get('therapy.payer')
+        Coverage = pool.get('therapy.coverage')
+        Identifier = pool.get('therapy.payer.identifier')
+        party, = Party.create([{'name': "State Medicaid",
+                    'addresses': [('create', [{}])]}])
+        medicaid, = Payer.create([{'party': party.id}])
+        Identifier.create([{'payer': medicaid.id,
+                    'clearinghouse': "Availity", 'payer_id': 'MCD01'}])
+        Coverage.create([{'client': practice.client.id,
+                    'payer': medicaid.id, 'member_id': 'MC1',
+                    'priority': '2',
+                    'start_date': practice.coverage.start_date}])
+        return medicaid
+
     @with_transaction()
     def test_era_posts_with_no_manual_step(self):
         """A paid claim (CO-45 written off, PR-3 billed to the guarantor),
@@ -101,7 +121,7 @@ class RemittanceImportTestCase(unittest.TestCase):
                 ('EFT100', practice.payer, D('141.25'), 1, 1, D(60),
                     'posted'))
             self.assertEqual(remittance.move.state, 'posted')
-            self.assertIn('CLM-ELSEWHERE', edi_file.log)
+            self.assertIn('CLM-ELSEWHERE', edi_file.file_log)
             claim = Claim(practice.claim.id)
             self.assertEqual((claim.state, claim.payer_claim_number),
                 ('paid', 'HHP-ICN-1'))
@@ -156,18 +176,9 @@ class RemittanceImportTestCase(unittest.TestCase):
         pool = Pool()
         EdiFile = pool.get('therapy.edi.file')
         Claim = pool.get('therapy.claim')
-        Party = pool.get('party.party')
-        Payer = pool.get('therapy.payer')
-        Coverage = pool.get('therapy.coverage')
         with set_company(create_company()):
             practice = self.practice()
-            party, = Party.create([{'name': "State Medicaid",
-                        'addresses': [('create', [{}])]}])
-            medicaid, = Payer.create([{'party': party.id}])
-            Coverage.create([{'client': practice.client.id,
-                        'payer': medicaid.id, 'member_id': 'MC1',
-                        'priority': '2',
-                        'start_date': practice.coverage.start_date}])
+            self.add_medicaid(practice)
             answer = paid_claim(practice, paid=D(70), adjustments=[
                     Adjustment('CO', '45', D(40)),
                     Adjustment('PR', '2', D(15)),
@@ -194,14 +205,75 @@ class RemittanceImportTestCase(unittest.TestCase):
             self.assert_ledger(practice)
 
     @with_transaction()
+    def test_crossover_is_submitted_not_sent(self):
+        """CLP02 19: the primary forwarded the claim to Medicaid itself.
+        The secondary claim is billed and submitted without a file (never
+        among the claims to send), and Medicaid's 835, which names our
+        primary claim's number, answers it"""
+        pool = Pool()
+        EdiFile = pool.get('therapy.edi.file')
+        Claim = pool.get('therapy.claim')
+        with set_company(create_company()):
+            practice = self.practice()
+            medicaid = self.add_medicaid(practice)
+            forwarded = paid_claim(practice, status='19')
+            forwarded.people['crossover'] = Entity("STATE MEDICAID")
+            EdiFile.import_file(era(practice, 'EFT160', [forwarded]),
+                'harbor.835', company=practice.company.id)
+            secondary, = Claim(practice.claim.id).secondary_claims
+            self.assertEqual((secondary.state, secondary.crossed_over,
+                    secondary.payer_invoice.state),
+                ('submitted', True, 'posted'))
+            self.assertTrue(any('STATE MEDICAID' in (e.reason or '')
+                    for e in secondary.events))
+            self.assertEqual(Claim.search([('state', '=', 'ready')]), [])
+            self.assert_ledger(practice)
+
+            line = practice.line
+            medicaid_answer = ClaimPayment(practice.claim.number, '2',
+                line.billed, D(25), D(0), 'MC', 'MCD-ICN-1', 0,
+                services=[ServicePayment('HC', '90834', (), line.billed,
+                        D(25), 0, units=D(1),
+                        dates={'472': line.service_date},
+                        adjustments=[Adjustment('OA', '23', D(125))])])
+            edi_file = EdiFile.import_file(era(practice, 'MCD160',
+                    [medicaid_answer], payer_id='MCD01', isa13=2),
+                'medicaid.835', company=practice.company.id)
+            remittance, = edi_file.remittances
+            self.assertEqual((remittance.payer, remittance.claims_matched),
+                (medicaid, 1))
+            self.assertEqual(remittance.claims[0].claim, secondary)
+            self.assert_ledger(practice)
+
+    @with_transaction()
+    def test_a_debit_takes_money_back(self):
+        """BPR03 = D: a recoupment (PLB WO 130) larger than what the payer
+        paid (80): the remittance is -50 and posts balanced"""
+        EdiFile = Pool().get('therapy.edi.file')
+        with set_company(create_company()):
+            practice = self.practice()
+            data = era(practice, 'EFT150', [paid_claim(practice)],
+                offsets=[('WO', 'HHP-ICN-0', D(130))])
+            self.assertIn(b'BPR*I*50*D*', data)
+            edi_file = EdiFile.import_file(data, 'debit.835',
+                company=practice.company.id)
+            remittance, = edi_file.remittances
+            self.assertEqual((remittance.payment_amount, remittance.state),
+                (D(-50), 'posted'))
+            self.assert_ledger(practice)
+
+    @with_transaction()
     def test_refused_files_import_nothing(self):
         """The same file, the same trace number in another file, a
-        truncated file and an unbalanced one are refused whole"""
+        truncated file, an unbalanced one and one paying another practice
+        are refused whole"""
         pool = Pool()
         EdiFile = pool.get('therapy.edi.file')
         Remittance = pool.get('therapy.remittance')
         with set_company(create_company()):
             practice = self.practice()
+            practice.company.billing_npi = '1234567893'
+            practice.company.save()
             data = era(practice, 'EFT200', [paid_claim(practice)])
             EdiFile.import_file(data, 'first.835',
                 company=practice.company.id)
@@ -213,6 +285,9 @@ class RemittanceImportTestCase(unittest.TestCase):
                             isa13=2), 'trace number EFT200'),
                     (data[:len(data) // 2], 'not a readable X12 file'),
                     (unbalanced, 'does not balance'),
+                    (era(practice, 'EFT201', [paid_claim(practice)],
+                            isa13=3, payee_npi='1987654326'),
+                        'NPI 1987654326, not this practice'),
                     ]:
                 with self.subTest(message=message):
                     with self.assertRaises(UserError) as raised:
@@ -291,9 +366,9 @@ class RemittanceImportTestCase(unittest.TestCase):
                     ('d-good.835', 'imported', '835'),
                     ])
             status, payer, cut, good = read
-            self.assertIn('99', status.log)
-            self.assertIn('payer we cannot find', payer.log)
-            self.assertIn('not a readable X12 file', cut.log)
+            self.assertIn('99', status.file_log)
+            self.assertIn('payer we cannot find', payer.file_log)
+            self.assertIn('not a readable X12 file', cut.file_log)
             remittance, = Remittance.search([])
             self.assertEqual(remittance.trace_number, 'EFT403')
             self.assertEqual(remittance.edi_file, good)
@@ -310,7 +385,7 @@ class RemittanceImportTestCase(unittest.TestCase):
                         'payer_id': 'NEWPAYER'}])
             EdiFile.retry([payer])
             self.assertEqual(payer.state, 'imported')
-            self.assertIn('EFT401', payer.log)
+            self.assertIn('EFT401', payer.file_log)
             again, = Remittance.search([('trace_number', '=', 'EFT401')])
             self.assertEqual((again.edi_file, again.unapplied),
                 (payer, D(100)))

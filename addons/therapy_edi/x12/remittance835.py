@@ -166,9 +166,19 @@ class Remittance:
         return sum((p.total for p in self.provider_adjustments), ZERO)
 
     @property
+    def net_payment(self):
+        """BPR02 as money to the practice: negative when BPR03 is D (the
+        payer debits the practice's account, its offsets being larger than
+        what it paid)"""
+        if self.payment_amount is None:
+            return None
+        return (-self.payment_amount if self.credit_debit == 'D'
+            else self.payment_amount)
+
+    @property
     def balanced(self):
-        "BPR02 is what the claims paid less the provider-level offsets"
-        return self.payment_amount == (
+        "BPR02 (signed by BPR03) is what the claims paid less the offsets"
+        return self.net_payment == (
             self.claim_paid_total - self.plb_total)
 
 

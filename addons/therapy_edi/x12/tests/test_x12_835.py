@@ -148,6 +148,22 @@ def test_provider_adjustments_and_balance():
     assert not remittance.balanced
 
 
+def test_a_debit_is_money_taken_from_the_practice():
+    """BPR03 = D: a recoupment of 263.00 against 213.00 paid; BPR02 says
+    50.00 and the payer debits it, so the transaction balances at -50"""
+    debit = [['BPR', 'I', '50.00', 'D', 'ACH', 'CCP', '01', '011000015',
+            'DA', '123456', '1512345678', '', '01', '021000021', 'DA',
+            '9876543', '20261128']] + HEADER[1:]
+    recoupment = [['PLB', '1987654326', '20261231', ['WO', 'HHP2609'],
+            '263.00']]
+    remittance, = read_835(file_835(debit + PAID + recoupment))
+    assert (remittance.payment_amount, remittance.credit_debit,
+        remittance.net_payment) == (D('50.00'), 'D', D('-50.00'))
+    assert remittance.balanced
+    credit = [['BPR', 'I', '50.00', 'C'] + debit[0][4:]] + HEADER[1:]
+    assert not read_835(file_835(credit + PAID + recoupment))[0].balanced
+
+
 def test_summary_of_each_transaction_in_file_order():
     balanced = [['BPR', 'I', '213.00', 'C', 'CHK', '', '', '', '', '', '',
             '', '', '', '', '', '20261128'], ['TRN', '1', '10045', '1']]
