@@ -46,13 +46,11 @@ def _one_template():
     from trytond.tests import test_tryton, tools
 
     from caseload.database import MODULES
-    lock_path = os.path.join(
-        tempfile.gettempdir(), f'caseload-db-cache-{os.getuid()}.lock')
     activate = test_tryton.activate_module
 
     @contextlib.contextmanager
     def cache_lock():
-        with open(lock_path, 'a') as lock:
+        with open(_lock_path(), 'a') as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             _forget_database_list()
             yield
@@ -87,6 +85,51 @@ def _one_template():
 
     test_tryton.activate_module = activate_module
     tools.activate_modules = activate_modules
+
+
+def pytest_runtest_teardown(item, nextitem):
+    """After a test file, the worker's in-memory database is the template
+    again. A file that commits (mail leaves at commit, a job's own
+    transaction) left its rows there, and the next file's classes saw
+    them (another company's denials in a queue, a login already taken):
+    SQLite lists a memory database that has tables as existing, so
+    Tryton's activate_module never restores the template over it.
+    Copying the template back keeps the pool (same schema) and costs a
+    fraction of a second; the caches go with the rows."""
+    if nextitem is not None and nextitem.path == item.path:
+        return
+    if os.environ.get('DB_NAME') != ':memory:':
+        return
+    from trytond import backend
+    if backend.name != 'sqlite':
+        return
+    memory = getattr(backend.Database._local, 'memory_database', None)
+    if (memory is None or memory._conn is None
+            or memory._conn.in_transaction):
+        return
+    import sqlite3
+
+    from trytond.cache import Cache
+    from trytond.tests import test_tryton
+
+    from caseload.database import MODULES
+    if not test_tryton.DB_CACHE:
+        return
+    template = test_tryton._db_cache_file(
+        test_tryton.DB_CACHE, '-'.join(MODULES))
+    with open(_lock_path(), 'a') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.exists(template):
+            return
+        with contextlib.closing(sqlite3.connect(template)) as source:
+            source.backup(memory._conn)
+    Cache.drop(':memory:')
+
+
+def _lock_path():
+    "The file lock the workers share the template under"
+    return os.path.join(
+        tempfile.gettempdir(), f'caseload-db-cache-{os.getuid()}.lock')
 
 
 def _forget_database_list():
