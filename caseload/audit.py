@@ -99,7 +99,7 @@ def cmd_audit_export(args):
                     'file': path.name})
         return lines, last
 
-    lines, last = _run(args, export)
+    lines, last = _run(args, export, needs_company=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, 'a', encoding='utf-8') as file:
         for line in lines:
@@ -118,7 +118,7 @@ def log_system(args, event_code, detail):
         Event = pool.get('therapy.audit.event')
         with Transaction().set_context(_audit_channel='cli'):
             Event.log(event_code, 'E', detail=detail)
-    _run(args, log)
+    _run(args, log, needs_company=False)
 
 
 def cmd_audit_verify(args):

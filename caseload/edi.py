@@ -79,9 +79,11 @@ def cmd_x12_parse(args):
     return 0
 
 
-def _run(args, step):
+def _run(args, step, needs_company=True):
     """step(pool, company) in a committed transaction of the database as
-    its administrator, in the first company; returns what step returned"""
+    its administrator, in the first company; returns what step returned.
+    A step on the whole database (an audit event of a backup) runs in a
+    database that holds no practice yet, with company None."""
     args.cli.require_database(args)
     args.settings.apply_in_process()
     from trytond import backend
@@ -91,18 +93,25 @@ def _run(args, step):
     pool.init()
     with Transaction().start(args.database, 0, readonly=True):
         admin, = pool.get('res.user').search([('login', '=', 'admin')])
-        company = pool.get('company.company').search([], limit=1)[0]
-        admin_id, company_id = admin.id, company.id
+        companies = pool.get('company.company').search([], limit=1)
+        if not companies and needs_company:
+            raise args.cli.CommandError(
+                f"The database {args.database!r} holds no practice yet: "
+                "set one up in the back office (Company) first.")
+        admin_id = admin.id
+        company_id = companies[0].id if companies else None
     # retried with what it must lock, and when the database asks for it (a
     # concurrent update, the audit chain moved on), as trytond's dispatcher
     # does (the invoice and move sequences a posting takes are locked)
     extras = {}
     for attempt in range(5):
-        with Transaction().start(args.database, admin_id, context={
-                    'company': company_id, 'companies': [company_id],
-                    }, **extras) as transaction:
+        context = {'company': company_id, 'companies': [company_id]} \
+            if company_id else {}
+        with Transaction().start(args.database, admin_id, context=context,
+                **extras) as transaction:
             try:
-                result = step(pool, pool.get('company.company')(company_id))
+                result = step(pool, pool.get('company.company')(company_id)
+                    if company_id else None)
             except TransactionError as error:
                 transaction.rollback()
                 error.fix(extras)
