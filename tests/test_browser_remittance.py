@@ -15,6 +15,7 @@ from test_browser import (  # noqa: E402
     TIMEOUT, choose_tab, front_tab, list_rows, open_action, press,
     sao_login, settled)
 from test_browser_billing import dialog, rpc  # noqa: E402
+from test_browser_edi import labelled  # noqa: E402
 
 CONTRACT = Decimal('30.00')
 
@@ -187,3 +188,49 @@ def test_biller_works_the_denial_queue(page, demo_server, demo_database):
     assert any(re.search(r'[a-z]{4,} [a-z]{3,}', t) for t in texts), texts
     assert any(re.search(r'\b(N54|N130) [A-Z][a-z]+', t) for t in texts), (
         texts)
+
+
+def test_biller_adds_a_provider_adjustment_rule(
+        page, demo_server, demo_database):
+    """A provider-level adjustment reason with no default (72, an
+    authorized return) posts where a rule the biller adds says, instead of
+    waiting on unapplied cash"""
+    shots = output_dir('browser')
+    page.set_viewport_size({'width': 1600, 'height': 1000})
+    sao_login(page, demo_server, demo_database, 'biller')
+    open_action(page, 'Caseload', 'Configuration', 'Billing',
+        'Provider Adjustment Rules')
+    press(page, front_tab(page).get_by_role('button', name='New').first)
+    form = front_tab(page).locator('.form').first
+    reason = form.get_by_label(labelled('Reason'))
+    reason.wait_for(timeout=TIMEOUT)
+    settled(page)
+    reason.fill('72')
+    reason.press('Tab')
+    settled(page)
+    account = form.get_by_label(labelled('Account'))
+    account.fill('Other Adjustments')
+    # leaving a typed many2one searches it: one match is taken, more open
+    # sao's search
+    account.press('Tab')
+    settled(page)
+    if dialog(page).count():
+        search = dialog(page)
+        search.get_by_role('cell', name=re.compile('Other Adjustments')
+            ).first.click()
+        press(page, search.get_by_role('button', name='OK', exact=True))
+    expect(account).to_have_value(re.compile('Other Adjustments'),
+        timeout=TIMEOUT)
+    page.screenshot(path=str(shots / 'sao-provider-adjustment-rule.png'))
+    press(page, front_tab(page).get_by_role('button', name='Save'))
+    expect(page.locator('.infobar .alert:visible', has_text='Record saved.')
+        ).to_be_visible(timeout=TIMEOUT)
+    added = rpc(demo_server, demo_database, 'biller',
+        'model.therapy.plb.rule.search_read', [('reason', '=', '72')],
+        0, None, None, ['account', 'payer'])
+    assert len(added) == 1 and added[0]['payer'] is None, added
+    name, = rpc(demo_server, demo_database, 'biller',
+        'model.account.account.read', [added[0]['account']], ['name'])
+    assert name['name'] == 'Other Adjustments', name
+    rpc(demo_server, demo_database, 'biller',
+        'model.therapy.plb.rule.delete', [added[0]['id']])

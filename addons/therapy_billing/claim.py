@@ -226,6 +226,7 @@ class Claim(ClaimScrubMixin, ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
             ('partial', 'replaced'),
             ('denied', 'replaced'),
             ('appealed', 'replaced'),
+            ('draft', 'voided'),
             ('ready', 'voided'),
             ('rejected', 'voided'),
             ('accepted', 'voided'),
@@ -568,13 +569,15 @@ class Claim(ClaimScrubMixin, ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
             claim.crossed_over = True
             claim.state = 'submitted'
         cls.save(secondaries)
+        by_reason = defaultdict(list)
         for claim in secondaries:
             primary = claim.primary_claim
-            cls.log_events([claim], 'submitted', gettext(
-                    'therapy_billing.msg_claim_crossed_over',
+            by_reason[gettext('therapy_billing.msg_claim_crossed_over',
                     payer=primary.payer.rec_name,
                     crossover=forwarded[primary] or claim.payer.rec_name)[
-                    :500])
+                    :500]].append(claim)
+        for reason, claims in by_reason.items():
+            cls.log_events(claims, 'submitted', reason)
         return secondaries
 
     @classmethod
@@ -700,8 +703,8 @@ class Claim(ClaimScrubMixin, ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     @Workflow.transition('voided')
-    def mark_voided(cls, claims):
-        cls.log_events(claims, 'voided')
+    def mark_voided(cls, claims, reason=None):
+        cls.log_events(claims, 'voided', reason)
 
     @classmethod
     def release_charges(cls, claims):

@@ -271,6 +271,8 @@ class RemittanceClaim(PostedReadonly, ModelSQL, ModelView):
         help="CLP07: the payer's number for the claim.")
     client_name = fields.Char("Client", help="NM1*QC as the payer names "
         "the patient.")
+    interest = _money("Interest", "AMT*I: prompt-pay interest the payer "
+        "included in what it paid (CLP04); posted to interest income.")
     crossover_payer = fields.Char("Crossover Payer",
         help="NM1*TT: the payer this one forwarded the claim to (with "
         "CLP02 19, 20 or 21).")
@@ -498,6 +500,19 @@ class RemittanceProviderAdjustment(PostedReadonly, ModelSQL, ModelView):
         required=True,
         help="As the payer signs it: positive takes money back from the "
         "payment, negative adds to it (interest).")
+    claim = fields.Many2One('therapy.claim', "Claim", readonly=True,
+        ondelete='RESTRICT',
+        help="The claim the reference names (the payer's claim number or "
+        "ours), found when the remittance was posted.")
+    paired = fields.Many2One(
+        'therapy.remittance.provider_adjustment', "Paired With",
+        readonly=True,
+        help="A forwarding balance (FB) withheld here that an earlier "
+        "remittance paid ahead, or the one that withholds it later.")
+    account = fields.Many2One('account.account', "Account", readonly=True,
+        help="Where the posting put it: its provider adjustment rule's "
+        "account, else interest income (L6), payer credit balances (WO, "
+        "FB), or unapplied insurance cash until someone looks at it.")
 
     @classmethod
     def __setup__(cls):

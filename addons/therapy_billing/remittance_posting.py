@@ -11,9 +11,12 @@ with the remittance as origin:
   adjustments, Cr the receivable;
 - a payment for a claim we cannot find: Dr in transit, Cr unapplied
   insurance cash, never dropped; matched later, it is applied like any;
-- the provider-level adjustments (PLB): interest (L6) to interest income,
-  the others (recoupments WO, forwarding balances FB...) through payer
-  credit balances, so Dr/Cr in transit always nets to the payment (BPR02);
+- prompt-pay interest inside a claim's payment (AMT*I) to interest income;
+- the provider-level adjustments (PLB), so Dr/Cr in transit always nets
+  to the payment (BPR02): each to its reason's rule's account
+  (therapy.plb.rule), else interest (L6) to interest income, recoupments
+  (WO) and forwarding balances (FB) through payer credit balances, and
+  any other reason to unapplied insurance cash, listed for review;
 - a reversal (CLP02 = 22) posts the negatives of the answer it takes back
   with the same rules (the allowance and the payment go back on the
   payer, the client's share invoice is credited) and the correction that
@@ -40,7 +43,14 @@ from .carc import describe
 from .exceptions import ClaimError
 
 ZERO = Decimal(0)
-INTEREST = {'L6'}  # PLB03-1 reasons that are interest the payer adds
+# where a provider-level adjustment (PLB03-1) posts with no rule of the
+# practice's: interest the payer adds (or takes back), recoupments and
+# forwarding balances through the payer's credit balance
+PLB_ACCOUNTS = {
+    'L6': 'interest_account',
+    'WO': 'payer_credit_account',
+    'FB': 'payer_credit_account',
+    }
 ROLLUP = {'CO': 'co', 'OA': 'oa', 'PI': 'pi', 'CR': 'oa', 'PR': 'pr'}
 PATIENT = {'transfer_patient', 'transfer_next_payer', 'write_off_other'}
 # CLP02: processed, and forwarded by the payer to the next one
@@ -75,10 +85,12 @@ class Amounts:
         self.log = []
         self.coverage = {}
 
-    def move_line(self, account_name, amount, origin, party=None):
-        "Dr amount (Cr when negative) on the configured account_name"
+    def move_line(self, account, amount, origin, party=None):
+        """Dr amount (Cr when negative) on account, or on the configured
+        account of that name"""
         MoveLine = Pool().get('account.move.line')
-        account = self.account(account_name)
+        if isinstance(account, str):
+            account = self.account(account)
         self.lines.append(MoveLine(account=account, origin=origin,
                 debit=amount if amount > 0 else ZERO,
                 credit=-amount if amount < 0 else ZERO,
@@ -337,8 +349,7 @@ class RemittancePostingMixin:
                     ])
             for answer in answers:
                 cls._post_answer(answer, amounts)
-            for offset in remittance.provider_adjustments:
-                cls._post_offset(offset, amounts)
+            cls._post_offsets(remittance, amounts)
             remittance.move = cls.book(remittance, amounts, answers,
                 remittance.payment_date, gettext(
                     'therapy_billing.msg_remittance_move',
@@ -423,12 +434,18 @@ class RemittancePostingMixin:
                 line.allowed = (line.allowed or ZERO) + (
                     service.allowed if answer.status != '22'
                     else -abs(service.allowed))
+        # prompt-pay interest (AMT*I) is in CLP04 but owed on no line
+        interest = answer.interest or ZERO
+        if interest:
+            amounts.move_line('insurance_clearing_account', interest, answer)
+            amounts.move_line('interest_account', -interest, answer)
         # a claim answered without service lines, or claim-level
         # adjustments: spread over the claim's lines in order. The payer
         # paid CLP04: what claim-level adjustments take off the lines'
-        # payments (or interest adds) is paid back (or paid) here
+        # payments is paid back here
         spread = list(answer.adjustments)
-        paid = answer.paid - sum((s.paid for s in answer.lines), ZERO)
+        paid = answer.paid - interest - sum(
+            (s.paid for s in answer.lines), ZERO)
         lines = [l for l in claim.lines if l.active and l.invoice_line]
         if not lines:
             raise ClaimError(gettext(
@@ -519,17 +536,81 @@ class RemittancePostingMixin:
                     taken=text(taken), posted=text(posted)))
 
     @classmethod
-    def _post_offset(cls, offset, amounts):
-        """A provider-level adjustment (PLB): positive takes money back
-        (Dr payer credit balances), negative adds to the payment
-        (interest to its income, anything else to payer credit)"""
-        if not offset.amount:
+    def _post_offsets(cls, remittance, amounts):
+        """The provider-level adjustments (PLB), each against insurance
+        payments in transit: positive takes money back from the payment,
+        negative adds to it. The account is the reason's rule's, else
+        PLB_ACCOUNTS'; a reason with neither waits on unapplied insurance
+        cash and is listed for review. Each is tied to the claim its
+        reference names, and a forwarding balance (FB) to the earlier one
+        it settles"""
+        pool = Pool()
+        Rule = pool.get('therapy.plb.rule')
+        Offset = pool.get('therapy.remittance.provider_adjustment')
+        offsets = [o for o in remittance.provider_adjustments if o.amount]
+        if not offsets:
             return
-        other = ('interest_account' if offset.reason in INTEREST
-            and offset.amount < 0 else 'payer_credit_account')
-        amounts.move_line(other, offset.amount, offset.remittance)
-        amounts.move_line('insurance_clearing_account', -offset.amount,
-            offset.remittance)
+        accounts = Rule.accounts_for(remittance.payer)
+        cls._match_offsets(remittance, offsets)
+        for offset in offsets:
+            reason = offset.reason.strip().upper()
+            account = accounts.get(reason) or amounts.account(
+                PLB_ACCOUNTS.get(reason, 'unapplied_cash_account'))
+            if reason not in accounts and reason not in PLB_ACCOUNTS:
+                amounts.log.append(gettext(
+                        'therapy_billing.msg_remittance_log_plb_review',
+                        reason=reason, reference=offset.reference or '-',
+                        amount=offset.amount))
+            offset.account = account
+            amounts.move_line(account, offset.amount, remittance)
+            amounts.move_line('insurance_clearing_account', -offset.amount,
+                remittance)
+        Offset.save(offsets + [o.paired for o in offsets if o.paired])
+
+    @classmethod
+    def _match_offsets(cls, remittance, offsets):
+        """offsets' claim from their reference (the payer's claim number,
+        else ours); an FB pairs with the earlier FB of the payer that has
+        the same reference and the opposite amount, not paired yet"""
+        pool = Pool()
+        Claim = pool.get('therapy.claim')
+        Offset = pool.get('therapy.remittance.provider_adjustment')
+        references = {o.reference for o in offsets if o.reference}
+        if not references:
+            return
+        found = {}
+        for claim in Claim.search([
+                    ('company', '=', remittance.company.id),
+                    ('coverage.payer', '=', remittance.payer.id),
+                    ['OR',
+                        ('payer_claim_number', 'in', list(references)),
+                        ('number', 'in', list(references)),
+                        ],
+                    ], order=[('id', 'ASC')]):
+            found.setdefault(claim.number, claim)
+            if claim.payer_claim_number:
+                found[claim.payer_claim_number] = claim
+        earlier = Offset.search([
+                ('remittance.payer', '=', remittance.payer.id),
+                ('remittance.company', '=', remittance.company.id),
+                ('remittance.state', '=', 'posted'),
+                ('remittance', '!=', remittance.id),
+                ('reason', '=', 'FB'),
+                ('reference', 'in', list(references)),
+                ('paired', '=', None),
+                ], order=[('id', 'ASC')])
+        for offset in offsets:
+            if not offset.reference:
+                continue
+            offset.claim = found.get(offset.reference)
+            if offset.reason.strip().upper() != 'FB':
+                continue
+            for other in earlier:
+                if (other.reference == offset.reference
+                        and other.amount == -offset.amount
+                        and not other.paired):
+                    offset.paired, other.paired = other, offset
+                    break
 
     @classmethod
     def _credit_patient_shares(cls, amounts):
@@ -541,14 +622,30 @@ class RemittancePostingMixin:
         Claim = pool.get('therapy.claim')
         if not amounts:
             return
-        for line in amounts:
+        # the share went to the next payer: a secondary claim still in
+        # draft was never sent and is voided (the correction drafts a new
+        # one); one the next payer has must be voided with it first
+        unsent = []
+        for line in list(amounts):
             secondaries = [c for c in line.claim.secondary_claims
                 if c.active]
-            if secondaries:
+            if not secondaries:
+                continue
+            sent = [c for c in secondaries if c.state != 'draft']
+            if sent:
                 raise ClaimError(gettext(
                         'therapy_billing.msg_remittance_reversal_secondary',
                         claim=line.claim.rec_name,
-                        secondary=secondaries[0].rec_name))
+                        secondary=sent[0].rec_name))
+            unsent += secondaries
+            del amounts[line]
+        if unsent:
+            unsent = list(set(unsent))
+            Claim.mark_voided(unsent, gettext(
+                    'therapy_billing.msg_claim_secondary_voided_reversal'))
+            Claim.reconcile_transfers(unsent)
+        if not amounts:
+            return
         invoice_lines = InvoiceLine.search([
                 ('origin', 'in', [str(l) for l in amounts]),
                 ('invoice.type', '=', 'out'),

@@ -88,19 +88,9 @@ class RemittanceImportMixin:
             vlist.append(cls._remittance_values(remittance, payer, company))
         Remittance.lock_posting(
             [(company, v['payment_date']) for v in vlist])
-        edi_file = cls._store_inbound({
-                'company': company,
-                'clearinghouse': (clearinghouse.id if clearinghouse
-                    else None),
-                'direction': 'in',
-                'kind': '835',
-                'name': name,
-                'data': data,
-                'size': len(data),
-                'sha256': sha256,
-                'state': 'imported',
-                'file_log': None,
-                }, refused)
+        edi_file = cls._store_inbound(cls._inbound_values(
+                data, name, company, clearinghouse, kind='835',
+                state='imported', file_log=None), refused)
         with without_check_access():
             for values in vlist:
                 values['edi_file'] = edi_file.id
@@ -188,6 +178,7 @@ class RemittanceImportMixin:
                         claim.patient_responsibility or ZERO),
                     'payer_claim_number': claim.payer_claim_number,
                     'client_name': _name(claim.people.get('patient')),
+                    'interest': claim.amounts.get('I'),
                     'crossover_payer': _name(claim.people.get('crossover')),
                     '_services': services,
                     '_adjustments': claim.adjustments,

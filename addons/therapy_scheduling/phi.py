@@ -93,6 +93,8 @@ NOT_PHI = {
     'therapy.fee': "the practice's fee schedule",
     'therapy.remittance.rule': "how a payer's adjustment codes post, no "
     "client",
+    'therapy.plb.rule': "how a payer's provider-level adjustments post, no "
+    "client",
     'therapy.poverty.guideline': "public HHS tables",
     'therapy.sliding.tier': "the practice's fee tiers",
     'therapy.kpi.week': "practice-wide counts and sums, no client",

@@ -205,6 +205,46 @@ class RemittanceImportTestCase(unittest.TestCase):
             self.assert_ledger(practice)
 
     @with_transaction()
+    def test_reversal_voids_the_unsent_secondary(self):
+        """The primary takes its answer back and answers again: the
+        secondary claim drafted from the first answer was never sent, so
+        it is voided and the correction drafts the one to send"""
+        pool = Pool()
+        EdiFile = pool.get('therapy.edi.file')
+        Claim = pool.get('therapy.claim')
+        with set_company(create_company()):
+            practice = self.practice()
+            self.add_medicaid(practice)
+            EdiFile.import_file(era(practice, 'EFT170',
+                    [paid_claim(practice)]),
+                'first.835', company=practice.company.id)
+            first, = Claim(practice.claim.id).secondary_claims
+            self.assertEqual(first.state, 'draft')
+
+            reversal = paid_claim(practice, paid=D(-80), status='22',
+                adjustments=[Adjustment('CO', '45', D(-45)),
+                    Adjustment('PR', '3', D(-25))])
+            reversal.charge = -reversal.charge
+            service, = reversal.services
+            service.charge = -service.charge
+            service.amounts = {}
+            correction = paid_claim(practice, paid=D(90), adjustments=[
+                    Adjustment('CO', '45', D(40)),
+                    Adjustment('PR', '3', D(20))])
+            EdiFile.import_file(era(practice, 'EFT171',
+                    [reversal, correction], isa13=2),
+                'again.835', company=practice.company.id)
+            claim = Claim(practice.claim.id)
+            self.assertEqual(claim.state, 'paid')
+            voided = Claim(first.id)
+            self.assertEqual(voided.state, 'voided')
+            self.assertIn('took back', voided.events[-1].reason)
+            drafted, = [c for c in claim.secondary_claims if c.active]
+            self.assertEqual(drafted.state, 'draft')
+            self.assertNotEqual(drafted, voided)
+            self.assert_ledger(practice)
+
+    @with_transaction()
     def test_crossover_is_submitted_not_sent(self):
         """CLP02 19: the primary forwarded the claim to Medicaid itself.
         The secondary claim is billed and submitted without a file (never
@@ -260,6 +300,69 @@ class RemittanceImportTestCase(unittest.TestCase):
             remittance, = edi_file.remittances
             self.assertEqual((remittance.payment_amount, remittance.state),
                 (D(-50), 'posted'))
+            self.assert_ledger(practice)
+
+    @with_transaction()
+    def test_interest_and_provider_adjustments_post_by_rule(self):
+        """AMT*I interest inside a claim's payment goes to interest income,
+        not onto the line; each PLB posts to its rule's account, else its
+        default (FB, WO through payer credit), else waits on unapplied cash
+        for review; a WO names its claim and an FB pairs with the one it
+        settles in a later file"""
+        pool = Pool()
+        EdiFile = pool.get('therapy.edi.file')
+        Configuration = pool.get('therapy.configuration')
+        Rule = pool.get('therapy.plb.rule')
+        Claim = pool.get('therapy.claim')
+        ClaimLine = pool.get('therapy.claim.line')
+        MoveLine = pool.get('account.move.line')
+        with set_company(create_company()):
+            practice = self.practice()
+            company = practice.company
+            account = lambda name: Configuration(1).billing_account(
+                name, company)
+            Rule.create([{'reason': '72',
+                        'account': account('write_off_account').id}])
+            answer = paid_claim(practice)
+            answer.paid += D('2.50')
+            answer.amounts['I'] = D('2.50')
+            edi_file = EdiFile.import_file(era(practice, 'EFT160', [answer],
+                    offsets=[('72', 'RET-9', D(10)), ('CS', None, D(5)),
+                        ('FB', 'FWD-1', D(-30)),
+                        ('WO', practice.claim.number, D('0.50'))]),
+                'first.835', company=company.id)
+            remittance, = edi_file.remittances
+            self.assertEqual(remittance.claims[0].interest, D('2.50'))
+            line = ClaimLine(practice.line.id)
+            self.assertEqual((line.paid, line.payer_balance,
+                    Claim(practice.claim.id).state),
+                (D(80), D(0), 'paid'))
+            interest, = MoveLine.search([('move', '=', remittance.move.id),
+                    ('account', '=', account('interest_account').id)])
+            self.assertEqual(interest.credit, D('2.50'))
+            by_reason = {o.reason: o for o in remittance.provider_adjustments}
+            self.assertEqual({r: o.account for r, o in by_reason.items()}, {
+                    '72': account('write_off_account'),
+                    'CS': account('unapplied_cash_account'),
+                    'FB': account('payer_credit_account'),
+                    'WO': account('payer_credit_account'),
+                    })
+            self.assertEqual(by_reason['WO'].claim, practice.claim)
+            self.assertIsNone(by_reason['72'].claim)
+            self.assertIn('Provider adjustment CS', remittance.posting_log)
+            self.assertNotIn('adjustment 72', remittance.posting_log)
+            self.assertNotIn('overpaid', remittance.posting_log.lower())
+
+            # the next file withholds the balance forwarded ahead
+            edi_file = EdiFile.import_file(era(practice, 'EFT161', [],
+                    offsets=[('FB', 'FWD-1', D(30)), ('L6', None, D(-40))],
+                    isa13=2), 'second.835', company=company.id)
+            later, = edi_file.remittances
+            self.assertEqual(later.payment_amount, D(10))
+            withheld = {o.reason: o for o in later.provider_adjustments}['FB']
+            self.assertEqual(withheld.paired, by_reason['FB'])
+            self.assertEqual(type(withheld)(by_reason['FB'].id).paired,
+                withheld)
             self.assert_ledger(practice)
 
     @with_transaction()
