@@ -34,6 +34,7 @@ from trytond.transaction import Transaction
 
 from . import chain
 from .request import REQUEST_ID
+from .savepoint import savepoint
 
 logger = logging.getLogger(__name__)
 
@@ -359,18 +360,8 @@ class Event(ModelSQL, ModelView):
     @classmethod
     def _append_within(cls, events):
         "Append inside the action's transaction, committed with it"
-        connection = Transaction().connection
-        cursor = connection.cursor()
-        begin_writing(connection)
-        # a refused row must not abort the action's transaction
-        # (PostgreSQL would refuse every statement after it)
-        cursor.execute('SAVEPOINT therapy_audit')
-        try:
+        with savepoint('therapy_audit', forget=False):
             cls._append(events, within=True)
-        except Exception:
-            cursor.execute('ROLLBACK TO SAVEPOINT therapy_audit')
-            raise
-        cursor.execute('RELEASE SAVEPOINT therapy_audit')
 
     @classmethod
     def _append_after(cls, events, database_name, user):

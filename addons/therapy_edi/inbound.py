@@ -23,46 +23,24 @@ payer, a trace number already posted) is archived as *Refused* with the
 reason and changes nothing else, the files after it are still read, and
 the next fetch skips it by its SHA-256. Once the cause is mended (the
 payer's ID added, say), *Retry* reads the archived file again."""
-import contextlib
 import datetime as dt
 import hashlib
 import logging
 import os
 import re
 
-from trytond import backend
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
+
+from therapy_audit.savepoint import savepoint
 
 from .exceptions import EDIError
 
 KIND_OF_TYPE = {'999': '999', '277': '277CA', '271': '271', '835': '835'}
 TRANSACTION_SET = re.compile(rb'(?:^|[~\r\n])\s*ST[*|^:](\d{3})')
 logger = logging.getLogger(__name__)
-
-
-@contextlib.contextmanager
-def savepoint(name='therapy_edi_file'):
-    """Roll back what the block wrote when it raises, and only that (the
-    transaction goes on); the records it read are forgotten with it"""
-    transaction = Transaction()
-    connection = transaction.connection
-    cursor = connection.cursor()
-    if backend.name == 'sqlite' and not connection.in_transaction:
-        # outside a transaction SQLite's RELEASE would commit
-        cursor.execute('BEGIN IMMEDIATE')
-    cursor.execute(f'SAVEPOINT {name}')
-    try:
-        yield
-    except BaseException:
-        cursor.execute(f'ROLLBACK TO SAVEPOINT {name}')
-        cursor.execute(f'RELEASE SAVEPOINT {name}')
-        for cache in transaction.cache.values():
-            cache.clear()
-        raise
-    cursor.execute(f'RELEASE SAVEPOINT {name}')
 
 
 def kind_of(data):
@@ -102,7 +80,7 @@ class InboundMixin:
     def _import_or_refuse(cls, data, name, clearinghouse):
         company = clearinghouse.company.id
         try:
-            with savepoint():
+            with savepoint('therapy_edi_file'):
                 return cls.import_file(data, name, company=company,
                     clearinghouse=clearinghouse)
         except UserError as error:
@@ -110,19 +88,25 @@ class InboundMixin:
             reason = '\n'.join(
                 filter(None, [error.message, error.description]))
         with without_check_access():
-            edi_file, = cls.create([{
-                        'company': company,
-                        'clearinghouse': clearinghouse.id,
-                        'direction': 'in',
-                        'kind': kind_of(data),
-                        'name': name,
-                        'data': data,
-                        'size': len(data),
-                        'sha256': hashlib.sha256(data).hexdigest(),
-                        'state': 'refused',
-                        'file_log': reason,
-                        }])
+            edi_file, = cls.create([cls._inbound_values(
+                        data, name, company, clearinghouse,
+                        kind=kind_of(data), state='refused',
+                        file_log=reason)])
         return edi_file
+
+    @staticmethod
+    def _inbound_values(data, name, company, clearinghouse, **values):
+        "The values of the EDI file of an inbound file, with values"
+        return {
+            'company': company,
+            'clearinghouse': clearinghouse.id if clearinghouse else None,
+            'direction': 'in',
+            'name': name,
+            'data': data,
+            'size': len(data),
+            'sha256': hashlib.sha256(data).hexdigest(),
+            **values,
+            }
 
     @classmethod
     def read_again(cls, files):
@@ -194,20 +178,11 @@ class InboundMixin:
                 answers += cls._read_271(transaction, company, log)
             else:
                 claims += cls._read_277(transaction, company, log)
-        edi_file = cls._store_inbound({
-                'company': company,
-                'clearinghouse': (clearinghouse.id if clearinghouse
-                    else None),
-                'direction': 'in',
-                'kind': kind,
-                'name': name,
-                'data': data,
-                'size': len(data),
-                'sha256': sha256,
-                'state': 'imported',
-                'claims': [('add', sorted({c.id for c in claims}))],
-                'file_log': '\n'.join(log) or None,
-                }, refused)
+        edi_file = cls._store_inbound(cls._inbound_values(
+                data, name, company, clearinghouse, kind=kind,
+                state='imported',
+                claims=[('add', sorted({c.id for c in claims}))],
+                file_log='\n'.join(log) or None), refused)
         with without_check_access():
             if answers:
                 Eligibility = Pool().get('therapy.eligibility')
