@@ -194,12 +194,14 @@ def test_biller_adds_a_provider_adjustment_rule(
         page, demo_server, demo_database):
     """A provider-level adjustment reason with no default (72, an
     authorized return) posts where a rule the biller adds says, instead of
-    waiting on unapplied cash"""
+    waiting on unapplied cash; the biller reaches both kinds of rules
+    from the Billing menu (Configuration is the owner's)"""
     shots = output_dir('browser')
     page.set_viewport_size({'width': 1600, 'height': 1000})
     sao_login(page, demo_server, demo_database, 'biller')
-    open_action(page, 'Caseload', 'Configuration', 'Billing',
-        'Provider Adjustment Rules')
+    # both kinds of rules are the biller's, beside the remittances
+    open_action(page, 'Caseload', 'Billing', 'Adjustment Rules')
+    open_action(page, 'Caseload', 'Billing', 'Provider Adjustment Rules')
     press(page, front_tab(page).get_by_role('button', name='New').first)
     form = front_tab(page).locator('.form').first
     reason = form.get_by_label(labelled('Reason'))
@@ -221,6 +223,9 @@ def test_biller_adds_a_provider_adjustment_rule(
         press(page, search.get_by_role('button', name='OK', exact=True))
     expect(account).to_have_value(re.compile('Other Adjustments'),
         timeout=TIMEOUT)
+    expect(page.locator('.modal-dialog:visible')).to_have_count(
+        0, timeout=TIMEOUT)
+    settled(page)
     page.screenshot(path=str(shots / 'sao-provider-adjustment-rule.png'))
     press(page, front_tab(page).get_by_role('button', name='Save'))
     expect(page.locator('.infobar .alert:visible', has_text='Record saved.')
