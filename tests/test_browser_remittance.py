@@ -239,3 +239,52 @@ def test_biller_adds_a_provider_adjustment_rule(
     assert name['name'] == 'Other Adjustments', name
     rpc(demo_server, demo_database, 'biller',
         'model.therapy.plb.rule.delete', [added[0]['id']])
+
+
+def held_line(url, database):
+    """A posted remittance answering a demo claim whose first line the
+    payer answers under another code and no line control number: that
+    line's payment waits as unapplied cash. (remittance line, claim)"""
+    remittance, claim, trace = paper_eob(url, database)
+    lines = rpc(url, database, 'biller', 'model.therapy.remittance.line.search',
+        [('remittance_claim.remittance', '=', remittance)], 0, None,
+        [('id', 'ASC')])
+    rpc(url, database, 'biller', 'model.therapy.remittance.line.write',
+        lines[:1], {'claim_line': None, 'procedure_code': '99999'})
+    rpc(url, database, 'biller', 'model.therapy.remittance.post',
+        [remittance])
+    return lines[0], claim
+
+
+def test_biller_applies_an_unmatched_line(page, demo_server, demo_database):
+    service, claim = held_line(demo_server, demo_database)
+    held, = rpc(demo_server, demo_database, 'biller',
+        'model.therapy.remittance.line.read', [service], ['claim_line'])
+    assert held['claim_line'] is None, held
+    page.set_viewport_size({'width': 1600, 'height': 1000})
+    sao_login(page, demo_server, demo_database, 'biller')
+    page.goto(f'{demo_server}/#{demo_database}'
+        f'/model/therapy.remittance.line/{service}')
+    form = front_tab(page).locator('.form').first
+    button = form.get_by_role('button', name='Apply to Line')
+    button.wait_for(timeout=TIMEOUT)
+    press(page, button)
+    wizard = dialog(page)
+    ours = wizard.get_by_label('Our Claim Line')
+    ours.wait_for(timeout=TIMEOUT)
+    settled(page)
+    # the one line of the claim the payer's other lines left
+    expect(ours).to_have_value(re.compile(re.escape(claim['number'])),
+        timeout=TIMEOUT)
+    page.screenshot(path=str(output_dir('browser')
+            / 'sao-apply-unmatched-line.png'))
+    press(page, wizard.get_by_role('button', name='Apply', exact=True))
+    expect(form.get_by_label('Applied By')).not_to_have_value(
+        '', timeout=TIMEOUT)
+    expect(button).to_be_hidden(timeout=TIMEOUT)
+    applied, = rpc(demo_server, demo_database, 'biller',
+        'model.therapy.remittance.line.read', [service], ['claim_line'])
+    assert applied['claim_line'] == claim['lines'][0], applied
+    state, = rpc(demo_server, demo_database, 'biller',
+        'model.therapy.claim.read', [claim['id']], ['state'])
+    assert state['state'] == 'paid', state

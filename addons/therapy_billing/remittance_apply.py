@@ -5,7 +5,12 @@ Once a biller finds our claim, Apply to Claim posts that answer as if it
 had matched when it came: the cash leaves unapplied cash back through
 insurance payments in transit, then pays and adjusts the claim's lines
 by the same rules, in a move dated the day it is applied
-(REVENUE-CYCLE.md §3: "re-posted when matched")."""
+(REVENUE-CYCLE.md §3: "re-posted when matched").
+
+The same for one service line the import could not tie to a line of a
+claim it did match (a line control number the payer dropped and a code it
+changed): Apply to Line on that service line posts its payment, held as
+unapplied cash, and its adjustments onto the claim line a biller chose."""
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.modules.currency.fields import Monetary
@@ -15,7 +20,7 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import ClaimError
-from .remittance_posting import Amounts
+from .remittance_posting import ZERO, Amounts
 
 # claims a payer may pay: sent, and not corrected away
 PAYABLE = ['submitted', 'accepted', 'appealed', 'partial', 'paid', 'denied',
@@ -138,4 +143,135 @@ class Apply(Wizard):
     def transition_apply(self):
         RemittanceClaim = Pool().get('therapy.remittance.claim')
         RemittanceClaim.apply(self.record, self.start.claim)
+        return 'end'
+
+
+class RemittanceLine(metaclass=PoolMeta):
+    __name__ = 'therapy.remittance.line'
+
+    applied_move = fields.Many2One(
+        'account.move', "Applied By", readonly=True,
+        help="The move that applied this line's payment, held as unapplied "
+        "cash when it came, to the claim line a biller matched it to.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'apply_to_line': {
+                    'invisible': ((Eval('remittance_state') != 'posted')
+                        | ~Eval('claim') | Bool(Eval('claim_line'))
+                        | Bool(Eval('applied_move'))),
+                    'depends': ['remittance_state', 'claim', 'claim_line',
+                        'applied_move'],
+                    },
+                })
+
+    @classmethod
+    @ModelView.button_action('therapy_billing.wizard_remittance_line_apply')
+    def apply_to_line(cls, services):
+        pass
+
+    @classmethod
+    def apply(cls, service, claim_line):
+        """Post service (an answered line matched to none of its claim's
+        lines when it came) onto claim_line: its payment leaves unapplied
+        cash, then it pays and adjusts the line by the same rules, in a
+        move of the day"""
+        pool = Pool()
+        Remittance = pool.get('therapy.remittance')
+        Date = pool.get('ir.date')
+        answer = service.remittance_claim
+        remittance = answer.remittance
+        claim = answer.claim
+        if (remittance.state != 'posted' or not claim
+                or service.claim_line or service.applied_move):
+            raise ClaimError(gettext(
+                    'therapy_billing.msg_remittance_line_apply_not_held',
+                    line=service.rec_name))
+        if claim_line.claim != claim or claim.state not in PAYABLE:
+            raise ClaimError(gettext(
+                    'therapy_billing.msg_remittance_line_apply_line',
+                    line=service.rec_name, claim_line=claim_line.rec_name,
+                    claim=claim.rec_name))
+        service.claim_line = claim_line
+        cls.save([service])
+        amounts = Amounts(remittance)
+        if service.paid:
+            amounts.move_line('unapplied_cash_account', service.paid, answer)
+            amounts.move_line('insurance_clearing_account', -service.paid,
+                answer)
+        amounts.balance(claim_line)
+        amounts.pay(claim_line, service.paid, answer)
+        amounts.adjust(claim_line, list(service.adjustments), claim)
+        if service.allowed is not None:
+            line = amounts.record(claim_line)
+            line.allowed = (line.allowed or ZERO) + service.allowed
+        today = Date.today()
+        service.applied_move = Remittance.book(remittance, amounts,
+            [answer], today, gettext(
+                'therapy_billing.msg_remittance_line_apply_move',
+                line=service.rec_name, claim_line=claim_line.rec_name))
+        cls.save([service])
+        user = pool.get('res.user')(Transaction().user)
+        remittance.posting_log = '\n'.join(filter(None, [
+                    remittance.posting_log, gettext(
+                        'therapy_billing.msg_remittance_log_line_applied',
+                        line=service.rec_name,
+                        claim_line=claim_line.rec_name,
+                        amount=service.paid, user=user.rec_name,
+                        date=today),
+                    *amounts.log]))
+        Remittance.save([remittance])
+
+
+class LineApplyStart(ModelView):
+    "Apply Unapplied Cash to a Claim Line"
+    __name__ = 'therapy.remittance.line.apply.start'
+
+    service = fields.Many2One(
+        'therapy.remittance.line', "Payer's Line", readonly=True)
+    claim = fields.Many2One('therapy.claim', "Claim", readonly=True)
+    currency = fields.Many2One('currency.currency', "Currency",
+        readonly=True)
+    amount = Monetary("Held", currency='currency', digits='currency',
+        readonly=True)
+    claim_line = fields.Many2One(
+        'therapy.claim.line', "Our Claim Line", required=True,
+        domain=[('claim', '=', Eval('claim', -1))],
+        help="The line of the claim the payer's line is about: its payment "
+        "and adjustments post onto it.")
+
+
+class LineApply(Wizard):
+    "Apply Unapplied Cash to a Claim Line"
+    __name__ = 'therapy.remittance.line.apply'
+
+    start = StateView('therapy.remittance.line.apply.start',
+        'therapy_billing.remittance_line_apply_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Apply", 'apply', 'tryton-ok', default=True),
+            ])
+    apply = StateTransition()
+
+    def default_start(self, fields):
+        service = self.record
+        answer = service.remittance_claim
+        values = {
+            'service': service.id,
+            'claim': answer.claim.id if answer.claim else None,
+            'currency': answer.remittance.currency.id,
+            'amount': service.paid,
+            }
+        if answer.claim:
+            # the one line of the claim the payer's other lines left
+            answered = {s.claim_line for s in answer.lines}
+            free = [l for l in answer.claim.lines if l not in answered]
+            if len(free) == 1:
+                values['claim_line'] = free[0].id
+        return values
+
+    def transition_apply(self):
+        RemittanceLine = Pool().get('therapy.remittance.line')
+        RemittanceLine.apply(self.record, self.start.claim_line)
         return 'end'

@@ -323,6 +323,46 @@ class RemittanceTestCase(unittest.TestCase):
             self.assert_ledger(practice)
 
     @with_transaction()
+    def test_unmatched_line_applied_later(self):
+        """The payer answers our claim with a line we cannot tie to ours
+        (another code, no line control number): its payment waits as
+        unapplied cash and its adjustments post nothing; applied to our
+        line, it pays and adjusts that line once, logged"""
+        pool = Pool()
+        RemittanceLine = pool.get('therapy.remittance.line')
+        Remittance = pool.get('therapy.remittance')
+        with set_company(create_company()):
+            practice = self.practice()
+            values = answer(practice.claim.number, paid=D(105),
+                adjustments=[('CO', '45', D(45))])
+            values['lines'][0][1][0]['procedure_code'] = '90837'
+            remittance = self.post(self.remittance(practice, 'EFT31',
+                    [values]))
+            service, = remittance.claims[0].lines
+            self.assertIsNone(service.claim_line)
+            self.assertEqual(
+                self.balance(practice, 'unapplied_cash_account'), D(-105))
+            self.assertEqual(self.line(practice).payer_balance, D(150))
+
+            RemittanceLine.apply(service, self.line(practice))
+            service = RemittanceLine(service.id)
+            self.assertEqual(service.claim_line, self.line(practice))
+            self.assertEqual(service.applied_move.state, 'posted')
+            self.assertEqual(
+                self.balance(practice, 'unapplied_cash_account'), D(0))
+            line = self.line(practice)
+            self.assertEqual((line.paid, line.co, line.payer_balance),
+                (D(105), D(45), D(0)))
+            self.assertEqual(self.claim(practice).state, 'paid')
+            self.assertIn('Line ', Remittance(remittance.id).posting_log)
+            self.assert_ledger(practice)
+            with self.assertRaises(UserError) as raised:
+                RemittanceLine.apply(service, self.line(practice))
+            self.assertIn('not held as unapplied cash',
+                raised.exception.message)
+            self.assert_ledger(practice)
+
+    @with_transaction()
     def test_reversal_then_correction(self):
         """CLP02 = 22 takes the first answer back exactly (the client's
         share invoice credited) and the correction posts the new one"""
