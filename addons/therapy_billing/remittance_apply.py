@@ -27,6 +27,34 @@ PAYABLE = ['submitted', 'accepted', 'appealed', 'partial', 'paid', 'denied',
     'rejected']
 
 
+def released(remittance, answer, amount):
+    """The Amounts of remittance that start with amount, held as
+    unapplied cash for answer, back in insurance payments in transit"""
+    amounts = Amounts(remittance)
+    if amount:
+        amounts.move_line('unapplied_cash_account', amount, answer)
+        amounts.move_line('insurance_clearing_account', -amount, answer)
+    return amounts
+
+
+def book_applied(remittance, answer, amounts, description, message, /,
+        **values):
+    """Book amounts in a move of the day and say on the remittance who
+    applied what (message with values, the user and the date); the move"""
+    pool = Pool()
+    Remittance = pool.get('therapy.remittance')
+    Date = pool.get('ir.date')
+    today = Date.today()
+    move = Remittance.book(remittance, amounts, [answer], today, description)
+    user = pool.get('res.user')(Transaction().user)
+    remittance.posting_log = '\n'.join(filter(None, [
+                remittance.posting_log,
+                gettext(message, user=user.rec_name, date=today, **values),
+                *amounts.log]))
+    Remittance.save([remittance])
+    return move
+
+
 class RemittanceClaim(metaclass=PoolMeta):
     __name__ = 'therapy.remittance.claim'
 
@@ -58,7 +86,6 @@ class RemittanceClaim(metaclass=PoolMeta):
         pool = Pool()
         Remittance = pool.get('therapy.remittance')
         RemittanceLine = pool.get('therapy.remittance.line')
-        Date = pool.get('ir.date')
         remittance = answer.remittance
         if remittance.state != 'posted' or answer.claim:
             raise ClaimError(gettext(
@@ -76,23 +103,15 @@ class RemittanceClaim(metaclass=PoolMeta):
             service.claim_line = Remittance.find_line(claim, service, taken)
             taken.add(service.claim_line)
         RemittanceLine.save(answer.lines)
-        amounts = Amounts(remittance)
-        amounts.move_line('unapplied_cash_account', answer.paid, answer)
-        amounts.move_line('insurance_clearing_account', -answer.paid, answer)
+        amounts = released(remittance, answer, answer.paid)
         Remittance._post_answer(answer, amounts)
-        answer.applied_move = Remittance.book(remittance, amounts, [answer],
-            Date.today(), gettext('therapy_billing.msg_remittance_apply_move',
-                answer=answer.rec_name, claim=claim.rec_name))
+        answer.applied_move = book_applied(remittance, answer, amounts,
+            gettext('therapy_billing.msg_remittance_apply_move',
+                answer=answer.rec_name, claim=claim.rec_name),
+            'therapy_billing.msg_remittance_log_applied',
+            answer=answer.claim_number, claim=claim.rec_name,
+            amount=answer.paid)
         cls.save([answer])
-        user = pool.get('res.user')(Transaction().user)
-        remittance.posting_log = '\n'.join(filter(None, [
-                    remittance.posting_log, gettext(
-                        'therapy_billing.msg_remittance_log_applied',
-                        answer=answer.claim_number, claim=claim.rec_name,
-                        amount=answer.paid, user=user.rec_name,
-                        date=Date.today()),
-                    *amounts.log]))
-        Remittance.save([remittance])
 
 
 class ApplyStart(ModelView):
@@ -178,9 +197,6 @@ class RemittanceLine(metaclass=PoolMeta):
         lines when it came) onto claim_line: its payment leaves unapplied
         cash, then it pays and adjusts the line by the same rules, in a
         move of the day"""
-        pool = Pool()
-        Remittance = pool.get('therapy.remittance')
-        Date = pool.get('ir.date')
         answer = service.remittance_claim
         remittance = answer.remittance
         claim = answer.claim
@@ -196,33 +212,20 @@ class RemittanceLine(metaclass=PoolMeta):
                     claim=claim.rec_name))
         service.claim_line = claim_line
         cls.save([service])
-        amounts = Amounts(remittance)
-        if service.paid:
-            amounts.move_line('unapplied_cash_account', service.paid, answer)
-            amounts.move_line('insurance_clearing_account', -service.paid,
-                answer)
+        amounts = released(remittance, answer, service.paid)
         amounts.balance(claim_line)
         amounts.pay(claim_line, service.paid, answer)
         amounts.adjust(claim_line, list(service.adjustments), claim)
         if service.allowed is not None:
             line = amounts.record(claim_line)
             line.allowed = (line.allowed or ZERO) + service.allowed
-        today = Date.today()
-        service.applied_move = Remittance.book(remittance, amounts,
-            [answer], today, gettext(
-                'therapy_billing.msg_remittance_line_apply_move',
-                line=service.rec_name, claim_line=claim_line.rec_name))
+        service.applied_move = book_applied(remittance, answer, amounts,
+            gettext('therapy_billing.msg_remittance_line_apply_move',
+                line=service.rec_name, claim_line=claim_line.rec_name),
+            'therapy_billing.msg_remittance_log_line_applied',
+            line=service.rec_name, claim_line=claim_line.rec_name,
+            amount=service.paid)
         cls.save([service])
-        user = pool.get('res.user')(Transaction().user)
-        remittance.posting_log = '\n'.join(filter(None, [
-                    remittance.posting_log, gettext(
-                        'therapy_billing.msg_remittance_log_line_applied',
-                        line=service.rec_name,
-                        claim_line=claim_line.rec_name,
-                        amount=service.paid, user=user.rec_name,
-                        date=today),
-                    *amounts.log]))
-        Remittance.save([remittance])
 
 
 class LineApplyStart(ModelView):
