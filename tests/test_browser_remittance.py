@@ -49,12 +49,15 @@ def paper_eob(url, database):
     claim, = claims
     lines = rpc(url, database, 'biller', 'model.therapy.claim.line.read',
         claim['lines'], ['billed', 'procedure_code', 'units',
-            'service_date'])
+            'service_date', 'control_number'])
     answers = []
     for line in lines:
         billed = decimal(line['billed'])
         answers.append({
                 'claim_line': line['id'],
+                # the EOB's line number: a line with modifiers is matched
+                # by it alone (the EOB typed in here names none)
+                'control_number': line['control_number'],
                 'procedure_code': line['procedure_code'],
                 'charge': billed, 'paid': billed - CONTRACT,
                 'units': line['units'],
@@ -250,7 +253,8 @@ def held_line(url, database):
         [('remittance_claim.remittance', '=', remittance)], 0, None,
         [('id', 'ASC')])
     rpc(url, database, 'biller', 'model.therapy.remittance.line.write',
-        lines[:1], {'claim_line': None, 'procedure_code': '99999'})
+        lines[:1], {'claim_line': None, 'control_number': None,
+            'procedure_code': '99999'})
     rpc(url, database, 'biller', 'model.therapy.remittance.post',
         [remittance])
     return lines[0], claim
