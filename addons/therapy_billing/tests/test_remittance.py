@@ -226,12 +226,15 @@ class RemittanceTestCase(unittest.TestCase):
 
     @with_transaction()
     def test_who_keeps_the_rules_and_applies_cash(self):
-        """The adjustment rules are the biller's and the owner's to keep:
-        the accountant reads them, the front desk and clinicians not at
-        all; Apply to Claim is refused to the accountant"""
+        """The adjustment and provider adjustment rules are the biller's
+        and the owner's to keep: the accountant reads them, the front desk
+        and clinicians not at all; Apply to Claim and Apply to Line are
+        refused to the accountant"""
         pool = Pool()
         Rule = pool.get('therapy.remittance.rule')
+        PLBRule = pool.get('therapy.plb.rule')
         RemittanceClaim = pool.get('therapy.remittance.claim')
+        RemittanceLine = pool.get('therapy.remittance.line')
         with set_company(create_company()):
             practice = self.practice()
             rule, = Rule.create([{'group': 'PI', 'reason': '45',
@@ -243,21 +246,32 @@ class RemittanceTestCase(unittest.TestCase):
                     [f'therapy_scheduling.group_{group}'])
                 for group in ['front_desk', 'clinician', 'biller',
                     'accountant']}
+            plb_rule, = PLBRule.create([{'reason': '72',
+                        'account': Pool().get('therapy.configuration')(1
+                            ).billing_account('write_off_account',
+                            practice.company).id}])
         for group in ['front_desk', 'clinician']:
             with self.subTest(group=group), as_user(users[group]):
-                with self.assertRaises(AccessError):
-                    Rule.read([rule.id], ['reason'])
-                with self.assertRaises(AccessError):
-                    Rule.search([])
-                with self.assertRaises(AccessError):
-                    Rule.export_data([Rule(rule.id)], ['reason'])
+                for Model, record in [(Rule, rule), (PLBRule, plb_rule)]:
+                    with self.assertRaises(AccessError):
+                        Model.read([record.id], ['reason'])
+                    with self.assertRaises(AccessError):
+                        Model.search([])
+                    with self.assertRaises(AccessError):
+                        Model.export_data([Model(record.id)], ['reason'])
         with as_user(users['accountant']):
             self.assertEqual(Rule.search([]), [rule])
+            self.assertEqual(PLBRule.search([]), [plb_rule])
             with self.assertRaises(AccessError):
                 Rule.write([Rule(rule.id)], {'action': 'review'})
+            with self.assertRaises(AccessError):
+                PLBRule.write([PLBRule(plb_rule.id)], {'reason': 'CS'})
             with self.assertRaises(AccessButtonError):
                 RemittanceClaim.apply_to_claim(
                     [RemittanceClaim(remittance.claims[0].id)])
+            with self.assertRaises(AccessButtonError):
+                RemittanceLine.apply_to_line(
+                    [RemittanceLine(remittance.claims[0].lines[0].id)])
         with as_user(users['biller']):
             Rule.write([Rule(rule.id)], {'action': 'review'})
         self.assertEqual(Rule(rule.id).action, 'review')
