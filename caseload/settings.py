@@ -20,6 +20,16 @@ class ConfigError(Exception):
 
 RELATIVE_OPTIONS = [('database', 'path'), ('web', 'root')]
 
+# Where Caseload needs another default than Tryton's, unless the config
+# says otherwise. [cache] clean_timeout: the server's workers, the cron and
+# the queue worker are separate processes, each caching groups, record
+# rules and settings; with 0 a commit that clears a cache clears it in all
+# of them (PostgreSQL LISTEN/NOTIFY, else a check at each transaction).
+# Tryton's 300 left the other workers on the old groups for up to five
+# minutes: a clinician who had just opened emergency access saw the
+# client list empty or full depending on the worker that answered.
+DEFAULTS = {('cache', 'clean_timeout'): '0'}
+
 
 class Settings:
     def __init__(self, path):
@@ -44,6 +54,9 @@ class Settings:
             if value and not os.path.isabs(value):
                 self.overrides.setdefault(section, {})[option] = (
                     os.path.normpath(os.path.join(base, value)))
+        for (section, option), value in DEFAULTS.items():
+            if not self.parser.has_option(section, option):
+                self.overrides.setdefault(section, {})[option] = value
 
     def get(self, section, option, fallback=None):
         return self.overrides.get(section, {}).get(

@@ -479,3 +479,27 @@ def test_sqlite_requests_take_turns_in_tryton():
     for thread in threads:
         thread.join()
     assert most == [1, 1, 1, 1]
+
+
+def test_processes_share_cache_clearing(tmp_path):
+    """Every process Caseload starts (workers, cron, queue worker) clears
+    its caches when another commits a change (Tryton's default checks
+    every five minutes), unless the config says otherwise"""
+    from caseload.settings import Settings
+
+    def clean_timeout(text):
+        config = tmp_path / 'caseload.conf'
+        config.write_text("[database]\nuri = sqlite://\n" + text)
+        settings = Settings(config)
+        with settings.resolved() as files:
+            from configparser import ConfigParser
+            parser = ConfigParser(interpolation=None)
+            parser.read(files)
+        return settings.get('cache', 'clean_timeout'), parser.get(
+            'cache', 'clean_timeout')
+
+    assert clean_timeout('') == ('0', '0')
+    assert clean_timeout('[cache]\nclean_timeout = 60\n') == ('60', '60')
+    for shipped in ['caseload.conf', 'postgresql.conf', 'docker.conf']:
+        assert Settings(ROOT / 'config' / shipped).get(
+            'cache', 'clean_timeout') == '0', shipped
