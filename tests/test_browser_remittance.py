@@ -106,10 +106,11 @@ def test_biller_posts_a_paper_eob(page, demo_server, demo_database):
     expect(post).to_be_hidden(timeout=TIMEOUT)
     page.mouse.move(0, 0)
     page.screenshot(path=str(shots / 'sao-remittance-posted.png'))
-    # the payer owes nothing more on the claim: it is paid
+    # the payer owes nothing more on the claim and named no client's
+    # share: it is closed
     state, = rpc(demo_server, demo_database, 'biller',
         'model.therapy.claim.read', [claim['id']], ['state'])
-    assert state['state'] == 'paid', state
+    assert state['state'] == 'closed', state
     posted, = rpc(demo_server, demo_database, 'biller',
         'model.therapy.remittance.read', [remittance], ['state', 'move'])
     assert posted['state'] == 'posted' and posted['move'], posted
@@ -174,7 +175,7 @@ def test_biller_applies_unapplied_cash(page, demo_server, demo_database):
         '', timeout=TIMEOUT)
     state, = rpc(demo_server, demo_database, 'biller',
         'model.therapy.claim.read', [claim['id']], ['state'])
-    assert state['state'] == 'paid', state
+    assert state['state'] == 'closed', state
 
 
 def test_biller_works_the_denial_queue(page, demo_server, demo_database):
@@ -291,4 +292,4 @@ def test_biller_applies_an_unmatched_line(page, demo_server, demo_database):
     assert applied['claim_line'] == claim['lines'][0], applied
     state, = rpc(demo_server, demo_database, 'biller',
         'model.therapy.claim.read', [claim['id']], ['state'])
-    assert state['state'] == 'paid', state
+    assert state['state'] == 'closed', state

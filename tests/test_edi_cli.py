@@ -254,7 +254,8 @@ def test_import_835_on_the_demo(practice_config, demo_database, tmp_path):
             remittances + 1)
         state, = connection.execute('SELECT state FROM therapy_claim '
             'WHERE number = ?', (number,)).fetchone()
-    assert state == 'paid'
+    # paid, and no client's share: closed
+    assert state == 'closed'
     assert ledger_problems(practice_config, name) == []
 
 

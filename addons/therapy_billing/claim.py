@@ -53,7 +53,7 @@ FREQUENCIES = [
     ('8', "Void (8)"),
     ]
 # states in which the payer has the claim: corrected by a new claim
-WITH_PAYER = ['accepted', 'paid', 'partial', 'denied', 'appealed']
+WITH_PAYER = ['accepted', 'paid', 'partial', 'denied', 'appealed', 'closed']
 # what only the workflow and posting write (readonly is not enforced on
 # what a client sends); a draft claim's coverage and lines stay editable
 SERVER_OWNED = {'company', 'number', 'client', 'date', 'frequency_code',
@@ -226,6 +226,7 @@ class Claim(ClaimScrubMixin, ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
             ('partial', 'replaced'),
             ('denied', 'replaced'),
             ('appealed', 'replaced'),
+            ('closed', 'replaced'),
             ('draft', 'voided'),
             ('ready', 'voided'),
             ('rejected', 'voided'),
@@ -234,6 +235,7 @@ class Claim(ClaimScrubMixin, ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
             ('partial', 'voided'),
             ('denied', 'voided'),
             ('appealed', 'voided'),
+            ('closed', 'voided'),
             }
         cls._buttons.update({
                 'ready': {
@@ -643,6 +645,13 @@ class Claim(ClaimScrubMixin, ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
     @Workflow.transition('closed')
     def close(cls, claims):
         cls.log_events(claims, 'closed')
+
+    @classmethod
+    @Workflow.transition('closed')
+    def close_settled(cls, claims):
+        "Closed by the balances: the payer's and the client's are 0"
+        cls.log_events(claims, 'closed',
+            gettext('therapy_billing.msg_claim_settled'))
 
     @classmethod
     @ModelView.button

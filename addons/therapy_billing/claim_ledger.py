@@ -248,3 +248,37 @@ class ClaimLedgerMixin:
                 if lines and not sum(l.debit - l.credit for l in lines)]
         if to_reconcile:
             MoveLine.reconcile(*to_reconcile)
+
+    @classmethod
+    def follow_client_share(cls, claims, reopen=False):
+        """A paid claim is closed once the client's share is settled too
+        (none was named, or its invoices are paid or credited): both the
+        payer's and the patient's balances are 0 (REVENUE-CYCLE.md). With
+        reopen, a claim closed so whose share invoice is open again (a
+        client payment taken back) is paid again, with the payer settled
+        but the client not"""
+        pool = Pool()
+        InvoiceLine = pool.get('account.invoice.line')
+        claims = [c for c in claims
+            if c.state == 'paid' or (reopen and c.state == 'closed')]
+        owing = set()
+        for chunk in slices(claims):
+            claim_of = {str(l): c for c in chunk for l in c.lines}
+            for line in InvoiceLine.search([
+                        ('origin', 'in', list(claim_of)),
+                        ('invoice.type', '=', 'out'),
+                        ('invoice.state', 'in',
+                            ['draft', 'validated', 'posted']),
+                        ]):
+                claim = claim_of[str(line.origin)]
+                if line.invoice.party == claim.client.guarantor:
+                    owing.add(claim)
+        settled = [c for c in claims if c.state == 'paid' and c not in owing]
+        if settled:
+            cls.close_settled(settled)
+        owed = [c for c in claims if c.state == 'closed' and c in owing
+            and sum(l.payer_balance for l in c.lines if l.active) <= 0]
+        if owed:
+            cls.write(owed, {'state': 'paid'})
+            cls.log_events(owed, 'paid',
+                gettext('therapy_billing.msg_claim_client_share_open'))

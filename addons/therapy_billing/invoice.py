@@ -59,6 +59,30 @@ class Invoice(metaclass=PoolMeta):
             credits += notes
         return credits
 
+    @classmethod
+    def process(cls, invoices):
+        # the claims whose client's share these invoices bill follow
+        # their state: closed once paid, paid again when taken back
+        pool = Pool()
+        Claim = pool.get('therapy.claim')
+        ClaimLine = pool.get('therapy.claim.line')
+        was_paid = {i.id for i in invoices if i.state == 'paid'}
+        super().process(invoices)
+        invoices = cls.browse(invoices)
+        claims = {}
+        for invoice in invoices:
+            if invoice.type != 'out':
+                continue
+            for line in invoice.lines:
+                origin = line.billing_origin
+                if isinstance(origin, ClaimLine):
+                    claims[origin.claim.id] = origin.claim
+        if claims:
+            reopened = any(i.id in was_paid and i.state == 'posted'
+                for i in invoices)
+            Claim.follow_client_share(list(claims.values()),
+                reopen=reopened)
+
     def settle(self):
         "Reconcile the invoice with its payment lines once they pay it all"
         MoveLine = Pool().get('account.move.line')

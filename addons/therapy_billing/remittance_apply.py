@@ -24,7 +24,7 @@ from .remittance_posting import ZERO, Amounts
 
 # claims a payer may pay: sent, and not corrected away
 PAYABLE = ['submitted', 'accepted', 'appealed', 'partial', 'paid', 'denied',
-    'rejected']
+    'rejected', 'closed']
 
 
 def released(remittance, answer, amount):

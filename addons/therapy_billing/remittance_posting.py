@@ -734,3 +734,4 @@ class RemittancePostingMixin:
         Claim.save(to_save)
         for (state, reason), changed in events.items():
             Claim.log_events(changed, state, reason)
+        Claim.follow_client_share([c for c in to_save if c.state == 'paid'])

@@ -141,7 +141,13 @@ class RemittanceTestCase(unittest.TestCase):
     @with_transaction()
     def test_paid_with_contract_write_off_and_client_share(self):
         """CO-45 written off, PR-2 and PR-3 billed to the guarantor, the
-        payer owes nothing and the claim is paid"""
+        payer owes nothing and the claim is paid; closed once the client
+        pays the share, paid again when that payment is taken back"""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        ClaimLine = pool.get('therapy.claim.line')
+        MoveLine = pool.get('account.move.line')
+        Reconciliation = pool.get('account.move.reconciliation')
         with set_company(create_company()):
             practice = self.practice()
             remittance = self.remittance(practice, 'EFT1', [answer(
@@ -166,6 +172,36 @@ class RemittanceTestCase(unittest.TestCase):
                 self.balance(practice, 'insurance_clearing_account'), D(80))
             self.assertEqual(
                 self.balance(practice, 'contractual_account'), D(35))
+            self.assert_ledger(practice)
+
+            # Kim pays the $35: the invoice is paid (by the queue, which
+            # processes it) and the claim closed, both balances at 0
+            cash = pool.get('account.account').search(
+                [('code', '=', '1.1.1')])[0]
+            move, = ClaimLine._post_moves([(practice.company, [
+                            MoveLine(account=cash, debit=D(35),
+                                credit=D(0)),
+                            MoveLine(account=invoice.account, debit=D(0),
+                                credit=D(35), party=invoice.party),
+                            ])], "Kim pays her share")
+            paid, = [l for l in move.lines if l.account == invoice.account]
+            MoveLine.reconcile(list(invoice.lines_to_pay) + [paid])
+            Invoice.process([invoice])
+            self.assertEqual(Invoice(invoice.id).state, 'paid')
+            claim = self.claim(practice)
+            self.assertEqual(claim.state, 'closed')
+            self.assertEqual([e.state for e in claim.events][-2:],
+                ['paid', 'closed'])
+            self.assert_ledger(practice)
+
+            # the payment bounces: Kim owes the share again
+            Reconciliation.delete([Pool().get('account.move.line')(
+                        paid.id).reconciliation])
+            Invoice.process([Invoice(invoice.id)])
+            self.assertEqual(Invoice(invoice.id).state, 'posted')
+            claim = self.claim(practice)
+            self.assertEqual(claim.state, 'paid')
+            self.assertIn('taken back', claim.events[-1].reason)
             self.assert_ledger(practice)
 
     @with_transaction()
@@ -323,7 +359,7 @@ class RemittanceTestCase(unittest.TestCase):
             line = self.line(practice)
             self.assertEqual((line.paid, line.co, line.payer_balance),
                 (D(105), D(45), D(0)))
-            self.assertEqual(self.claim(practice).state, 'paid')
+            self.assertEqual(self.claim(practice).state, 'closed')
             self.assertIn('CLM-TYPO', Pool().get('therapy.remittance')(
                     remittance.id).posting_log)
             self.assertEqual(Pool().get('therapy.remittance')(
@@ -367,7 +403,7 @@ class RemittanceTestCase(unittest.TestCase):
             line = self.line(practice)
             self.assertEqual((line.paid, line.co, line.payer_balance),
                 (D(105), D(45), D(0)))
-            self.assertEqual(self.claim(practice).state, 'paid')
+            self.assertEqual(self.claim(practice).state, 'closed')
             self.assertIn('Line ', Remittance(remittance.id).posting_log)
             self.assert_ledger(practice)
             with self.assertRaises(UserError) as raised:
