@@ -20,15 +20,17 @@ class ConfigError(Exception):
 
 RELATIVE_OPTIONS = [('database', 'path'), ('web', 'root')]
 
-# Where Caseload needs another default than Tryton's, unless the config
-# says otherwise. [cache] clean_timeout: the server's workers, the cron and
-# the queue worker are separate processes, each caching groups, record
-# rules and settings; with 0 a commit that clears a cache clears it in all
-# of them (PostgreSQL LISTEN/NOTIFY, else a check at each transaction).
-# Tryton's 300 left the other workers on the old groups for up to five
-# minutes: a clinician who had just opened emergency access saw the
-# client list empty or full depending on the worker that answered.
-DEFAULTS = {('cache', 'clean_timeout'): '0'}
+# Where Caseload needs another default than Tryton's on PostgreSQL, unless
+# the config says otherwise. [cache] clean_timeout: the server's workers,
+# the cron and the queue worker are separate processes, each caching
+# groups, record rules and settings; with 0 a commit that clears a cache
+# clears it in all of them through LISTEN/NOTIFY. Tryton's 300 left the
+# other workers on the old groups for up to five minutes: a clinician who
+# had just opened emergency access saw the client list empty or full
+# depending on the worker that answered. (SQLite runs one process, and
+# there 0 would mean reading ir_cache and refreshing the pool at every
+# transaction, which `caseload init --demo` does not survive.)
+POSTGRESQL_DEFAULTS = {('cache', 'clean_timeout'): '0'}
 
 
 class Settings:
@@ -54,9 +56,10 @@ class Settings:
             if value and not os.path.isabs(value):
                 self.overrides.setdefault(section, {})[option] = (
                     os.path.normpath(os.path.join(base, value)))
-        for (section, option), value in DEFAULTS.items():
-            if not self.parser.has_option(section, option):
-                self.overrides.setdefault(section, {})[option] = value
+        if self.backend == 'postgresql':
+            for (section, option), value in POSTGRESQL_DEFAULTS.items():
+                if not self.parser.has_option(section, option):
+                    self.overrides.setdefault(section, {})[option] = value
 
     def get(self, section, option, fallback=None):
         return self.overrides.get(section, {}).get(

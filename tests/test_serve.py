@@ -487,19 +487,22 @@ def test_processes_share_cache_clearing(tmp_path):
     every five minutes), unless the config says otherwise"""
     from caseload.settings import Settings
 
-    def clean_timeout(text):
+    from configparser import ConfigParser
+
+    def clean_timeout(text, uri='postgresql://tryton@127.0.0.1:5432/'):
         config = tmp_path / 'caseload.conf'
-        config.write_text("[database]\nuri = sqlite://\n" + text)
+        config.write_text(f"[database]\nuri = {uri}\n" + text)
         settings = Settings(config)
         with settings.resolved() as files:
-            from configparser import ConfigParser
             parser = ConfigParser(interpolation=None)
             parser.read(files)
         return settings.get('cache', 'clean_timeout'), parser.get(
-            'cache', 'clean_timeout')
+            'cache', 'clean_timeout', fallback=None)
 
     assert clean_timeout('') == ('0', '0')
     assert clean_timeout('[cache]\nclean_timeout = 60\n') == ('60', '60')
-    for shipped in ['caseload.conf', 'postgresql.conf', 'docker.conf']:
+    # one process on SQLite: Tryton's default
+    assert clean_timeout('', uri='sqlite://') == (None, None)
+    for shipped in ['postgresql.conf', 'docker.conf']:
         assert Settings(ROOT / 'config' / shipped).get(
             'cache', 'clean_timeout') == '0', shipped
