@@ -254,8 +254,9 @@ def test_import_835_on_the_demo(practice_config, demo_database, tmp_path):
             remittances + 1)
         state, = connection.execute('SELECT state FROM therapy_claim '
             'WHERE number = ?', (number,)).fetchone()
-    # paid, and no client's share: closed
-    assert state == 'closed'
+    # the payer owes nothing; the client owes the PR-2 share: paid, not
+    # closed until the guarantor pays it
+    assert state == 'paid'
     assert ledger_problems(practice_config, name) == []
 
 
