@@ -87,10 +87,8 @@ def test_supervisor_journey(page, demo_server, demo_database):
         journey.click(note.get_by_role('button', name='Apply Changes'),
             "Close the note")
         reload_board(journey, page)
-        page.wait_for_function(
-            f"() => document.querySelectorAll('#tabcontent > .tab-pane.active"
-            f" .board-action')[0].querySelectorAll('.treeview tbody tr')"
-            f".length == {waiting - 1}", timeout=TIMEOUT)
+        expect(awaiting_rows(page)).to_have_count(
+            waiting - 1, timeout=TIMEOUT)
 
         # --- return one to the clinician with comments -------------------
         # the client and the date of service: the demo has returned notes
@@ -112,10 +110,8 @@ def test_supervisor_journey(page, demo_server, demo_database):
         journey.click(note.get_by_role('button', name='Apply Changes'),
             "Close the note")
         reload_board(journey, page)
-        page.wait_for_function(
-            f"() => document.querySelectorAll('#tabcontent > .tab-pane.active"
-            f" .board-action')[0].querySelectorAll('.treeview tbody tr')"
-            f".length == {waiting - 2}", timeout=TIMEOUT)
+        expect(awaiting_rows(page)).to_have_count(
+            waiting - 2, timeout=TIMEOUT)
 
         # --- bulk: select the rest, one click, one attestation ----------
         rest = rows.count()
@@ -133,10 +129,7 @@ def test_supervisor_journey(page, demo_server, demo_database):
             "Co-sign them all")
         wizard.wait_for(state='hidden', timeout=TIMEOUT)
         reload_board(journey, page)
-        page.wait_for_function(
-            "() => !document.querySelectorAll('#tabcontent > .tab-pane.active"
-            " .board-action')[0].querySelectorAll('.treeview tbody tr')"
-            ".length", timeout=TIMEOUT)
+        expect(awaiting_rows(page)).to_have_count(0, timeout=TIMEOUT)
         journey.shot('home-done')
 
         # --- the clinician finds the returned note, with the comments ---

@@ -96,3 +96,21 @@ def label(type_, value, options=()):
     if type_ == 'yes_no':
         return dict(YES_NO)[value]
     return value
+
+
+def flags_risk(type_, value, options=()):
+    """Whether a stored answer to a risk question flags risk: anything but
+    no answer, "no", 0, or a choice's first option (the "Not at all" of
+    a PHQ-9 item)"""
+    if value in (None, ''):
+        return False
+    if type_ == 'yes_no':
+        return value == 'yes'
+    if type_ in {'number', 'scale'}:
+        return float(value) > 0
+    if type_ in {'choice', 'multi_choice'}:
+        first = options[0][0] if options else None
+        return any(v not in {first, '0'} for v in value.split(','))
+    if type_ == 'date':
+        return False
+    return bool(value.strip())

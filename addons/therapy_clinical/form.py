@@ -19,7 +19,8 @@ from trytond.transaction import Transaction
 
 from therapy_scheduling import clock
 
-from .answers import TYPES, AnswerError, label, normalize, parse_options
+from .answers import (
+    TYPES, AnswerError, flags_risk, label, normalize, parse_options)
 from .client_update import apply_changes, describe_changes
 from .exceptions import FormError
 from .locking import LockedRowMixin, SignedLockMixin
@@ -190,6 +191,11 @@ class FormQuestion(sequence_ordered(), ModelSQL, ModelView):
         "Clinical",
         help="The answer is clinical (symptoms, history, medications, "
         "risk): only the care team reads it, not the front desk.")
+    risk = fields.Boolean(
+        "Risk Question",
+        help="An answer other than none, no, 0 or the first option (such "
+        "as thoughts of self-harm) shows the client crisis resources at "
+        "once and alerts the care team. A risk question is clinical.")
 
     @classmethod
     def __setup__(cls):
@@ -199,6 +205,34 @@ class FormQuestion(sequence_ordered(), ModelSQL, ModelView):
     @classmethod
     def default_type(cls):
         return 'text'
+
+    def get_rec_name(self, name):
+        # the question as staff read it, not "(23)" (Tryton's default for
+        # a model without a name field)
+        return self.text
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, operand, *extra = clause
+        return ['OR',
+            ('text', operator, operand, *extra),
+            ('code', operator, operand, *extra),
+            ]
+
+    @fields.depends('risk', 'clinical')
+    def on_change_risk(self):
+        if self.risk:
+            self.clinical = True
+
+    @classmethod
+    def validate_fields(cls, questions, field_names):
+        super().validate_fields(questions, field_names)
+        if field_names & {'risk', 'clinical'}:
+            for question in questions:
+                if question.risk and not question.clinical:
+                    raise FormError(gettext(
+                            'therapy_clinical.msg_form_question_risk_clinical',
+                            question=question.text))
 
     @classmethod
     def default_required(cls):
@@ -286,7 +320,8 @@ class FormResponse(SignedLockMixin, Workflow, ModelSQL, ModelView):
         [(None, "")] + SEVERITIES, "Severity", readonly=True)
     risk_flag = fields.Boolean(
         "Risk Flag", readonly=True,
-        help="PHQ-9 item 9 answered above 0: assess risk today.")
+        help="PHQ-9 item 9 above 0, or a risk question answered: assess "
+        "risk today.")
     applied_at = fields.DateTime("Applied to Client At", readonly=True)
     applied_by = fields.Many2One('res.user', "Applied By", readonly=True)
     pending_changes = fields.Function(
@@ -425,6 +460,8 @@ class FormResponse(SignedLockMixin, Workflow, ModelSQL, ModelView):
                         form=template.rec_name))
             if template.measure:
                 response.set_score()
+            response.risk_flag = bool(response.risk_flag
+                or response.risk_answered())
             response.completed_at = now
             response.date = today
             response.completed_by = None if portal else (
@@ -446,6 +483,11 @@ class FormResponse(SignedLockMixin, Workflow, ModelSQL, ModelView):
             raise FormError(gettext('therapy_clinical.msg_form_score',
                     form=self.template.rec_name, reason=str(error)))
         self.score, self.severity, self.risk_flag = result
+
+    def risk_answered(self):
+        "Whether an answer to one of the template's risk questions flags risk"
+        return any(flags_risk(q.type, v, q.parsed_options)
+            for q, v in self.answer_values().items() if q.risk)
 
     def get_pending_changes(self, name):
         if self.state != 'completed' or self.applied_at:

@@ -18,4 +18,5 @@ class FormResponse(ServerOwnedMixin, metaclass=PoolMeta):
     __name__ = 'therapy.form.response'
     _server_owned = {'date', 'completed_at', 'completed_by', 'signer_ip',
         'signer_user_agent', 'document', 'document_hash', 'score',
-        'severity', 'risk_flag', 'applied_at', 'applied_by'}
+        'severity', 'risk_flag', 'applied_at', 'applied_by',
+        'risk_reviewed_by', 'risk_reviewed_at'}

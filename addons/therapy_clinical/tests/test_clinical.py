@@ -265,6 +265,16 @@ class ClinicalTestCase(unittest.TestCase):
 
 
     @with_transaction()
+    def test_questions_read_as_their_words(self):
+        "Staff see a question's text, not its id (Tryton's \"(23)\")"
+        Question = Pool().get('therapy.form.question')
+        item9, = Question.search([
+                ('template.code', '=', 'phq9'), ('code', '=', 'item9')])
+        self.assertIn("better off dead", item9.rec_name)
+        self.assertEqual(Question.search(
+                [('rec_name', 'ilike', '%better off dead%')]), [item9])
+
+    @with_transaction()
     def test_plan_and_form_response_fields_refused_from_clients(self):
         """Signed plans and completed forms stay final over RPC: the state
         and the signature, hash and score fields are written by their

@@ -3,7 +3,8 @@ import datetime as dt
 import re
 import unittest
 
-from ..answers import AnswerError, label, normalize, parse_options
+from ..answers import (
+    AnswerError, flags_risk, label, normalize, parse_options)
 from ..icd10 import code_rows, search_words
 from ..measures import ScoringError, is_due, score
 from ..signature import canonical, content_hash, sha256
@@ -310,6 +311,26 @@ class AnswersTestCase(unittest.TestCase):
                 self.assertEqual(
                     label(type_, normalize(type_, value, OPTIONS), OPTIONS),
                     expected)
+
+
+    def test_risk_answers(self):
+        "Any answer but none, no, 0 or the first option flags risk"
+        phq = parse_options("0|Not at all\n1|Several days\n2|More\n3|Daily")
+        self.assertFalse(flags_risk('choice', '0', phq))
+        self.assertTrue(flags_risk('choice', '1', phq))
+        self.assertTrue(flags_risk('choice', '3', phq))
+        self.assertFalse(flags_risk('choice', None, phq))
+        never = parse_options("never|Never\nsome|Sometimes")
+        self.assertFalse(flags_risk('choice', 'never', never))
+        self.assertTrue(flags_risk('multi_choice', 'never,some', never))
+        self.assertFalse(flags_risk('multi_choice', 'never', never))
+        self.assertTrue(flags_risk('yes_no', 'yes'))
+        self.assertFalse(flags_risk('yes_no', 'no'))
+        self.assertTrue(flags_risk('scale', '2'))
+        self.assertFalse(flags_risk('number', '0'))
+        self.assertTrue(flags_risk('long_text', 'I have a plan'))
+        self.assertFalse(flags_risk('text', '  '))
+        self.assertFalse(flags_risk('date', '2026-12-01'))
 
 
 class SignatureTestCase(unittest.TestCase):
