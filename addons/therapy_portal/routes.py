@@ -22,6 +22,7 @@ from trytond.wsgi import app
 
 from therapy_audit.login import LOGIN_MAX
 
+from .appointments import visits
 from .forms import pending_forms
 from .mfa import (
     CHALLENGE_SECONDS, mfa_attempt_key, portal_event, submitted_code)
@@ -214,5 +215,9 @@ def home(request, pool, user):
     portal_event('portal.view', user, 'R', request.cookies.get(COOKIE),
         model='therapy.client', ids=[c.id for c in clients],
         client_ids=[c.id for c in clients])
+    next_visit = {}
+    for visit in sorted((v for v in visits(pool, user) if v.upcoming),
+            key=lambda v: v.appointment.start):
+        next_visit.setdefault(visit.client, visit)
     return portal_page('home.html', base=portal_base(pool), user=user,
-        clients=clients, forms=forms)
+        clients=clients, forms=forms, next_visit=next_visit)

@@ -1,6 +1,7 @@
 import datetime as dt
 import hashlib
 import re
+from decimal import Decimal
 
 from trytond import backend
 from trytond.modules.company.tests import (
@@ -11,7 +12,8 @@ from trytond.tests.test_tryton import (
     DB_NAME, ModuleTestCase, RouteTestCase, with_transaction)
 from trytond.transaction import Transaction
 
-from therapy_scheduling.tests.fixtures import as_user, create_user
+from therapy_scheduling.tests.fixtures import (
+    Practice, as_user, create_clinician, create_service, create_user, day_at)
 
 PASSWORD = 'correct horse battery staple'
 
@@ -121,6 +123,37 @@ class TherapyPortalRouteTestCase(RouteTestCase):
                     {'client': annie.id, 'template': npp.id},
                     {'client': bobby.id, 'template': npp.id},
                     ])
+            phq9, = Template.search([('code', '=', 'phq9')])
+            Response.create([{'client': annie.id, 'template': phq9.id}])
+            cls.book_appointments(annie, bobby)
+
+    @classmethod
+    def book_appointments(cls, annie, bobby):
+        """Annie: a session in 1 day (inside the 72-hour cancellation
+        window, late fee $50), one in 6 days, one 7 days ago; Bob: one in
+        2 days"""
+        pool = Pool()
+        Configuration = pool.get('therapy.configuration')
+        Appointment = pool.get('therapy.appointment')
+        # the settings singleton's first write locks its table: a
+        # transaction of its own that may take the lock
+        with Transaction().new_transaction(
+                _lock_tables=[Configuration._table]) as transaction:
+            Configuration.write([Configuration(1)], {
+                    'cancellation_window': dt.timedelta(hours=72),
+                    'late_cancel_fee': Decimal('50.00'),
+                    })
+            transaction.commit()
+        practice = Practice("Harbor Street")
+        practice.service = create_service()
+        practice.clinician = create_clinician(
+            "Dana Lopez", therapy_locations=[practice.location])
+        practice.book(day_at(1), annie)
+        practice.book(day_at(6), annie)
+        past = practice.book(day_at(-7), annie)
+        Appointment.arrive([past])
+        Appointment.complete([past])
+        practice.book(day_at(2), bobby)
 
     def login(self, client, password=PASSWORD):
         return client.post(f'/{self.db_name}/portal/login', data={
@@ -303,12 +336,14 @@ class TherapyPortalRouteTestCase(RouteTestCase):
 
     @with_transaction()
     def responses(self):
-        "{client name: response values} read in a transaction of its own"
+        """{client name: consent response values} read in a transaction of
+        its own"""
         Response = Pool().get('therapy.form.response')
         fields = ['id', 'state', 'signer_name', 'signer_role', 'signer_ip',
             'signer_user_agent', 'completed_by', 'hash_valid', 'document']
         values = {}
-        for response in Response.search([]):
+        for response in Response.search(
+                [('template.code', '=', 'hipaa_npp')]):
             values[response.client.party.name] = type('Values', (), {
                     **{f: getattr(response, f) for f in fields},
                     'answer_ids': [a.id for a in response.answers]})
@@ -357,6 +392,116 @@ class TherapyPortalRouteTestCase(RouteTestCase):
                 ).status_code, 302)
         self.assertEqual(self.responses()["Ann Client"].document,
             signed.document)
+
+    @with_transaction()
+    def phq9(self):
+        "Annie's PHQ-9: (id, state, risk flag, {item code: answer id})"
+        Response = Pool().get('therapy.form.response')
+        response, = Response.search([('template.code', '=', 'phq9')])
+        return (response.id, response.state, response.risk_flag,
+            {a.question.code: a.id for a in response.answers})
+
+    def test_risk_answer_shows_crisis_resources(self):
+        """PHQ-9 item 9 above 0: the page confirming the form gives the
+        988 Lifeline and 911 at once; a form without a risk answer does
+        not"""
+        client = self.client()
+        self.login(client)
+        response_id, _, _, answers = self.phq9()
+        url = f'/{self.db_name}/portal/forms/{response_id}'
+        page = client.get(url).get_data(as_text=True)
+        self.assertIn("Little interest or pleasure", page)
+        self.assertNotIn("988", page)
+        data = {f'q{answers[f"item{i}"]}': '2' if i == 9 else '0'
+            for i in range(1, 10)}
+        response = client.post(url, data=data)
+        self.assertEqual(response.status_code, 302)
+        _, state, risk, _ = self.phq9()
+        self.assertEqual((state, risk), ('completed', True))
+        page = client.get(url).get_data(as_text=True)
+        self.assertIn('class="crisis" role="alert"', page)
+        for text in ['href="tel:988"', "Suicide &amp; Crisis Lifeline",
+                'href="tel:911"', "care team has been told"]:
+            self.assertIn(text, page)
+
+        # the consent, signed without a risk answer: no crisis text
+        ann = self.responses()["Ann Client"]
+        url = f'/{self.db_name}/portal/forms/{ann.id}'
+        if ann.state == 'draft':
+            answer_id, = ann.answer_ids
+            client.post(url, data={f'q{answer_id}': 'yes',
+                    'signer_name': "Pat Parent", 'consent': 'yes'})
+        page = client.get(url).get_data(as_text=True)
+        self.assertIn("Thank you", page)
+        self.assertNotIn("988", page)
+
+    @with_transaction()
+    def appointments(self):
+        "{(client name, days from today): (id, state, late, cancelled by)}"
+        Appointment = Pool().get('therapy.appointment')
+        today = dt.date.today()
+        return {(a.client.party.name, (a.start.date() - today).days): (
+                a.id, a.state, a.late_cancellation, a.cancelled_by)
+            for a in Appointment.search([])}
+
+    @with_transaction()
+    def late_fees(self):
+        Charge = Pool().get('therapy.charge')
+        return [(c.appointment.id, c.amount) for c in Charge.search([
+                    ('kind', '=', 'late_cancel')])]
+
+    def test_appointments_calendar_and_cancel(self):
+        """Upcoming and past sessions of the guardian's child only; an
+        .ics to add one to a calendar; cancelling inside the window states
+        the fee first, then charges it"""
+        client = self.client()
+        self.login(client)
+        booked = self.appointments()
+        base = f'/{self.db_name}/portal/appointments'
+        page = client.get(base).get_data(as_text=True)
+        self.assertIn("Dana Lopez", page)
+        self.assertEqual(page.count("Add to calendar"), 2)
+        self.assertIn("Completed", page)
+        near, _, _, _ = booked["Ann Client", 1]
+        far, _, _, _ = booked["Ann Client", 6]
+        bobs, _, _, _ = booked["Bob Other", 2]
+        self.assertNotIn(f'/appointments/{bobs}', page)
+        home = client.get(f'/{self.db_name}/portal/').get_data(as_text=True)
+        self.assertIn("Next appointment", home)
+
+        ics = client.get(f'{base}/{near}.ics')
+        self.assertEqual(ics.status_code, 200)
+        self.assertTrue(ics.content_type.startswith('text/calendar'))
+        text = ics.get_data(as_text=True)
+        for line in ['BEGIN:VEVENT', 'DTSTART:', 'LOCATION:Harbor Street',
+                f'UID:appointment-{near}@']:
+            self.assertIn(line, text)
+        # what a shared calendar may show: no clinician, service or client
+        for phi in ["Dana", "Psychotherapy", "Ann", "Annie"]:
+            self.assertNotIn(phi, text)
+
+        # not this user's: not found, nothing cancelled
+        for url in [f'{base}/{bobs}.ics', f'{base}/{bobs}/cancel']:
+            self.assertEqual(client.get(url).status_code, 404)
+        self.assertEqual(client.post(f'{base}/{bobs}/cancel').status_code,
+            404)
+
+        page = client.get(f'{base}/{far}/cancel').get_data(as_text=True)
+        self.assertIn("no fee", page)
+        page = client.get(f'{base}/{near}/cancel').get_data(as_text=True)
+        self.assertIn("late cancellation", page)
+        self.assertIn("$50.00", page)
+        self.assertEqual(self.appointments()["Ann Client", 1][1],
+            'scheduled')  # a GET changes nothing
+        response = client.post(f'{base}/{near}/cancel')
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(self.appointments()["Ann Client", 1][1:],
+            ('cancelled', True, 'client'))
+        self.assertEqual(self.late_fees(), [(near, Decimal('50.00'))])
+        page = client.get(base + '?cancelled=1').get_data(as_text=True)
+        self.assertIn("Your appointment is cancelled", page)
+        self.assertEqual(page.count("Add to calendar"), 1)
+        self.assertEqual(self.appointments()["Bob Other", 2][1], 'scheduled')
 
     def test_other_clients_form_is_not_found(self):
         client = self.client()
