@@ -35,17 +35,22 @@ def test_clinician_reviews_a_risk_answer(page, demo_server, demo_database):
     expect(rows).to_have_count(len(waiting), timeout=TIMEOUT)
     settled(page)
     DOCS.mkdir(parents=True, exist_ok=True)
+    # (sao scrolls the board to the list it focused last)
+    risks.scroll_into_view_if_needed()
     page.mouse.move(0, 0)
     page.screenshot(path=str(DOCS / 'back-office-risk-answers.png'))
 
-    # the row opens the form, where the care team records the review
+    # the row opens the form (a dialog over the home), where the care team
+    # records the review
     press(page, rows.first.locator('td').nth(2), double=True)
-    form = front_tab(page).locator('.form').first
+    # (the confirmation asked over it is another dialog)
+    form = page.locator('.modal-dialog:visible', has_text='Signed Document')
     button = form.get_by_role('button', name='Risk Reviewed')
     button.wait_for(timeout=TIMEOUT)
     press(page, button)
     press(page, dialog(page).get_by_role('button', name='OK'))
     expect(button).to_be_hidden(timeout=TIMEOUT)
+    press(page, form.get_by_role('button', name='Apply Changes'))
     reviewed = clinician('model.therapy.form.response.search_read', [
             ('id', 'in', [w['id'] for w in waiting]),
             ('risk_reviewed_at', '!=', None)], 0, None, None,
