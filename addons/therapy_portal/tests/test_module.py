@@ -103,6 +103,7 @@ class TherapyPortalRouteTestCase(RouteTestCase):
         WebUser = pool.get('web.user')
         Template = pool.get('therapy.form.template')
         Response = pool.get('therapy.form.response')
+        cls.set_cancellation_policy()
         company = create_company()
         with set_company(company):
             ann, parent, bob = Party.create([
@@ -128,15 +129,12 @@ class TherapyPortalRouteTestCase(RouteTestCase):
             cls.book_appointments(annie, bobby)
 
     @classmethod
-    def book_appointments(cls, annie, bobby):
-        """Annie: a session in 1 day (inside the 72-hour cancellation
-        window, late fee $50), one in 6 days, one 7 days ago; Bob: one in
-        2 days"""
-        pool = Pool()
-        Configuration = pool.get('therapy.configuration')
-        Appointment = pool.get('therapy.appointment')
-        # the settings singleton's first write locks its table: a
-        # transaction of its own that may take the lock
+    def set_cancellation_policy(cls):
+        """A 72-hour window and a $50 late fee, written before the company
+        exists: the settings singleton's first write locks its table, so it
+        runs in a transaction of its own, which on PostgreSQL cannot see a
+        company the outer transaction has not committed"""
+        Configuration = Pool().get('therapy.configuration')
         with Transaction().new_transaction(
                 _lock_tables=[Configuration._table]) as transaction:
             Configuration.write([Configuration(1)], {
@@ -144,6 +142,13 @@ class TherapyPortalRouteTestCase(RouteTestCase):
                     'late_cancel_fee': Decimal('50.00'),
                     })
             transaction.commit()
+
+    @classmethod
+    def book_appointments(cls, annie, bobby):
+        """Annie: a session in 1 day (inside the 72-hour cancellation
+        window, late fee $50), one in 6 days, one 7 days ago; Bob: one in
+        2 days"""
+        Appointment = Pool().get('therapy.appointment')
         practice = Practice("Harbor Street")
         practice.service = create_service()
         practice.clinician = create_clinician(
