@@ -24,6 +24,7 @@ from therapy_audit.login import LOGIN_MAX
 
 from .appointments import visits
 from .forms import pending_forms
+from .messages import unread_count
 from .mfa import (
     CHALLENGE_SECONDS, mfa_attempt_key, portal_event, submitted_code)
 from .session import (
@@ -220,4 +221,5 @@ def home(request, pool, user):
             key=lambda v: v.appointment.start):
         next_visit.setdefault(visit.client, visit)
     return portal_page('home.html', base=portal_base(pool), user=user,
-        clients=clients, forms=forms, next_visit=next_visit)
+        clients=clients, forms=forms, next_visit=next_visit,
+        unread=unread_count(pool, clients))
