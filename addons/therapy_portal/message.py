@@ -330,7 +330,7 @@ class Thread(PHIMixin, ModelSQL, ModelView):
 class Message(PHIMixin, ServerOwnedMixin, ModelSQL, ModelView):
     "Secure Message"
     __name__ = 'therapy.portal.message'
-    _rec_name = 'sent_at'
+    _rec_name = 'body'
 
     thread = fields.Many2One('therapy.portal.thread', "Thread",
         required=True, readonly=True, ondelete='CASCADE')
@@ -377,6 +377,10 @@ class Message(PHIMixin, ServerOwnedMixin, ModelSQL, ModelView):
 
     def get_sent(self, name):
         return format_local(self.sent_at, self.thread.company.timezone)
+
+    def get_rec_name(self, name):
+        # who and when, not the text
+        return f'{self.author} · {self.sent}'
 
     def get_author(self, name):
         if self.direction == 'client':

@@ -21,6 +21,7 @@ The package, by concept:
   billing taxonomy and ZIP+4 an 837P needs;
 - remittances.py and deposits.py: the payers' 835s, and their EFT deposits
   on the bank statement (an OFX file) reassociated with them.
+- messages.py: secure messages between portal logins and the practice.
 - server.py: the one function that runs a step inside the server.
 """
 import datetime as dt
@@ -90,6 +91,12 @@ class DemoPractice(PracticeSetup, ClientsSetup):
             self.charge_history(company)
             self.bill_history(company)
         self.load_edi(company)
+        self.load_messages(company)
+
+    def load_messages(self, company):
+        from . import messages
+        messages.load(self.config.database_name, self.config.user,
+            company.id, PORTAL_LOGINS)
 
     def load_edi(self, company):
         from . import deposits, edi, remittances
