@@ -12,9 +12,15 @@ most, 10 MB by default) is checked by its first bytes against its name
 message, and nothing is kept. A download is an attachment, never shown
 inline, with `X-Content-Type-Options: nosniff`.
 
+A login sends at most `[caseload] portal_messages_per_hour` messages (20
+by default) in an hour: more answer 429 with a message (SECURITY.md §4,
+14: a flood of posts and files).
+
 GET never changes anything but the read marks: the thread's page marks
 the practice's messages read (in a transaction of its own, the page's
 being read-only)."""
+import datetime as dt
+
 from trytond import config
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
@@ -43,6 +49,20 @@ def attachment_max():
 
 # read at start-up: trytond reads an endpoint's limit before the request
 REQUEST_MAX = attachment_max() + FORM_SLACK
+
+
+def hourly_limit():
+    return config.getint('caseload', 'portal_messages_per_hour', default=20)
+
+
+def flooding(pool, user):
+    "Whether user sent their hour's share of messages already"
+    Message = pool.get('therapy.portal.message')
+    since = dt.datetime.now() - dt.timedelta(hours=1)
+    return Message.search([
+            ('web_user', '=', user.id),
+            ('sent_at', '>=', since),
+            ], count=True) >= hourly_limit()
 
 
 def own_clients(pool, user):
@@ -151,6 +171,11 @@ def new_thread(request, pool, user):
         abort(HTTPStatus.NOT_FOUND)
     subject = (form.get('subject') or '').strip()[:SUBJECT_MAX]
     body = form.get('body') or ''
+    if flooding(pool, user):
+        return list_page(request, pool, user,
+            error=gettext('therapy_portal.msg_message_flood'),
+            values={'client': client_id, 'subject': subject, 'body': body},
+            status=HTTPStatus.TOO_MANY_REQUESTS)
     try:
         if not subject:
             raise MessageError(gettext(
@@ -194,6 +219,10 @@ def thread_view(request, pool, user, thread_id):
 def reply(request, pool, user, thread_id):
     thread = own_thread(pool, user, thread_id)
     body = request.form.get('body') or ''
+    if flooding(pool, user):
+        return thread_page(request, pool, user, thread,
+            error=gettext('therapy_portal.msg_message_flood'), body=body,
+            status=HTTPStatus.TOO_MANY_REQUESTS)
     try:
         thread.post_from_client(body, user, posted_files(request))
     except UserError as error:

@@ -288,6 +288,28 @@ class PortalMessagesTestCase(OutboxMixin, RouteTestCase):
             'nosniff')
         self.assertEqual(response.content_type, 'application/pdf')
 
+    def test_message_flood_refused(self):
+        "Past the hourly limit a post is refused (429), nothing kept"
+        ids = self.ids()
+        client = self.client()
+        self.login(client, 'bob@example.com')
+        before = self.counts()
+        if not config.has_section('caseload'):
+            config.add_section('caseload')
+        config.set('caseload', 'portal_messages_per_hour', '1')
+        try:
+            # Bob's one message of the hour was sent at set-up
+            new = self.post_thread(client, subject="Again", body="Again")
+            answer = client.post(
+                f"{self.base}/messages/{ids['bob thread']}",
+                data={'body': "Again"}, content_type='multipart/form-data')
+        finally:
+            config.set('caseload', 'portal_messages_per_hour', '20')
+        for response in [new, answer]:
+            self.assertEqual(response.status_code, 429)
+            self.assertIn("many messages", response.get_data(as_text=True))
+        self.assertEqual(self.counts(), before)
+
     @with_transaction()
     def test_sent_message_immutable_and_care_team_bounded(self):
         """Staff cannot change or delete a sent message over RPC; a
