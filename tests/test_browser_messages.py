@@ -32,9 +32,12 @@ def test_front_desk_replies_to_a_message(page, demo_server, demo_database):
     assert SUBJECT in threads.inner_text()
 
     # the row opens the thread (a dialog over the home), with its Reply
-    press(page, rows.filter(has_text=SUBJECT).locator('td').nth(2),
-        double=True)
-    form = page.locator('.modal-dialog:visible', has_text=SUBJECT)
+    # (the subject's cell: the client's is a link; the form shows the
+    # subject in a field, so the dialog is found by a label)
+    row = rows.filter(has_text=SUBJECT)
+    row.scroll_into_view_if_needed()
+    press(page, row.locator('td', has_text=SUBJECT), double=True)
+    form = page.locator('.modal-dialog:visible', has_text='Unread by Client')
     button = form.get_by_role('button', name='Reply')
     button.wait_for(timeout=TIMEOUT)
     press(page, button)
