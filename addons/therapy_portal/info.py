@@ -198,7 +198,9 @@ class Entry:
         for coverage in self.coverages:
             values[f'member_id_{coverage.id}'] = coverage.member_id or ''
         if posted is not None:
-            values.update({k: posted.get(k, '') for k in values})
+            # what was typed, else (a blank keeps it) what is on file
+            values.update({k: (posted.get(k) or '').strip() or v
+                    for k, v in values.items()})
         self.values = values
 
     @property
@@ -313,7 +315,8 @@ class Submission:
         lines = [describe_changes(self.client, self.answers)] + self.lines
         apply_changes(self.client, self.answers)
         if self.subdivision:
-            party = self.client.party
+            # read again: apply_changes may have just added the address
+            party = pool.get('party.party')(self.client.party.id)
             if party.addresses:
                 Address.write([party.addresses[0]], {
                         'subdivision': self.subdivision.id,

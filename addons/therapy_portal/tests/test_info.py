@@ -46,8 +46,15 @@ class PortalInfoRouteTestCase(RouteTestCase):
         WebUser = pool.get('web.user')
         Payer = pool.get('therapy.payer')
         Coverage = pool.get('therapy.coverage')
+        Country = pool.get('country.country')
+        Subdivision = pool.get('country.subdivision')
         company = create_company()
         with set_company(company):
+            us, = Country.create([{'name': "United States", 'code': 'US'}])
+            new_york, _ = Subdivision.create([{
+                        'country': us.id, 'code': f'US-{code}', 'name': name,
+                        'type': 'state'} for code, name in [
+                        ('NY', "New York"), ('CO', "Colorado")]])
             ann, parent, bob, insurer = Party.create([
                     {'name': "Ann Client", 'contact_mechanisms': [
                             ('create', [{'type': 'phone',
@@ -55,7 +62,9 @@ class PortalInfoRouteTestCase(RouteTestCase):
                         'addresses': [('create', [{
                                         'street': "1 Old Road",
                                         'city': "Brooklyn",
-                                        'postal_code': '11201'}])]},
+                                        'postal_code': '11201',
+                                        'country': us.id,
+                                        'subdivision': new_york.id}])]},
                     {'name': "Pat Parent"},
                     {'name': "Bob Other", 'contact_mechanisms': [
                             ('create', [{'type': 'phone',
@@ -110,6 +119,8 @@ class PortalInfoRouteTestCase(RouteTestCase):
             'street': address.street if address else None,
             'city': address.city if address else None,
             'postal_code': address.postal_code if address else None,
+            'state': address.subdivision.name if (
+                address and address.subdivision) else None,
             'emergency': (emergency.name, mechanism_value(emergency, 'phone'),
                 client.emergency_contact_relationship) if emergency else None,
             'member_id': coverage.member_id,
@@ -120,6 +131,12 @@ class PortalInfoRouteTestCase(RouteTestCase):
                     if c.web_user else None) for c in Change.search(
                     [('client', '=', client.id)], order=[('id', 'ASC')])],
             }
+
+    @with_transaction()
+    def subdivision_id(self, name):
+        Subdivision = Pool().get('country.subdivision')
+        subdivision, = Subdivision.search([('name', '=', name)])
+        return subdivision.id
 
     def url(self, client_id):
         return f'/{self.db_name}/portal/info/{client_id}'
@@ -143,6 +160,7 @@ class PortalInfoRouteTestCase(RouteTestCase):
                 'phone': '(212) 555-0142',
                 'street': "22 New Street", 'city': "Queens",
                 'postal_code': '11101',
+                'subdivision': str(self.subdivision_id("Colorado")),
                 'emergency_contact_name': "Grandma Rose",
                 'emergency_contact_phone': '212 555 0177',
                 'emergency_contact_relationship': "grandmother",
@@ -151,8 +169,9 @@ class PortalInfoRouteTestCase(RouteTestCase):
         self.assertTrue(response.location.endswith('/portal/info?saved=1'))
         after = self.state()
         self.assertEqual((after['phone'], after['street'], after['city'],
-                after['postal_code'], after['emergency']),
+                after['postal_code'], after['state'], after['emergency']),
             ('+1 212-555-0142', "22 New Street", "Queens", '11101',
+                "Colorado",
                 ("Grandma Rose", '+1 212-555-0177', "grandmother")))
         old_name, _, old_relation = before['emergency'] or ('-', '', '-')
         new_rows = after['changes'][len(before['changes']):]
@@ -162,6 +181,7 @@ class PortalInfoRouteTestCase(RouteTestCase):
         for line in [f"Phone: {before['phone']} -> +1 212-555-0142",
                 f"Address: street: {before['street']} -> 22 New Street",
                 f"Emergency contact: name: {old_name} -> Grandma Rose",
+                f"Address: state: {before['state']} -> Colorado",
                 "Emergency contact: relationship: "
                 f"{old_relation or '-'} -> grandmother"]:
             self.assertIn(line, summary)
@@ -186,6 +206,10 @@ class PortalInfoRouteTestCase(RouteTestCase):
         self.assertIn("is not a phone number", text)
         # what was typed stays in the form
         self.assertIn('value="Elsewhere"', text)
+        response = client.post(self.url(before['id']), data={
+                'subdivision': '999999', 'city': "Elsewhere"})
+        self.assertEqual(response.status_code, 422)
+        self.assertIn("Choose the state", response.get_data(as_text=True))
         response = client.post(self.url(before['id']), data={
                 'email': 'not-an-email', 'city': "Elsewhere"})
         self.assertEqual(response.status_code, 422)
