@@ -66,8 +66,41 @@ class PortalBookingRouteTestCase(OutboxMixin, RouteTestCase):
             practice.book(day_at(6, 15), annie)
             practice.book(day_at(2, 15), bobby)
             create_user('desk', ['therapy_scheduling.group_front_desk'])
+            riley, aba = cls.uncovered_aba(practice)
             cls.ids = {'annie': annie.id, 'bobby': bobby.id,
-                'instant': instant.id, 'request': asked.id}
+                'instant': instant.id, 'request': asked.id,
+                'riley': riley.id, 'aba': aba.id}
+
+    @classmethod
+    def uncovered_aba(cls, practice):
+        """Riley (riley@example.com), whose payer requires an authorization
+        for ABA, and has none"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Payer = pool.get('therapy.payer')
+        Coverage = pool.get('therapy.coverage')
+        WebUser = pool.get('web.user')
+        jamie = create_clinician("Jamie Fox", discipline='aba',
+            therapy_locations=[practice.location])
+        for weekday in range(7):
+            create_availability(jamie, practice.location, weekday,
+                dt.time(9), dt.time(17))
+        aba = create_service('97153', "ABA treatment", 60, discipline='aba',
+            timed=True, portal_booking='instant')
+        riley = create_client("Riley Park", primary_clinician=jamie.id)
+        WebUser.create([{'email': 'riley@example.com',
+                    'password': PASSWORD, 'party': riley.party.id}])
+        party, = Party.create([{'name': "State Medicaid"}])
+        payer, = Payer.create([{
+                    'party': party.id, 'filing_indicator': 'MC',
+                    'service_rules': [('create', [{
+                                    'service': aba.id,
+                                    'authorization_required': True}])],
+                    }])
+        Coverage.create([{'client': riley.id, 'payer': payer.id,
+                    'member_id': 'M1',
+                    'start_date': dt.date.today() - dt.timedelta(days=30)}])
+        return riley, aba
 
     @classmethod
     def set_cancellation_policy(cls):
@@ -114,9 +147,9 @@ class PortalBookingRouteTestCase(OutboxMixin, RouteTestCase):
         service, = Service.search([('code', '=', code)])
         return service.id
 
-    def first_slot(self, client, service):
+    def first_slot(self, client, service, client_key='annie'):
         page = client.get(f'{self.base}/appointments/book', query_string={
-                'client': self.ids['annie'], 'service': service})
+                'client': self.ids[client_key], 'service': service})
         self.assertEqual(page.status_code, 200)
         keys = SLOT.findall(page.get_data(as_text=True))
         self.assertTrue(keys, "no free time offered")
@@ -156,6 +189,19 @@ class PortalBookingRouteTestCase(OutboxMixin, RouteTestCase):
         self.assertEqual(client.get(f'{self.base}/appointments/book',
                 query_string={'client': self.ids['bobby']}).status_code, 404)
         self.assertEqual(self.appointments('bobby'), bobs)
+
+    def test_authorization_problem_refused_online(self):
+        """A booking the back office would let only an overriding user
+        make (no authorization) is refused, saying why; nothing booked"""
+        client = self.login('riley@example.com')
+        slot = self.first_slot(client, self.ids['aba'], 'riley')
+        response = self.book(client, self.ids['aba'], slot,
+            client_id=self.ids['riley'])
+        self.assertEqual(response.status_code, 409)
+        page = response.get_data(as_text=True)
+        self.assertIn("cannot be booked online", page)
+        self.assertIn("authorization", page.lower())
+        self.assertEqual(self.appointments('riley'), [])
 
     def test_service_not_bookable_online(self):
         "A service without portal booking is neither offered nor booked"
