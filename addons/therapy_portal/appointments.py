@@ -35,6 +35,7 @@ NOTICES = {
     'requested': 'therapy_portal.msg_booking_requested',
     'rescheduled': 'therapy_portal.msg_booking_rescheduled',
     'taken': 'therapy_portal.msg_waitlist_offer_taken',
+    'withdrawn': 'therapy_portal.msg_booking_withdrawn',
     }
 
 

@@ -36,7 +36,7 @@ from therapy_scheduling.appointment import BLOCKING_STATES, format_local
 from therapy_scheduling.exceptions import AppointmentConflictError
 from therapy_scheduling.slot_wizard import client_busy
 
-from .appointments import late_fee, own_visit
+from .appointments import late_fee, own_visit, pending_requests
 from .mfa import portal_event
 from .session import COOKIE, portal_base, portal_page, requires_sign_in
 
@@ -267,6 +267,24 @@ def book(request, pool, user):
         model='therapy.appointment', ids=[made.id], client_ids=[client.id],
         reason='booked')
     return redirect(f'{portal_base(pool)}/appointments?booked=1')
+
+
+@app.route('/<database_name>/portal/appointments/requests/<int:request_id>'
+    '/withdraw', methods={'POST'})
+@with_pool
+@with_transaction(readonly=False)
+@requires_sign_in
+def withdraw(request, pool, user, request_id):
+    "Take back a request the front desk has not answered yet"
+    Request = pool.get('therapy.appointment.request')
+    found = [r for r in pending_requests(pool, user) if r.id == request_id]
+    if not found:
+        abort(HTTPStatus.NOT_FOUND)
+    Request.withdraw(found)
+    portal_event('portal.submit', user, 'U', request.cookies.get(COOKIE),
+        model='therapy.appointment.request', ids=[request_id],
+        client_ids=[found[0].client.id], reason='request withdrawn')
+    return redirect(f'{portal_base(pool)}/appointments?withdrawn=1')
 
 
 def movable(visit):

@@ -237,14 +237,51 @@ class PortalBookingRouteTestCase(OutboxMixin, RouteTestCase):
         self.assertEqual(self.book(client, service, slot).status_code, 409)
         self.approve_as_front_desk(slot)
 
+    def test_request_declined_or_withdrawn(self):
+        """The front desk's Decline books nothing; the client may withdraw
+        a request (theirs only) until it is answered"""
+        pat = self.login()
+        service = self.ids['request']
+        first = self.first_slot(pat, service)
+        self.assertEqual(self.book(pat, service, first).status_code, 302)
+        self.decline_as_front_desk(first)
+        self.assertNotIn("Requested, awaiting",
+            pat.get(f'{self.base}/appointments').get_data(True))
+        second = self.first_slot(pat, service)
+        self.assertEqual(self.book(pat, service, second).status_code, 302)
+        asked, = self.named('therapy.appointment.request', state='pending')
+        url = f'{self.base}/appointments/requests/{asked}/withdraw'
+        bob = self.login('bob@example.com')
+        self.assertEqual(bob.post(url).status_code, 404)
+        self.assertEqual(pat.post(url).status_code, 302)
+        self.assertEqual(self.named('therapy.appointment.request',
+                id=asked, state='withdrawn'), [asked])
+
+    @with_transaction()
+    def decline_as_front_desk(self, slot):
+        pool = Pool()
+        Request = pool.get('therapy.appointment.request')
+        User = pool.get('res.user')
+        start = dt.datetime.fromisoformat(slot.split(':', 2)[2])
+        desk, = User.search([('login', '=', 'desk')])
+        with Transaction().set_context(company=self.company_id), \
+                as_user(desk):
+            asked, = Request.search(
+                [('start', '=', start), ('state', '=', 'pending')])
+            Request.decline([asked])
+        asked = Request(asked.id)
+        self.assertEqual(asked.state, 'declined')
+        self.assertIsNone(asked.appointment)
+        Transaction().commit()
+
     @with_transaction()
     def approve_as_front_desk(self, slot):
         pool = Pool()
         Request = pool.get('therapy.appointment.request')
         User = pool.get('res.user')
         start = dt.datetime.fromisoformat(slot.split(':', 2)[2])
-        request, = Request.search([('start', '=', start)])
-        self.assertEqual(request.state, 'pending')
+        request, = Request.search(
+            [('start', '=', start), ('state', '=', 'pending')])
         self.assertIsNone(request.appointment)
         desk, = User.search([('login', '=', 'desk')])
         with Transaction().set_context(company=self.company_id), \
