@@ -84,30 +84,35 @@ class Visit:
             and self.appointment.start > dt.datetime.now())
 
 
-def visits(pool, user):
-    "[Visit] of the user's clients, newest first"
+def visits(pool, user, appointment_id=None):
+    """[Visit] of the user's clients, newest first; of the one appointment
+    appointment_id only, when given"""
     Client = pool.get('therapy.client')
     Appointment = pool.get('therapy.appointment')
     Attendee = pool.get('therapy.appointment.attendee')
     clients = Client.for_portal_party(user.party)
     ids = [c.id for c in clients]
+    one, one_group = ([('id', '=', appointment_id)],
+        [('appointment', '=', appointment_id)]) if appointment_id else ([], [])
     found = [Visit(a, a.client) for a in Appointment.search([
                 ('client', 'in', ids),
+                *one,
                 ], order=[('start', 'DESC'), ('id', 'DESC')])]
     # group sessions (an individual one has its client's attendee row too)
     found += [Visit(a.appointment, a.client, a) for a in Attendee.search([
                 ('client', 'in', ids),
                 ('appointment.client', '=', None),
+                *one_group,
                 ])]
     return sorted(found, key=lambda v: v.appointment.start, reverse=True)
 
 
 def own_visit(pool, user, appointment_id):
     "The user's Visit of the appointment, else 404"
-    for visit in visits(pool, user):
-        if visit.id == appointment_id:
-            return visit
-    abort(HTTPStatus.NOT_FOUND)
+    found = visits(pool, user, appointment_id)
+    if not found:
+        abort(HTTPStatus.NOT_FOUND)
+    return found[0]
 
 
 def open_offers(pool, user):
