@@ -58,11 +58,24 @@ class Account:
         self.paid = [i for i in invoices if i.state == 'paid'][:PAID_SHOWN]
         self.invoices = invoices
         self.payments = payments_received(pool, company, guarantor)
+        self.pay_online = bool(payment_journal(pool, company))
 
     @property
     def client_names(self):
         return ', '.join(c.preferred_name or c.party.name
             for c in self.clients)
+
+
+def payment_journal(pool, company):
+    """The company's card payment journal (process method stripe), or
+    None: online payment is then not set up (payment.py)"""
+    Journal = pool.get('account.payment.journal')
+    journals = Journal.search([
+            ('company', '=', company.id),
+            ('process_method', '=', 'stripe'),
+            ('currency', '=', company.currency.id),
+            ], order=[('id', 'ASC')], limit=1)
+    return journals[0] if journals else None
 
 
 def receivable_account(pool, company):

@@ -179,6 +179,9 @@ class PortalBillingRouteTestCase(RouteTestCase):
         self.assertNotIn(f'invoices/{self.other_id}', page)
         self.assertNotIn("Bob", page)
         self.assertIn(f'billing/{self.annie}/statement.pdf', page)
+        # no card payment journal in this practice
+        self.assertIn("Online payment is not set up", page)
+        self.assertNotIn("Pay by card", page)
         home = client.get(self.url('')).get_data(as_text=True)
         self.assertIn("Balance due: <strong>$120.00</strong>", home)
         response = client.get(self.url(f'billing/invoices/{self.due_id}'))
