@@ -59,6 +59,7 @@ class Account:
         self.invoices = invoices
         self.payments = payments_received(pool, company, guarantor)
         self.pay_online = bool(payment_journal(pool, company))
+        self.in_progress = card_payments_in_progress(pool, company, guarantor)
 
     @property
     def client_names(self):
@@ -76,6 +77,20 @@ def payment_journal(pool, company):
             ('currency', '=', company.currency.id),
             ], order=[('id', 'ASC')], limit=1)
     return journals[0] if journals else None
+
+
+def card_payments_in_progress(pool, company, guarantor):
+    """The guarantor's card payments started and not finished: Tryton
+    counts them against the amount due, so the page shows them, to finish
+    or cancel (payment.py)"""
+    Payment = pool.get('account.payment')
+    return Payment.search([
+            ('company', '=', company.id),
+            ('party', '=', guarantor.id),
+            ('kind', '=', 'receivable'),
+            ('journal.process_method', '=', 'stripe'),
+            ('state', '=', 'processing'),
+            ], order=[('id', 'DESC')])
 
 
 def receivable_account(pool, company):
@@ -188,7 +203,10 @@ def billing_page(request, pool, user):
         ids=sorted({i.id for a in accounts for i in a.invoices}),
         client_ids=sorted({c.id for a in accounts for c in a.clients}),
         detail={'page': 'billing'})
-    return page(pool, user, accounts, others, clients)
+    notice = None
+    if request.args.get('cancelled'):
+        notice = gettext('therapy_portal.msg_billing_pay_cancelled')
+    return page(pool, user, accounts, others, clients, notice=notice)
 
 
 def own_invoice(pool, user, invoice_id):

@@ -162,6 +162,42 @@ def own_payment(pool, user, payment_id):
 
 
 @app.route(
+    '/<database_name>/portal/billing/payments/<int:payment_id>/cancel',
+    methods={'POST'})
+@with_pool
+@with_transaction(readonly=False, context={'_skip_warnings': True})
+@requires_sign_in
+def cancel(request, pool, user, payment_id):
+    """Give up a card payment left unfinished (its checkout closed): it
+    fails, and no longer counts against the amount due. One that Stripe
+    has charged, or is charging, stays."""
+    import stripe
+    Payment = pool.get('account.payment')
+    account, payment = own_payment(pool, user, payment_id)
+    if payment.state == 'processing':
+        try:
+            intent = payment.stripe_payment_intent
+        except stripe.StripeError:
+            intent = None
+        if payment.stripe_payment_intent_id and intent is None:
+            return refused(pool, user,
+                gettext('therapy_portal.msg_billing_pay_processor'),
+                HTTPStatus.BAD_GATEWAY)
+        if intent is not None and intent.status in {
+                'succeeded', 'processing', 'requires_capture'}:
+            return refused(pool, user,
+                gettext('therapy_portal.msg_billing_pay_went_through'),
+                HTTPStatus.CONFLICT)
+        Payment.fail([payment])
+        portal_event('portal.submit', user, 'U', session_of(request),
+            model='account.payment', ids=[payment.id],
+            client_ids=[c.id for c in account.clients],
+            reason='card payment cancelled')
+    return redirect(f'{portal_base(pool)}/billing?cancelled=1',
+        HTTPStatus.SEE_OTHER)
+
+
+@app.route(
     '/<database_name>/portal/billing/payments/<int:payment_id>/checkout',
     methods={'GET'})
 @with_pool

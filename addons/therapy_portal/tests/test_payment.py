@@ -192,6 +192,21 @@ class PortalPaymentRouteTestCase(RouteTestCase):
                 response.get_data(as_text=True))
         self.assertEqual(self.standin.intents, {})  # nothing asked of Stripe
 
+        # a checkout left unfinished counts against the amount due (Tryton's
+        # way) until the client cancels it; nobody else can
+        left = self.pay(client, '150')
+        page = client.get(self.url('billing')).get_data(as_text=True)
+        self.assertIn("Card payments in progress", page)
+        self.assertIn("Balance due: <strong>$0.00</strong>", page)
+        self.assertEqual(self.login('bob@example.com').post(
+                self.url(f'billing/payments/{left}/cancel')).status_code, 404)
+        response = client.post(self.url(f'billing/payments/{left}/cancel'))
+        self.assertEqual(response.status_code, 303)
+        page = client.get(response.location).get_data(as_text=True)
+        self.assertIn("Nothing was charged", page)
+        self.assertIn("Balance due: <strong>$150.00</strong>", page)
+        self.assertNotIn("Card payments in progress", page)
+
         # a part: $50.00
         payment = self.pay(client, '50')
         intent = self.browser_confirms(client, payment)
@@ -215,8 +230,12 @@ class PortalPaymentRouteTestCase(RouteTestCase):
 
         # the rest
         rest = self.pay(client, '$100.00')
-        self.assertEqual(self.webhook(
-                self.browser_confirms(client, rest)).status_code, 204)
+        intent = self.browser_confirms(client, rest)
+        # charged at Stripe, its event not in yet: it cannot be cancelled
+        response = client.post(self.url(f'billing/payments/{rest}/cancel'))
+        self.assertEqual(response.status_code, 409)
+        self.assertIn("already gone through", response.get_data(as_text=True))
+        self.assertEqual(self.webhook(intent).status_code, 204)
         self.assertEqual(self.ledger(), ('paid', Decimal(0),
                 Decimal(150), []))
         page = client.get(self.url('billing')).get_data(as_text=True)
