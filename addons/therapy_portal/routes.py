@@ -52,6 +52,10 @@ def login_form(request, pool):
             minutes=max(1, round(idle_seconds() / 60)))
     elif request.args.get('expired'):
         notice = gettext('therapy_portal.msg_mfa_expired')
+    elif request.args.get('password'):
+        notice = gettext('therapy_portal.msg_password_set')
+    elif request.args.get('everywhere'):
+        notice = gettext('therapy_portal.msg_logged_out_everywhere')
     return portal_page('login.html', base=portal_base(pool), error=None,
         notice=notice)
 
