@@ -23,6 +23,7 @@ from trytond.wsgi import app
 from therapy_audit.login import LOGIN_MAX
 
 from .appointments import visits
+from .billing import balance_due, money
 from .forms import pending_forms
 from .mfa import (
     CHALLENGE_SECONDS, mfa_attempt_key, portal_event, submitted_code)
@@ -223,5 +224,8 @@ def home(request, pool, user):
     for visit in sorted((v for v in visits(pool, user) if v.upcoming),
             key=lambda v: v.appointment.start):
         next_visit.setdefault(visit.client, visit)
+    balance, accounts = balance_due(pool, user)
     return portal_page('home.html', base=portal_base(pool), user=user,
-        clients=clients, forms=forms, next_visit=next_visit)
+        clients=clients, forms=forms, next_visit=next_visit,
+        balance=balance, currency=accounts[0].company.currency
+        if accounts else None, money=money)
