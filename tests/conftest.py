@@ -15,7 +15,21 @@ from helpers import (
 
 
 @pytest.fixture(scope='session')
-def practice_config(tmp_path_factory):
+def mailbox():
+    """A real SMTP server on loopback, where the demo server's mail goes:
+    [(recipients, EmailMessage)] as it arrives"""
+    from aiosmtpd.controller import Controller
+    from therapy_scheduling.tests.outbox import Inbox
+    inbox = Inbox()
+    controller = Controller(inbox, hostname='127.0.0.1', port=free_port())
+    controller.start()
+    inbox.uri = f'smtp://127.0.0.1:{controller.port}'
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture(scope='session')
+def practice_config(tmp_path_factory, mailbox):
     "A server config of our own, on the backend this test run uses"
     folder = tmp_path_factory.mktemp('practice')
     uri = os.environ.get('TRYTOND_DATABASE_URI', 'sqlite://')
@@ -24,6 +38,8 @@ def practice_config(tmp_path_factory):
         f"[database]\nuri = {uri}\npath = {folder / 'db'}\nlist = False\n"
         f"[web]\nlisten = 127.0.0.1:0\n"
         f"root = {ROOT / 'var' / 'sao' / 'package'}\n"
+        f"[email]\nuri = {mailbox.uri}\n"
+        "from = office@harborview.example\n"
         "[session]\nauthentications = password+totp\n"
         "[password]\nlength = 12\n"
         "[request]\nmax_size_authenticated = 20971520\n"

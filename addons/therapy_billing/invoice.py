@@ -66,13 +66,24 @@ class Invoice(metaclass=PoolMeta):
         pool = Pool()
         Claim = pool.get('therapy.claim')
         ClaimLine = pool.get('therapy.claim.line')
+        Configuration = pool.get('therapy.configuration')
         was_paid = {i.id for i in invoices if i.state == 'paid'}
         super().process(invoices)
-        invoices = cls.browse(invoices)
+        configuration = Configuration(1)
+        receivable = {}
+
+        def client_share(invoice):
+            "Whether invoice bills a client's share (a patient receivable)"
+            company = invoice.company.id
+            if company not in receivable:
+                receivable[company] = configuration.get_multivalue(
+                    'patient_receivable_account', company=company)
+            return invoice.type == 'out' and receivable[company] and (
+                invoice.account == receivable[company])
+        # payer invoices and others: their lines need no walk
+        invoices = [i for i in cls.browse(invoices) if client_share(i)]
         claims = {}
         for invoice in invoices:
-            if invoice.type != 'out':
-                continue
             for line in invoice.lines:
                 origin = line.billing_origin
                 if isinstance(origin, ClaimLine):

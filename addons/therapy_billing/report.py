@@ -114,10 +114,12 @@ class ClientStatement(PDFReport):
                 ], order=[('invoice_date', 'ASC'), ('id', 'ASC')])
         labels = document_text('statement', [key for _, key in AGING])
         items, aging = [], {labels[key]: Decimal(0) for _, key in AGING}
+        open_invoices = []
         for invoice in invoices:
             due = invoice.amount_to_pay
             if not due:
                 continue
+            open_invoices.append(invoice)
             items.append((invoice.invoice_date,
                     f'{invoice.number}: {invoice.description or ""}',
                     invoice.total_amount, due))
@@ -136,6 +138,9 @@ class ClientStatement(PDFReport):
             'date': today,
             'client': {'name': client.party.name, 'number': client.number},
             'items': items,
+            # the records behind items: the portal's billing page lists
+            # them from here, so the page and the PDF always agree
+            'invoices': open_invoices,
             'aging': aging,
             'deposit': deposit,
             'total': sum(aging.values(), Decimal(0)) - deposit,

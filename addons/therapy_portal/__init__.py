@@ -1,5 +1,7 @@
 # Importing the routes registers them on trytond's WSGI app when trytond
 # imports the module at start-up.
-from . import appointments, forms, messages, routes, two_step
+from . import appointments, billing, forms, messages, password, payment
+from . import booking, info, routes, two_step, waitlist
 
-__all__ = [appointments, forms, messages, routes, two_step]
+__all__ = [appointments, billing, forms, messages, password, payment,
+    booking, info, routes, two_step, waitlist]

@@ -20,6 +20,7 @@ from trytond.protocols.wrappers import (
     HTTPStatus, Response, abort, redirect, with_pool, with_transaction)
 from trytond.wsgi import app
 
+from therapy_scheduling import clock
 from therapy_scheduling.appointment import format_local
 
 from .mfa import portal_event
@@ -27,6 +28,15 @@ from .session import COOKIE, portal_base, portal_page, requires_sign_in
 
 OPEN = ['scheduled', 'confirmed']
 PAST_SHOWN = 20
+# what the page says after a change (its redirect's query flag)
+NOTICES = {
+    'cancelled': 'therapy_portal.msg_appointment_cancel_done',
+    'booked': 'therapy_portal.msg_booking_booked',
+    'requested': 'therapy_portal.msg_booking_requested',
+    'rescheduled': 'therapy_portal.msg_booking_rescheduled',
+    'taken': 'therapy_portal.msg_waitlist_offer_taken',
+    'withdrawn': 'therapy_portal.msg_booking_withdrawn',
+    }
 
 
 class Visit:
@@ -63,35 +73,73 @@ class Visit:
             self.appointment.state]
 
     @property
+    def movable(self):
+        "Whether the portal offers to move it (booking.py)"
+        return (self.upcoming and not self.attendee
+            and self.appointment.service.portal_booking == 'instant')
+
+    @property
     def upcoming(self):
         return (not self.cancelled and self.appointment.state in OPEN
             and self.appointment.start > dt.datetime.now())
 
 
-def visits(pool, user):
-    "[Visit] of the user's clients, newest first"
+def visits(pool, user, appointment_id=None):
+    """[Visit] of the user's clients, newest first; of the one appointment
+    appointment_id only, when given"""
     Client = pool.get('therapy.client')
     Appointment = pool.get('therapy.appointment')
     Attendee = pool.get('therapy.appointment.attendee')
     clients = Client.for_portal_party(user.party)
     ids = [c.id for c in clients]
+    one, one_group = ([('id', '=', appointment_id)],
+        [('appointment', '=', appointment_id)]) if appointment_id else ([], [])
     found = [Visit(a, a.client) for a in Appointment.search([
                 ('client', 'in', ids),
+                *one,
                 ], order=[('start', 'DESC'), ('id', 'DESC')])]
     # group sessions (an individual one has its client's attendee row too)
     found += [Visit(a.appointment, a.client, a) for a in Attendee.search([
                 ('client', 'in', ids),
                 ('appointment.client', '=', None),
+                *one_group,
                 ])]
     return sorted(found, key=lambda v: v.appointment.start, reverse=True)
 
 
 def own_visit(pool, user, appointment_id):
     "The user's Visit of the appointment, else 404"
-    for visit in visits(pool, user):
-        if visit.id == appointment_id:
-            return visit
-    abort(HTTPStatus.NOT_FOUND)
+    found = visits(pool, user, appointment_id)
+    if not found:
+        abort(HTTPStatus.NOT_FOUND)
+    return found[0]
+
+
+def open_offers(pool, user):
+    """Waitlist offers of freed slots to the user's clients that can still
+    be taken (accepted in waitlist.py)"""
+    Client = pool.get('therapy.client')
+    Offer = pool.get('therapy.waitlist.offer')
+    now = clock.now()
+    clients = Client.for_portal_party(user.party)
+    return [o for o in Offer.search([
+                ('entry.client', 'in', [c.id for c in clients]),
+                ('state', '=', 'sent'),
+                ('slot.state', '=', 'open'),
+                ('slot.start', '>', now),
+                ]) if not o.expires_at or o.expires_at > now]
+
+
+def pending_requests(pool, user):
+    "The user's clients' appointment requests awaiting the front desk"
+    Client = pool.get('therapy.client')
+    Request = pool.get('therapy.appointment.request')
+    clients = Client.for_portal_party(user.party)
+    return Request.search([
+            ('client', 'in', [c.id for c in clients]),
+            ('state', '=', 'pending'),
+            ('start', '>', clock.now()),
+            ])
 
 
 def late_fee(visit):
@@ -110,14 +158,21 @@ def appointments_page(request, pool, user):
     found = visits(pool, user)
     upcoming = [v for v in found if v.upcoming][::-1]
     past = [v for v in found if not v.upcoming][:PAST_SHOWN]
+    offers = open_offers(pool, user)
+    requests = pending_requests(pool, user)
     portal_event('portal.view', user, 'R', request.cookies.get(COOKIE),
         model='therapy.appointment',
         ids=sorted({v.id for v in upcoming + past}),
-        client_ids=sorted({v.client.id for v in upcoming + past}))
+        client_ids=sorted({v.client.id for v in upcoming + past}
+            | {o.entry.client.id for o in offers}
+            | {r.client.id for r in requests}))
+    notice = None
+    for flag, message in NOTICES.items():
+        if request.args.get(flag):
+            notice = gettext(message)
     return portal_page('appointments.html', base=portal_base(pool),
-        user=user, upcoming=upcoming, past=past,
-        notice=request.args.get('cancelled') and gettext(
-            'therapy_portal.msg_appointment_cancel_done'))
+        user=user, upcoming=upcoming, past=past, offers=offers,
+        requests=requests, notice=notice)
 
 
 @app.route('/<database_name>/portal/appointments/<int:appointment_id>/cancel',

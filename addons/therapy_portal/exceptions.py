@@ -7,3 +7,7 @@ class SignatureConsentError(UserError):
 
 class MessageError(UserError):
     "A secure message or its attachment that cannot be sent as it is"
+
+
+class PortalInviteError(UserError):
+    "A portal invitation that cannot be sent as asked"

@@ -8,6 +8,7 @@ the portal user's own clients are reachable; anything else answers 404.
 """
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
+from trytond.pool import Pool
 from trytond.protocols.wrappers import (
     HTTPStatus, abort, redirect, with_pool, with_transaction)
 from trytond.transaction import Transaction
@@ -56,7 +57,8 @@ def submitted_value(form, answer):
     return form.get(name, '')
 
 
-def page(pool, user, response, error=None, values=None, status=HTTPStatus.OK):
+def page(pool, user, response, error=None, values=None, status=HTTPStatus.OK,
+        notice=None):
     values = values or {}
 
     def current(answer):
@@ -71,12 +73,23 @@ def page(pool, user, response, error=None, values=None, status=HTTPStatus.OK):
 
     role = signer_role(user, response)
     return portal_page('form.html', status, base=portal_base(pool),
-        user=user, response=response, error=error, current=current,
+        user=user, response=response, error=error, notice=notice,
+        current=current,
         chosen=chosen,
         signer_label=gettext(f'therapy_portal.msg_form_signer_{role}'),
         submit_label=gettext('therapy_portal.msg_form_sign'
             if response.template.signature_required
             else 'therapy_portal.msg_form_submit'))
+
+
+def save_answers(response, values):
+    "Store the answers posted (values by answer id), complete or not"
+    Answer = Pool().get('therapy.form.answer')
+    for answer in response.answers:
+        value = values[answer.id]
+        answer.value = ','.join(value) if isinstance(value, list) else (
+            value or None)
+    Answer.save(list(response.answers))
 
 
 def client_ip(request):
@@ -93,7 +106,9 @@ def form_page(request, pool, user, response_id):
     portal_event('portal.view', user, 'R', request.cookies.get(COOKIE),
         model=response.__name__, ids=[response.id],
         client_ids=[response.client.id])
-    return page(pool, user, response)
+    return page(pool, user, response, notice=gettext(
+            'therapy_portal.msg_form_saved')
+        if request.args.get('saved') and response.state == 'draft' else None)
 
 
 @app.route('/<database_name>/portal/forms/<int:response_id>',
@@ -102,14 +117,22 @@ def form_page(request, pool, user, response_id):
 @with_transaction(readonly=False)
 @requires_sign_in
 def submit_form(request, pool, user, response_id):
-    Answer = pool.get('therapy.form.answer')
     Response = pool.get('therapy.form.response')
     response = own_response(pool, user, response_id)
     if response.state != 'draft':
         return redirect(f'{portal_base(pool)}/forms/{response.id}')
     form = request.form
     values = {a.id: submitted_value(form, a) for a in response.answers}
+    finish_later = form.get('action') == 'save'
     try:
+        if finish_later:
+            save_answers(response, values)
+            portal_event('portal.submit', user, 'U',
+                request.cookies.get(COOKIE), model=response.__name__,
+                ids=[response.id], client_ids=[response.client.id],
+                reason='saved')
+            return redirect(f'{portal_base(pool)}/forms/{response.id}'
+                '?saved=1')
         if response.template.signature_required:
             if form.get('consent') != 'yes':
                 raise SignatureConsentError(gettext(
@@ -118,11 +141,7 @@ def submit_form(request, pool, user, response_id):
                     'signer_name': form.get('signer_name', '').strip(),
                     'signer_role': signer_role(user, response),
                     })
-        for answer in response.answers:
-            value = values[answer.id]
-            answer.value = ','.join(value) if isinstance(value, list) else (
-                value or None)
-        Answer.save(list(response.answers))
+        save_answers(response, values)
         Response.do_complete([Response(response.id)],
             ip_address=client_ip(request),
             user_agent=request.headers.get('User-Agent'), portal=True)

@@ -23,6 +23,7 @@ from trytond.wsgi import app
 from therapy_audit.login import LOGIN_MAX
 
 from .appointments import visits
+from .billing import balance_due, money
 from .forms import pending_forms
 from .messages import unread_count
 from .mfa import (
@@ -52,6 +53,10 @@ def login_form(request, pool):
             minutes=max(1, round(idle_seconds() / 60)))
     elif request.args.get('expired'):
         notice = gettext('therapy_portal.msg_mfa_expired')
+    elif request.args.get('password'):
+        notice = gettext('therapy_portal.msg_password_set')
+    elif request.args.get('everywhere'):
+        notice = gettext('therapy_portal.msg_logged_out_everywhere')
     return portal_page('login.html', base=portal_base(pool), error=None,
         notice=notice)
 
@@ -220,6 +225,9 @@ def home(request, pool, user):
     for visit in sorted((v for v in visits(pool, user) if v.upcoming),
             key=lambda v: v.appointment.start):
         next_visit.setdefault(visit.client, visit)
+    balance, accounts = balance_due(pool, user)
     return portal_page('home.html', base=portal_base(pool), user=user,
         clients=clients, forms=forms, next_visit=next_visit,
-        unread=unread_count(pool, clients))
+        unread=unread_count(pool, clients),
+        balance=balance, currency=accounts[0].company.currency
+        if accounts else None, money=money)

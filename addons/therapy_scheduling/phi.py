@@ -324,3 +324,7 @@ class WaitlistOffer(PHIMixin, metaclass=PoolMeta):
 
 class WaitlistSlot(PHIMixin, metaclass=PoolMeta):
     __name__ = 'therapy.waitlist.slot'
+
+
+class AppointmentRequest(PHIMixin, metaclass=PoolMeta):
+    __name__ = 'therapy.appointment.request'

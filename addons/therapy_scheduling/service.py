@@ -39,6 +39,15 @@ class Service(DeactivableMixin, ModelSQL, ModelView):
         domain=[('type', '=', 'service')],
         context={'company': Eval('company', -1)}, depends={'company'},
         help="The product used to invoice this service in the ledger.")
+    portal_booking = fields.Selection([
+            ('none', "Not bookable online"),
+            ('request', "Request, staff approve"),
+            ('instant', "Instant booking"),
+            ], "Portal Booking", required=True, sort=False,
+        states={'invisible': Eval('group_session', False)},
+        help="Whether clients may book this service in the client portal "
+        "from their clinician's bookable hours: not at all, as a request "
+        "the front desk approves, or at once.")
 
     @classmethod
     def __setup__(cls):
@@ -61,6 +70,10 @@ class Service(DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def default_group_session(cls):
         return False
+
+    @classmethod
+    def default_portal_booking(cls):
+        return 'none'
 
     @classmethod
     def default_max_attendees(cls):

@@ -76,7 +76,19 @@ class DemoPractice(PracticeSetup, ClientsSetup):
         self.create_portal_logins()
         self.add_practice_phone()
         self.load_records(self.company)
+        self.choose_intake_packet()
         return True
+
+    def choose_intake_packet(self):
+        """The forms every new client gets when invited to the portal or
+        first booked; chosen once the history is loaded, so only clients
+        new to the demo get them"""
+        Template = self.get('therapy.form.template')
+        packet = Template.find([('code', 'in', [
+                        'intake', 'hipaa_npp', 'financial_policy', 'phq9'])])
+        for template in packet:
+            template.intake_packet = True
+        Template.save(packet)
 
     def load_records(self, company):
         """The billing setup, the schedule, the clinical record, the

@@ -12,6 +12,7 @@ wait on the waitlist.
 """
 import datetime as dt
 import random
+from collections import defaultdict
 
 from trytond.pool import Pool
 from trytond.transaction import Transaction
@@ -63,6 +64,7 @@ class DemoSchedule:
         self.create_series()
         self.create_waitlist()
         self.create_session_soon()
+        self.create_portal_request()
 
     def create_holidays(self):
         Holiday = self.pool.get('therapy.holiday')
@@ -219,6 +221,60 @@ class DemoSchedule:
                 if (clinician.discipline == 'mental_health'
                         and self.book_soon(clinician, service, start)):
                     return
+
+    def create_portal_request(self):
+        """Clients book 90834 online at once and ask for their discipline's
+        first service (90837 in mental health; the front desk approves);
+        the adult portal client has asked for a time next week that waits
+        on the front desk's home"""
+        from therapy_scheduling.slot_wizard import client_busy
+        from therapy_scheduling.slots import step_for, utc_bounds
+
+        try:
+            from therapy_billing.authorization import authorization_problem
+        except ImportError:
+            authorization_problem = None
+
+        from .clients import PORTAL_LOGINS
+        pool = self.pool
+        try:
+            WebUser = pool.get('web.user')
+        except KeyError:  # the portal is not activated
+            return
+        Service = pool.get('therapy.service')
+        Client = pool.get('therapy.client')
+        Availability = pool.get('therapy.availability')
+        Request = pool.get('therapy.appointment.request')
+        services = {s.code: s for s in Service.search([])}
+        login, = WebUser.search([('email', '=', PORTAL_LOGINS[1])])
+        client, = Client.search([('party', '=', login.party.id)])
+        clinician = client.primary_clinician
+        location = client.location or clinician.therapy_locations[0]
+        service = services[SERVICE_BY_DISCIPLINE[clinician.discipline][0]]
+        Service.write([services['90834']], {'portal_booking': 'instant'})
+        if service != services['90834']:
+            Service.write([service], {'portal_booking': 'request'})
+        first = self.today + dt.timedelta(days=7)
+        last = first + dt.timedelta(days=7)
+        busy = client_busy(client, *utc_bounds(first, last, location.timezone))
+        Appointment = pool.get('therapy.appointment')
+        pending = Appointment(
+            service=service, clinician=clinician, location=location)
+        for _, start, end, _ in Availability.free_slots([clinician],
+                location, service.duration, first, last,
+                kinds=('bookable',), step=step_for(service.duration),
+                busy=busy):
+            if authorization_problem and authorization_problem(
+                    client, pending, start, end, defaultdict(int)):
+                continue  # approving it should just work in the demo
+            Request.create([{
+                        'company': self.company.id, 'client': client.id,
+                        'clinician': clinician.id,
+                        'location': location.id, 'service': service.id,
+                        'modality': service.modality,
+                        'start': start, 'end': end,
+                        }])
+            return
 
     def no_missed_fee_clients(self):
         "Medicaid members, who are never charged a late fee"

@@ -12,6 +12,7 @@ from trytond.tests.test_tryton import (
     DB_NAME, ModuleTestCase, RouteTestCase, with_transaction)
 from trytond.transaction import Transaction
 
+from therapy_billing import ledger_invariants
 from therapy_scheduling.tests.fixtures import (
     Practice, as_user, create_clinician, create_service, create_user, day_at)
 
@@ -503,6 +504,8 @@ class TherapyPortalRouteTestCase(RouteTestCase):
         self.assertEqual(self.appointments()["Ann Client", 1][1:],
             ('cancelled', True, 'client'))
         self.assertEqual(self.late_fees(), [(near, Decimal('50.00'))])
+        # money moved: the ledger keeps its invariants
+        self.assertEqual(ledger_invariants.check(self.db_name), [])
         page = client.get(base + '?cancelled=1').get_data(as_text=True)
         self.assertIn("Your appointment is cancelled", page)
         self.assertEqual(page.count("Add to calendar"), 1)
