@@ -94,6 +94,32 @@ def pay_at_desk(company, invoice):
     return Invoice(invoice.id)
 
 
+def create_families(Party, Client, WebUser):
+    """Annie, 10, whose guardian Pat (pat@example.com) pays for her, and
+    Bob (bob@example.com), an adult who pays for himself: (annie, bobby)"""
+    parent, ann, bob = Party.create([
+            {'name': "Pat Parent", 'addresses': [('create', [{}])]},
+            {'name': "Ann Client"},
+            {'name': "Bob Other", 'addresses': [('create', [{}])]},
+            ])
+    annie, bobby = Client.create([{
+                'party': ann.id, 'preferred_name': "Annie",
+                'birth_date': dt.date.today().replace(
+                    year=dt.date.today().year - 10),
+                'guardians': [('create', [{
+                                'party': parent.id,
+                                'guarantor': True}])],
+                }, {'party': bob.id}])
+    WebUser.create([{
+                'email': 'pat@example.com', 'password': PASSWORD,
+                'party': parent.id,
+                }, {
+                'email': 'bob@example.com', 'password': PASSWORD,
+                'party': bob.id,
+                }])
+    return annie, bobby
+
+
 class PortalBillingRouteTestCase(RouteTestCase):
     "The portal's billing pages"
     module = 'therapy_portal'
@@ -111,26 +137,7 @@ class PortalBillingRouteTestCase(RouteTestCase):
         company = create_company()
         with set_company(company):
             create_ledger(company)
-            parent, ann, bob = Party.create([
-                    {'name': "Pat Parent", 'addresses': [('create', [{}])]},
-                    {'name': "Ann Client"},
-                    {'name': "Bob Other", 'addresses': [('create', [{}])]},
-                    ])
-            annie, bobby = Client.create([{
-                        'party': ann.id, 'preferred_name': "Annie",
-                        'birth_date': dt.date.today().replace(
-                            year=dt.date.today().year - 10),
-                        'guardians': [('create', [{
-                                        'party': parent.id,
-                                        'guarantor': True}])],
-                        }, {'party': bob.id}])
-            WebUser.create([{
-                        'email': 'pat@example.com', 'password': PASSWORD,
-                        'party': parent.id,
-                        }, {
-                        'email': 'bob@example.com', 'password': PASSWORD,
-                        'party': bob.id,
-                        }])
+            annie, bobby = create_families(Party, Client, WebUser)
             service = create_service()
             paid = bill_client(company, annie, Decimal(80), 20, service)
             pay_at_desk(company, paid)

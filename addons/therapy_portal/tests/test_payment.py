@@ -5,7 +5,6 @@ the checkout page is account_payment_stripe's, the test confirms the
 intent as Stripe.js would and delivers Stripe's signed webhook; the
 invoice ends paid through the clearing account, and the ledger keeps its
 invariants."""
-import datetime as dt
 import json
 import re
 import urllib.request
@@ -22,7 +21,8 @@ from therapy_billing import ledger_invariants
 from therapy_scheduling.tests.fixtures import create_service
 
 from .stripe_standin import StripeStandIn, signature
-from .test_billing import PASSWORD, bill_client, committed, create_ledger
+from .test_billing import (
+    PASSWORD, bill_client, committed, create_families, create_ledger)
 
 WEBHOOK = 'standinhook'
 SECRET = 'whsec_standin'
@@ -91,26 +91,7 @@ class PortalPaymentRouteTestCase(RouteTestCase):
         with set_company(company):
             create_ledger(company)
             cls.transit = create_card_journal(company).id
-            parent, ann, bob = Party.create([
-                    {'name': "Pat Parent", 'addresses': [('create', [{}])]},
-                    {'name': "Ann Client"},
-                    {'name': "Bob Other", 'addresses': [('create', [{}])]},
-                    ])
-            annie, bobby = Client.create([{
-                        'party': ann.id, 'preferred_name': "Annie",
-                        'birth_date': dt.date.today().replace(
-                            year=dt.date.today().year - 10),
-                        'guardians': [('create', [{
-                                        'party': parent.id,
-                                        'guarantor': True}])],
-                        }, {'party': bob.id}])
-            WebUser.create([{
-                        'email': 'pat@example.com', 'password': PASSWORD,
-                        'party': parent.id,
-                        }, {
-                        'email': 'bob@example.com', 'password': PASSWORD,
-                        'party': bob.id,
-                        }])
+            annie, bobby = create_families(Party, Client, WebUser)
             service = create_service()
             invoice = bill_client(company, annie, Decimal(150), 3, service)
             bill_client(company, bobby, Decimal(95), 3, service)
