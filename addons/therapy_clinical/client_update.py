@@ -37,7 +37,7 @@ class Client(metaclass=PoolMeta):
     reported_subscriber = fields.Char("Subscriber (as reported)")
 
 
-def _current(client):
+def current_values(client):
     "{intake key: current value in the client record}"
     address = client.party.addresses[0] if client.party.addresses else None
     emergency = client.emergency_contact
@@ -64,7 +64,7 @@ def _normalized(key, value):
 def describe_changes(client, answers):
     "Text listing each field that would change: old -> new"
     Question = Pool().get('therapy.form.question')
-    current = _current(client)
+    current = current_values(client)
     lines = []
     for key, label in Question.client_field.selection:
         if key not in answers:
@@ -81,7 +81,7 @@ def apply_changes(client, answers):
     Address = pool.get('party.address')
     Party = pool.get('party.party')
     Client = pool.get('therapy.client')
-    current = _current(client)
+    current = current_values(client)
     changed = {k: _normalized(k, v) for k, v in answers.items()
         if (current.get(k) or '') != _normalized(k, v)}
     party = client.party

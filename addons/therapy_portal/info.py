@@ -40,7 +40,7 @@ from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from therapy_clinical.client_update import (
-    _current as current_values, apply_changes, describe_changes)
+    apply_changes, current_values, describe_changes)
 from therapy_scheduling import clock
 from therapy_scheduling.attachment import content_type
 from therapy_scheduling.phi import PHIMixin
