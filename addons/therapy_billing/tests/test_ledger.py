@@ -149,8 +149,9 @@ class LedgerInvariantsTestCase(unittest.TestCase):
         with self.practice() as practice:
             deposit = Configuration(1).billing_account(
                 'deposit_account', practice.company)
-            cash = Pool().get('account.account').search(
-                [('code', '=', '1.1.1')])[0]
+            cash, = Pool().get('account.account').search([
+                    ('code', '=', '1.1.1'),
+                    ('company', '=', practice.company.id)])
             ClaimLine._post_moves([(practice.company, [
                             MoveLine(account=deposit, debit=Decimal(10),
                                 credit=Decimal(0), party=practice.client.party),

@@ -176,8 +176,9 @@ class RemittanceTestCase(unittest.TestCase):
 
             # Kim pays the $35: the invoice is paid (by the queue, which
             # processes it) and the claim closed, both balances at 0
-            cash = pool.get('account.account').search(
-                [('code', '=', '1.1.1')])[0]
+            cash, = pool.get('account.account').search([
+                    ('code', '=', '1.1.1'),
+                    ('company', '=', practice.company.id)])
             move, = ClaimLine._post_moves([(practice.company, [
                             MoveLine(account=cash, debit=D(35),
                                 credit=D(0)),
