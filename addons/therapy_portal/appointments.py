@@ -54,6 +54,8 @@ class Visit:
         self.clinician = appointment.clinician.party.name
         self.service = appointment.service.name
         self.online = appointment.modality == 'telehealth'
+        # only here, behind the login: never in an email or an .ics
+        self.join_url = appointment.join_url if self.online else None
         self.place = location.name
         self.address = (location.address.full_address.replace('\n', ', ')
             if location.address else '')
