@@ -125,13 +125,14 @@ def test_front_desk_opens_clients(page, demo_server, demo_database):
 
 def test_parent_sees_child_in_portal(page, demo_server, demo_database):
     shots = output_dir('browser')
+    page.set_viewport_size({'width': 390, 'height': 844})  # a phone
     page.goto(f'{demo_server}/{demo_database}/portal/')
     page.fill('input[name=email]', 'parent@harborview.example')
     page.fill('input[name=password]', PASSWORD)
     page.click('button[type=submit]')
     page.locator('.client').first.wait_for(timeout=TIMEOUT)
     assert 'Client number C' in page.inner_text('.client')
-    page.screenshot(path=str(shots / 'portal-home.png'))
+    page.screenshot(path=str(shots / 'portal-home.png'), full_page=True)
     page.click('text=Log out')
     page.locator('input[name=email]').wait_for(timeout=TIMEOUT)
 

@@ -1,12 +1,12 @@
 """The demo's clients, through proteus: 120 clients of every discipline and
 stage of care (a parent for each minor, an emergency contact for each
-adult) and the two client portal logins."""
+adult) and the two client portal logins (a parent of two, an adult)."""
 import datetime as dt
 
 from .practice import CLINICIANS, DEMO_PASSWORD, LOCATIONS
 
 CLIENT_COUNT = 120
-# client portal logins: a parent of a minor client, an adult client
+# client portal logins: a parent of two minor clients, an adult client
 PORTAL_LOGINS = ['parent@harborview.example', 'client@harborview.example']
 
 
@@ -106,10 +106,28 @@ class ClientsSetup:
         return clients
 
     def create_portal_logins(self):
-        "A parent of a minor client and an adult client can log in"
+        """A parent of two minor clients and an adult client can log in;
+        the parent sees each child separately"""
         WebUser = self.get('web.user')
-        parent = next(c.guardians[0].party for c in self.clients
-            if c.guardians and c.status == 'active')
+        Party = self.get('party.party')
+        Client = self.get('therapy.client')
+        minors = [c for c in self.clients
+            if c.guardians and c.status == 'active']
+        first = minors[0]
+        # a sibling seen at the same location, where there is one
+        second = next((c for c in minors[1:]
+                if c.location == first.location), minors[1])
+        parent = first.guardians[0].party
+        # the second child is the first one's sibling: same parent, same
+        # family name (their own parent party, now nobody's, goes)
+        family = first.party.name.split()[-1]
+        sibling = second.party
+        sibling.name = f'{sibling.name.split()[0]} {family}'
+        sibling.save()
+        alone = second.guardians[0].party
+        second.guardians[0].party = parent
+        Client.save([second])
+        Party.delete([Party(alone.id)])
         adult = next(c.party for c in self.clients
             if not c.guardians and c.status == 'active')
         WebUser.save([
