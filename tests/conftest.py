@@ -29,7 +29,17 @@ def mailbox():
 
 
 @pytest.fixture(scope='session')
-def practice_config(tmp_path_factory, mailbox):
+def stripe_standin():
+    """The local stand-in of Stripe's API, where the demo server's Stripe
+    calls go ([caseload] stripe_api_base): never the network"""
+    from therapy_portal.tests.stripe_standin import StripeStandIn
+    standin = StripeStandIn().start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture(scope='session')
+def practice_config(tmp_path_factory, mailbox, stripe_standin):
     "A server config of our own, on the backend this test run uses"
     folder = tmp_path_factory.mktemp('practice')
     uri = os.environ.get('TRYTOND_DATABASE_URI', 'sqlite://')
@@ -42,6 +52,7 @@ def practice_config(tmp_path_factory, mailbox):
         "from = office@harborview.example\n"
         "[session]\nauthentications = password+totp\n"
         "[password]\nlength = 12\n"
+        f"[caseload]\nstripe_api_base = {stripe_standin.url}\n"
         "[request]\nmax_size_authenticated = 20971520\n"
         "records_limit = 100000\n")
     (folder / 'db').mkdir()

@@ -1,7 +1,7 @@
 # Importing the routes registers them on trytond's WSGI app when trytond
 # imports the module at start-up.
 from . import appointments, billing, forms, messages, password, payment
-from . import booking, info, routes, two_step, waitlist
+from . import booking, card, info, routes, two_step, waitlist
 
 __all__ = [appointments, billing, forms, messages, password, payment,
-    booking, info, routes, two_step, waitlist]
+    booking, card, info, routes, two_step, waitlist]

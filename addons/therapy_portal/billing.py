@@ -60,6 +60,8 @@ class Account:
         self.payments = payments_received(pool, company, guarantor)
         self.pay_online = bool(payment_journal(pool, company))
         self.in_progress = card_payments_in_progress(pool, company, guarantor)
+        self.autopay = pool.get('therapy.autopay').current(
+            company, guarantor, states=('active', 'suspended'))
 
     @property
     def client_names(self):

@@ -25,8 +25,13 @@ client's balance must drop as soon as the receipt says so.
 
 The receipt page only reads: the webhook, not the client's browser,
 decides that a payment succeeded."""
+import base64
+import hashlib
 from decimal import Decimal, InvalidOperation
 
+import stripe
+
+from trytond import config
 from trytond.i18n import gettext
 from trytond.pool import Pool, PoolMeta
 from trytond.protocols.wrappers import (
@@ -34,12 +39,19 @@ from trytond.protocols.wrappers import (
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
+from therapy_scheduling.web_guard import INLINE_SCRIPT
+
 from .billing import (
     accounts_of, money, own_invoice, page, payment_journal, session_of)
 from .mfa import portal_event
 from .session import portal_base, portal_page, requires_sign_in
 
 CENT = Decimal('0.01')
+
+# Stripe's API elsewhere: Stripe's own stripe-mock, or the tests' stand-in
+# (tests/stripe_standin.py) for a server the browser tests start
+if config.get('caseload', 'stripe_api_base'):
+    stripe.api_base = config.get('caseload', 'stripe_api_base')
 
 
 class Payment(metaclass=PoolMeta):
@@ -99,7 +111,6 @@ def refused(pool, user, message, status=HTTPStatus.BAD_REQUEST):
 @with_transaction(readonly=False, context={'_skip_warnings': True})
 @requires_sign_in
 def pay(request, pool, user):
-    import stripe
     Payment = pool.get('account.payment')
     Date = pool.get('ir.date')
     try:
@@ -171,7 +182,6 @@ def cancel(request, pool, user, payment_id):
     """Give up a card payment left unfinished (its checkout closed): it
     fails, and no longer counts against the amount due. One that Stripe
     has charged, or is charging, stays."""
-    import stripe
     Payment = pool.get('account.payment')
     account, payment = own_payment(pool, user, payment_id)
     if payment.state == 'processing':
@@ -210,20 +220,53 @@ def checkout(request, pool, user, payment_id):
     receipt = f'{portal_base(pool)}/billing/payments/{payment.id}'
     if payment.state != 'processing' or not payment.stripe_payment_intent_id:
         return redirect(receipt)
-    Report = pool.get('account.payment.stripe.checkout', type='report')
-    _, content, _, _ = Report.execute([payment.id], {
-            'model': 'account.payment',
-            'customer_session_client_secret': '',
-            'return_url': request.host_url.rstrip('/') + receipt,
-            })
     portal_event('portal.view', user, 'R', session_of(request),
         model='account.payment', ids=[payment.id],
         client_ids=[c.id for c in account.clients], reason='checkout')
+    return checkout_page(pool, request, payment, receipt)
+
+
+def checkout_page(pool, request, record, return_path):
+    """account_payment_stripe's checkout page of record (a payment's
+    PaymentIntent, a customer's SetupIntent: Stripe.js), returning to
+    return_path"""
+    Report = pool.get('account.payment.stripe.checkout', type='report')
+    _, content, _, _ = Report.execute([record.id], {
+            'model': record.__name__,
+            'customer_session_client_secret': '',
+            'return_url': request.host_url.rstrip('/') + return_path,
+            })
+    if isinstance(content, str):
+        content = content.encode('utf-8')
     return Response(content, HTTPStatus.OK, headers={
             'Cache-Control': 'no-store',
             'X-Frame-Options': 'DENY',
             'Referrer-Policy': 'no-referrer',
+            'Content-Security-Policy': checkout_csp(content),
             }, content_type='text/html; charset=utf-8')
+
+
+def checkout_csp(content):
+    """The checkout page's own policy: Stripe.js and its frames (Stripe's
+    published list), the page's inline script by its hash (it holds this
+    payment's client secret, so the hash is the page's own), the API at
+    [caseload] stripe_api_base when set; the portal's default policy
+    (web_guard.py) would stop Stripe.js"""
+    scripts = ''.join(f" 'sha256-{digest}'" for digest in (
+            base64.b64encode(hashlib.sha256(s).digest()).decode()
+            for s in INLINE_SCRIPT.findall(content)))
+    api = 'https://api.stripe.com'
+    if config.get('caseload', 'stripe_api_base'):
+        api += ' ' + config.get('caseload', 'stripe_api_base').rstrip('/')
+    return ("default-src 'self'; "
+        f"script-src 'self' https://js.stripe.com https://*.js.stripe.com"
+        f"{scripts}; "
+        "frame-src https://js.stripe.com https://*.js.stripe.com "
+        "https://hooks.stripe.com; "
+        f"connect-src 'self' {api}; "
+        "style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data: https://*.stripe.com; object-src 'none'; "
+        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 
 
 @app.route('/<database_name>/portal/billing/payments/<int:payment_id>',

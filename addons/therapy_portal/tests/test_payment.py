@@ -58,8 +58,10 @@ def create_card_journal(company):
     return transit
 
 
-class PortalPaymentRouteTestCase(RouteTestCase):
-    "Paying online from the portal"
+class StripeRouteCase(RouteTestCase):
+    """A practice with a card journal on the Stripe stand-in, two families
+    billed (Pat pays Annie's $150 invoice, Bob Bobby's $95): the routes'
+    helpers, no test of its own"""
     module = 'therapy_portal'
 
     @classmethod
@@ -123,6 +125,13 @@ class PortalPaymentRouteTestCase(RouteTestCase):
         self.assertEqual(page.status_code, 200)
         html = page.get_data(as_text=True)
         self.assertIn("Stripe('pk_test_standin')", html)
+        # its own policy lets Stripe.js and the page's script run (the
+        # portal's default would stop both), nothing else from elsewhere
+        policy = page.headers['Content-Security-Policy']
+        self.assertIn("script-src 'self' https://js.stripe.com", policy)
+        self.assertIn("'sha256-", policy)
+        self.assertNotIn('unsafe-eval', policy)
+        self.assertIn("frame-ancestors 'none'", policy)
         self.assertIn(f'/portal/billing/payments/{payment_id}', html)
         secret = re.search(r"'clientSecret': '([^']+)'", html).group(1)
         intent_id = secret.split('_secret_')[0]
@@ -158,6 +167,10 @@ class PortalPaymentRouteTestCase(RouteTestCase):
                             ('move.state', '=', 'posted')])), Decimal(0))
             return (invoice.state, invoice.amount_to_pay, transit,
                 ledger_invariants.problems(company))
+
+
+class PortalPaymentRouteTestCase(StripeRouteCase):
+    "Paying online from the portal"
 
     def test_pay_online(self):
         "Bad amounts refused; a part then the rest; the invoice ends paid"
