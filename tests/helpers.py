@@ -53,6 +53,22 @@ def run_caseload(config, database, *args, check=True, **kwargs):
 BROWSER_TIMEOUT = 30000
 
 
+def config_with(source, target, section, **options):
+    """A copy of the config file source at target with options set in
+    section, merged into the section source may have already (a second
+    [section] header would make the file unreadable)"""
+    import configparser
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(source)
+    if not parser.has_section(section):
+        parser.add_section(section)
+    for option, value in options.items():
+        parser.set(section, option, str(value))
+    with open(target, 'w') as file:
+        parser.write(file)
+    return target
+
+
 def open_pool(config, database):
     """The started Tryton pool of database, read with the config the
     `caseload` command used: for a test's script run in a subprocess, apart

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from helpers import ROOT, run_caseload
+from helpers import ROOT, config_with, run_caseload
 
 
 def settings_of(config):
@@ -221,10 +221,8 @@ def test_update_backs_up_first_and_reports(
     name, _ = restored
     result = run_caseload(practice_config, name, 'update', check=False)
     refused(result, "backup_key", "--no-backup")
-    config = tmp_path / 'with-key.conf'
-    config.write_text(practice_config.read_text()
-        + f"[caseload]\nbackup_key = {keys.public}\n"
-        f"backup_dir = {tmp_path / 'kept'}\n")
+    config = config_with(practice_config, tmp_path / 'with-key.conf',
+        'caseload', backup_key=keys.public, backup_dir=tmp_path / 'kept')
     result = run_caseload(config, name, 'update')
     archive, = (tmp_path / 'kept').iterdir()
     assert f"Backup: {archive}" in result.stdout

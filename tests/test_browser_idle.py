@@ -7,7 +7,8 @@ import time
 import pytest
 
 from helpers import (
-    CASELOAD, free_port, rpc_login, server_log, start_server, stop_server)
+    CASELOAD, config_with, free_port, rpc_login, server_log, start_server,
+    stop_server)
 
 pytest.importorskip('playwright')
 from test_browser import PASSWORD, TIMEOUT, front_tab, sao_login  # noqa: E402
@@ -22,9 +23,9 @@ PAGE_TEXT = """() => document.documentElement.outerHTML + '\\n' + [
 @pytest.fixture(scope='module')
 def idle_server(practice_config, demo_database):
     "The demo practice served with `[caseload] session_idle = 30`"
-    config = practice_config.with_name('caseload-idle.conf')
-    config.write_text(practice_config.read_text()
-        + f"[caseload]\nsession_idle = {IDLE}\n")
+    config = config_with(practice_config,
+        practice_config.with_name('caseload-idle.conf'), 'caseload',
+        session_idle=IDLE)
     port = free_port()
     log_path = server_log(demo_database).with_name(
         f'serve-{demo_database}-idle.log')

@@ -30,13 +30,12 @@ def turn_card_payments_on(config, database):
     pool = open_pool(config, database)
     from trytond.transaction import Transaction
     from therapy_portal.tests.test_billing import bill_client, committed
-    from therapy_portal.tests.test_payment import create_card_journal
 
     def setup():
         company, = pool.get('company.company').search([])
         with Transaction().set_context(company=company.id,
                 _skip_warnings=True):
-            create_card_journal(company)
+            card_journal_once(pool, company)
             parent, = pool.get('web.user').search([
                     ('email', '=', 'parent@harborview.example')])
             child = pool.get('therapy.client').for_portal_party(
@@ -47,6 +46,15 @@ def turn_card_payments_on(config, database):
     # (committed: retried with the record locks numbering an invoice asks)
     with Transaction().start(database, 0):
         committed(setup)
+
+
+def card_journal_once(pool, company):
+    """The stand-in's Stripe account and card journal, unless a test of
+    this demo made them already"""
+    from therapy_portal.tests.test_payment import create_card_journal
+    if not pool.get('account.payment.journal').search([
+                ('process_method', '=', 'stripe')]):
+        create_card_journal(company)
 
 
 if __name__ == '__main__':
@@ -67,6 +75,12 @@ def card_payments_on(config, database):
     assert result.returncode == 0, result.stderr
 
 
+def stand_in_stripe_js(page, standin):
+    "stripe_standin.js wherever a page asks for Stripe.js"
+    page.route('https://js.stripe.com/v3/**', lambda route: route.fulfill(
+            content_type='application/javascript', body=script(standin.url)))
+
+
 def checkout(page, number):
     "The card typed on the checkout page (stripe_standin.js's field)"
     card = page.locator('#standin-card')
@@ -79,9 +93,7 @@ def test_parent_pays_and_saves_a_card(page, demo_server, demo_database,
         practice_config, stripe_standin):
     shots = output_dir('browser')
     card_payments_on(practice_config, demo_database)
-    page.route('https://js.stripe.com/v3/**', lambda route: route.fulfill(
-            content_type='application/javascript',
-            body=script(stripe_standin.url)))
+    stand_in_stripe_js(page, stripe_standin)
     portal = f'{demo_server}/{demo_database}/portal'
     page.set_viewport_size({'width': 390, 'height': 844})
     page.goto(f'{portal}/')
