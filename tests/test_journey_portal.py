@@ -129,9 +129,7 @@ else:
     pytest.importorskip('playwright')
     from playwright.sync_api import expect
     from test_browser import PASSWORD, TIMEOUT, sao_login
-    from test_browser_portal_payment import (
-        SECRET, WEBHOOK, checkout, stand_in_stripe_js)
-    from therapy_portal.tests.stripe_standin import signature
+    from test_browser_portal_payment import card_paid, stand_in_stripe_js
 
 
 def script(config, database, *args):
@@ -253,21 +251,7 @@ def journey(page, demo_server, demo_database, stripe_standin, found):
     pay = page.locator('form[action$="/billing/pay"]').first
     pay.locator('input[name=amount]').fill('5.00')
     pay.get_by_role('button', name='Pay by card').click()
-    checkout(page, '4242 4242 4242 4242')
-    expect(page.get_by_role('heading', name='Confirming your payment')
-        ).to_be_visible(timeout=TIMEOUT)
-    intent = [i for i in stripe_standin.intents.values()
-        if i['status'] == 'succeeded' and i['amount'] == 500][-1]
-    payload = stripe_standin.event('payment_intent.succeeded', intent)
-    response = page.request.post(
-        f'{demo_server}/{demo_database}/account_payment_stripe/webhook/'
-        f'{WEBHOOK}', data=payload, headers={
-            'Content-Type': 'application/json',
-            'Stripe-Signature': signature(payload, SECRET)})
-    assert response.status == 204, response.text()
-    page.reload()
-    expect(page.get_by_role('heading', name='Payment received')
-        ).to_be_visible(timeout=TIMEOUT)
+    card_paid(page, f'{demo_server}/{demo_database}', stripe_standin, 500)
 
     # a message to the practice
     page.goto(f'{portal}/messages')
