@@ -14,6 +14,7 @@ from trytond.i18n import gettext
 from trytond.pool import Pool
 
 from .batch import slices
+from .ledger_sql import reconcile
 
 
 class ClaimLedgerMixin:
@@ -196,7 +197,7 @@ class ClaimLedgerMixin:
                 to_reconcile += [lines for lines in found.values()
                     if lines and not sum(l.debit - l.credit for l in lines)]
         if to_reconcile:
-            MoveLine.reconcile(*to_reconcile)
+            reconcile([[l.id for l in lines] for lines in to_reconcile])
 
     @classmethod
     def unreconcile_payer_invoices(cls, claims):
@@ -247,7 +248,7 @@ class ClaimLedgerMixin:
             to_reconcile += [lines for lines in found.values()
                 if lines and not sum(l.debit - l.credit for l in lines)]
         if to_reconcile:
-            MoveLine.reconcile(*to_reconcile)
+            reconcile([[l.id for l in lines] for lines in to_reconcile])
 
     @classmethod
     def follow_client_share(cls, claims, reopen=False):

@@ -27,6 +27,7 @@ from trytond.transaction import Transaction
 from therapy_scheduling.booking import PLACES_OF_SERVICE
 
 from .exceptions import ClaimError
+from .ledger_sql import post_move
 
 MAX_POINTERS = 4  # SV107: four diagnosis pointers a line
 MAX_DIAGNOSES = 12  # HI: twelve diagnoses a claim
@@ -389,8 +390,6 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         move a company in the billing journal, dated the billing date (as
         one remittance posts one move)"""
         pool = Pool()
-        Move = pool.get('account.move')
-        Period = pool.get('account.period')
         Date = pool.get('ir.date')
         Configuration = pool.get('therapy.configuration')
         journal = Configuration(1).billing_journal
@@ -406,11 +405,8 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
             if not date:
                 with Transaction().set_context(company=company.id):
                     date = Date.today()
-            moves.append(Move(company=company, journal=journal, date=date,
-                    period=Period.find(company, date=date),
-                    description=description, lines=lines))
-        Move.save(moves)
-        Move.post(moves)
+            moves.append(post_move(company, journal, date, description,
+                    lines))
         return moves
 
     def check_balance(self, amount):

@@ -41,6 +41,7 @@ from .adjustment_rules import plan, unbalanced
 from .batch import browse_in_slices, search_ids, slices
 from .carc import describe
 from .exceptions import ClaimError
+from .ledger_sql import post_move
 
 ZERO = Decimal(0)
 # where a provider-level adjustment (PLB03-1) posts with no rule of the
@@ -363,8 +364,6 @@ class RemittancePostingMixin:
         claim lines and answers, move the client's shares on and settle
         the claims; the move, or None when there was nothing to post"""
         pool = Pool()
-        Move = pool.get('account.move')
-        Period = pool.get('account.period')
         Configuration = pool.get('therapy.configuration')
         ClaimLine = pool.get('therapy.claim.line')
         Claim = pool.get('therapy.claim')
@@ -374,14 +373,8 @@ class RemittancePostingMixin:
         if not journal:
             raise ClaimError(gettext(
                     'therapy_billing.msg_billing_journal_missing'))
-        move = None
-        if amounts.lines:
-            move = Move(company=remittance.company, journal=journal,
-                date=date, period=Period.find(remittance.company, date=date),
-                origin=remittance, description=description,
-                lines=amounts.lines)
-            move.save()
-            Move.post([move])
+        move = post_move(remittance.company, journal, date, description,
+            amounts.lines, origin=remittance)
         touched = list(amounts.records.values())
         ClaimLine.save(touched)
         RemittanceClaim.save(answers)

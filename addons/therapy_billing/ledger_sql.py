@@ -1,0 +1,307 @@
+"""Posting moves and reconciling lines in bulk, below the ORM.
+
+Why: a remittance of 10,000 claims writes tens of thousands of ledger
+lines and reconciles thousands of invoices. Tryton's ORM validates each
+line and each reconciliation on its own, evaluating every field's PYSON
+domain per record: profiled on 200 claims, the move lines' creation and
+the reconciliations were over 40 % of the import (about 130 ms a
+reconciliation, 15 ms a line). The checks those domains and validations
+make are made here once per batch, on the distinct values the rows use
+(the accounts, the period, the journal, the lines of each group), then
+the rows are written with one INSERT a slice. What the ORM would do
+after a create is still done: the move is posted by Tryton's own
+``Move.post`` (balance, number, post date), ``Move.validate_move`` sets
+the lines' state, and the reconciliations' ``on_modification`` hooks run
+(the invoices they pay are processed, payments updated), as do the
+models' triggers. Anything that fails a check raises before a row is
+written, with Tryton's own message."""
+from collections import defaultdict
+from decimal import Decimal
+
+from sql.functions import CurrentTimestamp
+
+from trytond.i18n import gettext
+from trytond.model.fields import SQL_OPERATORS
+from trytond.model.exceptions import AccessError
+from trytond.modules.account.exceptions import (
+    PostError, ReconciliationError)
+from trytond.pool import Pool
+from trytond.transaction import Transaction, without_check_access
+
+from .batch import slices
+
+ZERO = Decimal(0)
+INSERT_SLICE = 500
+
+
+def _as_id(value):
+    return value.id if hasattr(value, 'id') else value
+
+
+def _as_reference(value):
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+def _after_bulk_create(Model, ids):
+    """What ModelStorage._after_create does once the rows exist, but the
+    per-record validation the caller has made for the whole batch"""
+    pool = Pool()
+    Trigger = pool.get('ir.trigger')
+    transaction = Transaction()
+    with without_check_access():
+        triggers = Trigger.get_triggers(Model.__name__, 'create')
+        for sub_ids in slices(ids):
+            records = Model.browse(sub_ids)
+            Model.on_modification('create', records)
+            for trigger in triggers:
+                trigger.queue_trigger_action(records)
+    transaction.create_records[Model.__name__].extend(ids)
+
+
+def _forget(*models):
+    "The transaction's caches of the models' records are stale now"
+    transaction = Transaction()
+    transaction.counter += 1
+    for cache in transaction.cache.values():
+        for name in models:
+            if name in cache:
+                cache[name].clear()
+
+
+def post_move(company, journal, date, description, lines, origin=None):
+    """Create and post one move of lines (unsaved account.move.line
+    records, or dicts with account, party, debit, credit, origin and
+    optionally description and maturity_date); returns the move"""
+    pool = Pool()
+    Move = pool.get('account.move')
+    MoveLine = pool.get('account.move.line')
+    Account = pool.get('account.account')
+    Period = pool.get('account.period')
+    rows = [_row(line) for line in lines]
+    if not rows:
+        return None
+    period = Period.find(company, date=date)
+    currency = company.currency
+    _check_rows(rows, company, date, currency)
+    _check_accounts(Account.browse(list({r['account'] for r in rows})),
+        rows, company, date)
+    _check_origins(MoveLine, rows)
+    with without_check_access():
+        move, = Move.create([{
+                    'company': company.id,
+                    'journal': journal.id,
+                    'period': period.id,
+                    'date': date,
+                    'description': description,
+                    'origin': _as_reference(origin),
+                    }])
+    MoveLine.check_journal_period_modify(period, journal)
+    _insert_lines(MoveLine, move, rows)
+    Move.validate_move([move])
+    Move.post([move])
+    return move
+
+
+def _row(line):
+    get = line.get if isinstance(line, dict) else (
+        lambda name, default=None: getattr(line, name, default))
+    return {
+        'account': _as_id(get('account')),
+        'party': _as_id(get('party')),
+        'debit': get('debit') or ZERO,
+        'credit': get('credit') or ZERO,
+        'origin': _as_reference(get('origin')),
+        'description': get('description'),
+        'maturity_date': get('maturity_date'),
+        }
+
+
+def _check_rows(rows, company, date, currency):
+    "The amounts as Tryton's line domains and digits want them, balanced"
+    exponent = Decimal(10) ** -currency.digits
+    balance = ZERO
+    for row in rows:
+        debit, credit = row['debit'], row['credit']
+        for amount in (debit, credit):
+            if amount.quantize(exponent) != amount:
+                raise PostError(gettext(
+                        'therapy_billing.msg_bulk_line_digits',
+                        amount=amount, digits=currency.digits))
+        if debit and credit:
+            raise PostError(gettext(
+                    'therapy_billing.msg_bulk_line_debit_credit',
+                    debit=debit, credit=credit))
+        balance += debit - credit
+    if not currency.is_zero(balance):
+        raise PostError(gettext('therapy_billing.msg_bulk_move_unbalanced',
+                balance=balance))
+
+
+def _check_accounts(accounts, rows, company, date):
+    "What the line's account domain and check_account ask, per account"
+    by_id = {a.id: a for a in accounts}
+    for account in accounts:
+        if (account.company != company or not account.type
+                or account.closed
+                or (account.start_date and account.start_date > date)
+                or (account.end_date and account.end_date < date)):
+            raise AccessError(gettext('account.msg_line_closed_account',
+                    account=account.rec_name))
+    seen = set()
+    for row in rows:
+        key = (row['account'], bool(row['party']))
+        if key in seen:
+            continue
+        seen.add(key)
+        account = by_id[row['account']]
+        if bool(row['party']) != bool(account.party_required):
+            error = 'party_set' if row['party'] else 'party_required'
+            raise AccessError(gettext('account.msg_line_%s' % error,
+                    account=account.rec_name,
+                    line=row['description'] or row['debit'] - row['credit']))
+
+
+def _check_origins(MoveLine, rows):
+    allowed = {m for m, _ in MoveLine.get_origin() if m}
+    for model in {r['origin'].split(',', 1)[0] for r in rows
+            if r['origin']}:
+        if model not in allowed:
+            raise PostError(gettext('therapy_billing.msg_bulk_line_origin',
+                    model=model))
+
+
+def _insert_lines(MoveLine, move, rows):
+    transaction = Transaction()
+    cursor = transaction.connection.cursor()
+    table = MoveLine.__table__()
+    defaults = MoveLine.default_get(
+        ['payment_blocked', 'payment_direct_debit'], with_rec_name=False)
+    extra = [name for name in ['payment_blocked', 'payment_direct_debit']
+        if name in MoveLine._fields and name in defaults]
+    columns = [table.move, table.account, table.party, table.debit,
+        table.credit, table.origin, table.description, table.maturity_date,
+        table.state, table.create_uid, table.create_date] + [
+        getattr(table, name) for name in extra]
+    for chunk in slices(rows, INSERT_SLICE):
+        cursor.execute(*table.insert(columns, [[
+                        move.id, r['account'], r['party'], r['debit'],
+                        r['credit'], r['origin'], r['description'],
+                        r['maturity_date'], 'draft', transaction.user,
+                        CurrentTimestamp()] + [defaults[n] for n in extra]
+                    for r in chunk]))
+    cursor.execute(*table.select(table.id, where=table.move == move.id))
+    ids = [i for i, in cursor]
+    _forget(MoveLine.__name__)
+    _after_bulk_create_triggers(MoveLine, ids)
+    return ids
+
+
+def _after_bulk_create_triggers(Model, ids):
+    "Only the triggers: a move line's own hooks check what post_move did"
+    pool = Pool()
+    Trigger = pool.get('ir.trigger')
+    with without_check_access():
+        triggers = Trigger.get_triggers(Model.__name__, 'create')
+        if triggers:
+            for sub_ids in slices(ids):
+                records = Model.browse(sub_ids)
+                for trigger in triggers:
+                    trigger.queue_trigger_action(records)
+    Transaction().create_records[Model.__name__].extend(ids)
+
+
+def reconcile(groups):
+    """Reconcile each group of move line ids together, as
+    MoveLine.reconcile does without a write-off: every group balanced, on
+    one reconcilable account and one party, of valid lines not reconciled
+    yet. Returns the reconciliation ids"""
+    pool = Pool()
+    MoveLine = pool.get('account.move.line')
+    Move = pool.get('account.move')
+    Account = pool.get('account.account')
+    Reconciliation = pool.get('account.move.reconciliation')
+    Configuration = pool.get('account.configuration')
+    groups = [sorted(set(g)) for g in groups if g]
+    if not groups:
+        return []
+    transaction = Transaction()
+    cursor = transaction.connection.cursor()
+    line = MoveLine.__table__()
+    move = Move.__table__()
+    rows = {}
+    for sub_ids in slices([i for g in groups for i in g]):
+        cursor.execute(*line.join(move, condition=line.move == move.id
+                ).select(line.id, line.account, line.party, line.debit,
+                line.credit, line.state, line.reconciliation, move.date,
+                move.company,
+                where=SQL_OPERATORS['in'](line.id, sub_ids)))
+        for row in cursor:
+            rows[row[0]] = row
+    accounts = {a.id: a for a in Account.browse(
+            list({r[1] for r in rows.values()}))}
+    values, numbers_for = [], defaultdict(list)
+    for group in groups:
+        lines = [rows[i] for i in group]
+        first = lines[0]
+        for id_, account, party, debit, credit, state, reconciled, _, _ \
+                in lines:
+            if reconciled:
+                raise AccessError(gettext(
+                        'account.msg_line_already_reconciled',
+                        line=MoveLine(id_).rec_name))
+            if state != 'valid':
+                raise ReconciliationError(gettext(
+                        'account.msg_reconciliation_line_not_valid',
+                        line=MoveLine(id_).rec_name))
+            if account != first[1] or party != first[2]:
+                raise ReconciliationError(gettext(
+                        'therapy_billing.msg_bulk_reconcile_mixed',
+                        line=MoveLine(id_).rec_name))
+        if not accounts[first[1]].reconcile:
+            raise ReconciliationError(gettext(
+                    'account.msg_reconciliation_account_not_reconcile',
+                    line=MoveLine(first[0]).rec_name,
+                    account=accounts[first[1]].rec_name))
+        balance = sum((r[3] - r[4] for r in lines), ZERO)
+        company = accounts[first[1]].company
+        if not company.currency.is_zero(balance):
+            raise ReconciliationError(gettext(
+                    'therapy_billing.msg_bulk_reconcile_unbalanced',
+                    line=MoveLine(first[0]).rec_name, balance=balance))
+        values.append([company.id, max(r[7] for r in lines), group])
+        numbers_for[company.id].append(values[-1])
+    for company, entries in numbers_for.items():
+        sequence = Configuration(1).get_multivalue(
+            'reconciliation_sequence', company=company)
+        numbers = sequence.get_many(len(entries)) if sequence else None
+        if not numbers:
+            raise ReconciliationError(gettext(
+                    'therapy_billing.msg_bulk_reconcile_sequence'))
+        for entry, number in zip(entries, numbers):
+            entry.append(number)
+    table = Reconciliation.__table__()
+    ids = []
+    for chunk in slices(values, INSERT_SLICE):
+        numbers = {number: group for _, _, group, number in chunk}
+        cursor.execute(*table.insert(
+                [table.company, table.date, table.number, table.create_uid,
+                    table.create_date],
+                [[company, date, number, transaction.user, CurrentTimestamp()]
+                    for company, date, _, number in chunk]))
+        # by their numbers, new from the sequence: RETURNING is not there
+        # on every backend
+        cursor.execute(*table.select(table.id, table.number,
+                where=SQL_OPERATORS['in'](table.number, list(numbers))
+                & SQL_OPERATORS['in'](
+                    table.company, list({c[0] for c in chunk}))))
+        for id_, number in cursor.fetchall():
+            group = numbers.pop(number)
+            ids.append(id_)
+            cursor.execute(*line.update([line.reconciliation], [id_],
+                    where=SQL_OPERATORS['in'](line.id, group)))
+    _forget(MoveLine.__name__, Reconciliation.__name__)
+    _after_bulk_create(Reconciliation, ids)
+    return ids
+

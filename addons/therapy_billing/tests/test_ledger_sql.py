@@ -1,0 +1,197 @@
+"""The bulk ledger path (ledger_sql.py) writes what the ORM would, and
+refuses what the ORM refuses, before writing anything."""
+import unittest
+from contextlib import contextmanager
+from decimal import Decimal
+
+from trytond.model.exceptions import AccessError
+from trytond.modules.account.exceptions import (
+    PostError, ReconciliationError)
+from trytond.modules.company.tests import create_company, set_company
+from trytond.pool import Pool
+from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.transaction import Transaction
+
+from therapy_billing import ledger_sql
+
+from .test_ledger import LedgerPractice
+
+COLUMNS = ['account', 'party', 'debit', 'credit', 'origin', 'description',
+    'maturity_date', 'state', 'reconciliation', 'amount_second_currency',
+    'second_currency', 'payment_blocked', 'payment_direct_debit',
+    'payment_amount_cache']
+
+
+class LedgerSQLTestCase(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        activate_module('therapy_billing')
+
+    @contextmanager
+    def practice(self):
+        with set_company(create_company()):
+            practice = LedgerPractice()
+            yield practice
+
+    def lines(self, practice, amount=Decimal('40.00')):
+        "Dr insurance clearing, Cr the payer's receivable on the claim line"
+        pool = Pool()
+        Claim = pool.get('therapy.claim')
+        Configuration = pool.get('therapy.configuration')
+        invoice = Claim(practice.claim.id).payer_invoice
+        clearing = Configuration(1).billing_account(
+            'insurance_clearing_account', practice.company)
+        return [
+            practice.line._get_move_line(clearing, amount, invoice.party),
+            practice.line._get_move_line(
+                invoice.account, -amount, invoice.party),
+            ]
+
+    def journal(self):
+        return Pool().get('therapy.configuration')(1).billing_journal
+
+    def rows(self, move):
+        "The stored columns of a move's lines, in a comparable order"
+        pool = Pool()
+        MoveLine = pool.get('account.move.line')
+        cursor = Transaction().connection.cursor()
+        table = MoveLine.__table__()
+        cursor.execute(*table.select(
+                *[getattr(table, c) for c in COLUMNS],
+                where=table.move == move.id))
+        return sorted(tuple(str(v) for v in row) for row in cursor)
+
+    @with_transaction()
+    def test_post_move_writes_what_the_orm_writes(self):
+        "A move posted in bulk has the lines, state and number of an ORM one"
+        pool = Pool()
+        Move = pool.get('account.move')
+        Period = pool.get('account.period')
+        JournalPeriod = pool.get('account.journal.period')
+        with self.practice() as practice:
+            date = practice.charge.date
+            orm = Move(company=practice.company, journal=self.journal(),
+                date=date, period=Period.find(practice.company, date=date),
+                description="orm", lines=self.lines(practice))
+            orm.save()
+            Move.post([orm])
+            bulk = ledger_sql.post_move(practice.company, self.journal(),
+                date, "bulk", self.lines(practice))
+            bulk = Move(bulk.id)
+            self.assertEqual(self.rows(bulk), self.rows(orm))
+            self.assertEqual(bulk.state, 'posted')
+            self.assertTrue(bulk.number)
+            self.assertNotEqual(bulk.number, orm.number)
+            self.assertEqual(bulk.post_date, orm.post_date)
+            self.assertEqual(bulk.period, orm.period)
+            self.assertEqual({l.state for l in bulk.lines}, {'valid'})
+            self.assertTrue(JournalPeriod.search([
+                        ('journal', '=', self.journal().id),
+                        ('period', '=', bulk.period.id)]))
+
+    @with_transaction()
+    def test_post_move_refuses_and_writes_nothing(self):
+        "Each check of the ORM's is made, and a refusal leaves no row"
+        pool = Pool()
+        Move = pool.get('account.move')
+        MoveLine = pool.get('account.move.line')
+        Account = pool.get('account.account')
+        with self.practice() as practice:
+            date = practice.charge.date
+            moves = Move.search([], count=True)
+            line_count = MoveLine.search([], count=True)
+            unbalanced = self.lines(practice)
+            unbalanced[0].debit = Decimal('39.99')
+            no_party = self.lines(practice)
+            no_party[1].party = None
+            party_set = self.lines(practice)
+            party_set[0].account, = Account.search([
+                    ('code', '=', '1.1.1'),
+                    ('company', '=', practice.company.id)])
+            both = self.lines(practice)
+            both[0].credit = Decimal(1)
+            both[1].credit += Decimal(-1)
+            cents = self.lines(practice, Decimal('40.001'))
+            closed = self.lines(practice)
+            for lines, error, message in [
+                    (unbalanced, PostError, 'unbalanced by'),
+                    (no_party, AccessError, 'party'),
+                    (party_set, AccessError, 'party'),
+                    (both, PostError, 'both a debit'),
+                    (cents, PostError, 'decimals'),
+                    (closed, AccessError, 'unclose'),
+                    ]:
+                with self.subTest(message=message):
+                    if message == 'unclose':
+                        Account.write([closed[0].account], {'closed': True})
+                    with self.assertRaisesRegex(error, message):
+                        ledger_sql.post_move(practice.company,
+                            self.journal(), date, "refused", lines)
+                    self.assertEqual(Move.search([], count=True), moves)
+                    self.assertEqual(MoveLine.search([], count=True),
+                        line_count)
+
+    @with_transaction()
+    def test_reconcile_like_the_orm(self):
+        """A balanced group is reconciled with a numbered reconciliation
+        of the latest date, and the invoice sees itself reconciled"""
+        pool = Pool()
+        Claim = pool.get('therapy.claim')
+        MoveLine = pool.get('account.move.line')
+        Invoice = pool.get('account.invoice')
+        with self.practice() as practice:
+            invoice = Claim(practice.claim.id).payer_invoice
+            payment = ledger_sql.post_move(practice.company, self.journal(),
+                practice.charge.date, "paid",
+                self.lines(practice, invoice.total_amount))
+            on_payer = [l for l in payment.lines
+                if l.account == invoice.account]
+            group = [l.id for l in list(invoice.lines_to_pay) + on_payer]
+            ids = ledger_sql.reconcile([group])
+            self.assertEqual(len(ids), 1)
+            lines = MoveLine.browse(group)
+            self.assertEqual({l.reconciliation.id for l in lines}, set(ids))
+            reconciliation = lines[0].reconciliation
+            self.assertTrue(reconciliation.number)
+            self.assertEqual(reconciliation.date,
+                max(l.date for l in lines))
+            self.assertTrue(Invoice(invoice.id).reconciled)
+
+    @with_transaction()
+    def test_reconcile_refuses_and_writes_nothing(self):
+        "Unbalanced, mixed or already reconciled groups are refused"
+        pool = Pool()
+        Claim = pool.get('therapy.claim')
+        Reconciliation = pool.get('account.move.reconciliation')
+        MoveLine = pool.get('account.move.line')
+        with self.practice() as practice:
+            invoice = Claim(practice.claim.id).payer_invoice
+            part = ledger_sql.post_move(practice.company, self.journal(),
+                practice.charge.date, "part", self.lines(practice))
+            on_payer = [l.id for l in part.lines
+                if l.account == invoice.account]
+            clearing = [l.id for l in part.lines
+                if l.account != invoice.account]
+            to_pay = [l.id for l in invoice.lines_to_pay]
+            for groups, message in [
+                    ([to_pay + on_payer], 'do not net to zero'),
+                    ([on_payer + clearing], 'another account or party'),
+                    ]:
+                with self.subTest(message=message):
+                    with self.assertRaisesRegex(ReconciliationError,
+                            message):
+                        ledger_sql.reconcile(groups)
+                    self.assertEqual(Reconciliation.search([], count=True),
+                        0)
+            back = ledger_sql.post_move(practice.company, self.journal(),
+                practice.charge.date, "back", [
+                    dict(account=invoice.account, party=invoice.party,
+                        debit=Decimal('40.00')),
+                    dict(account=MoveLine(clearing[0]).account,
+                        party=invoice.party, credit=Decimal('40.00')),
+                    ])
+            ledger_sql.reconcile([on_payer + [l.id for l in back.lines
+                        if l.account == invoice.account]])
+            with self.assertRaisesRegex(AccessError, 'already reconciled'):
+                ledger_sql.reconcile([on_payer])
