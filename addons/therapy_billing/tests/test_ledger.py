@@ -69,7 +69,8 @@ class LedgerPractice(Practice):
         return ledger_invariants.problems(self.company)
 
 
-class LedgerInvariantsTestCase(unittest.TestCase):
+class LedgerCase(unittest.TestCase):
+    "A test case with a LedgerPractice whose ledger holds"
 
     @classmethod
     def setUpClass(cls):
@@ -81,6 +82,9 @@ class LedgerInvariantsTestCase(unittest.TestCase):
             practice = LedgerPractice()
             self.assertEqual(practice.problems(), [])
             yield practice
+
+
+class LedgerInvariantsTestCase(LedgerCase):
 
     @with_transaction()
     def test_revenue_posted_twice(self):

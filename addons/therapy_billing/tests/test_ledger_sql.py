@@ -1,20 +1,17 @@
 """The bulk ledger path (ledger_sql.py) writes what the ORM would, and
 refuses what the ORM refuses, before writing anything."""
-import unittest
-from contextlib import contextmanager
 from decimal import Decimal
 
 from trytond.model.exceptions import AccessError
 from trytond.modules.account.exceptions import (
     PostError, ReconciliationError)
-from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
-from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 from therapy_billing import ledger_sql
 
-from .test_ledger import LedgerPractice
+from .test_ledger import LedgerCase
 
 COLUMNS = ['account', 'party', 'debit', 'credit', 'origin', 'description',
     'maturity_date', 'state', 'reconciliation', 'amount_second_currency',
@@ -22,17 +19,7 @@ COLUMNS = ['account', 'party', 'debit', 'credit', 'origin', 'description',
     'payment_amount_cache']
 
 
-class LedgerSQLTestCase(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        activate_module('therapy_billing')
-
-    @contextmanager
-    def practice(self):
-        with set_company(create_company()):
-            practice = LedgerPractice()
-            yield practice
+class LedgerSQLTestCase(LedgerCase):
 
     def lines(self, practice, amount=Decimal('40.00')):
         "Dr insurance clearing, Cr the payer's receivable on the claim line"
