@@ -18,6 +18,7 @@ written, with Tryton's own message."""
 from collections import defaultdict
 from decimal import Decimal
 
+from sql.aggregate import Max
 from sql.functions import CurrentTimestamp
 
 from trytond.i18n import gettext
@@ -88,16 +89,17 @@ def post_move(company, journal, date, description, lines, origin=None):
     _check_accounts(Account.browse(list({r['account'] for r in rows})),
         rows, company, date)
     _check_origins(MoveLine, rows)
-    with without_check_access():
-        move, = Move.create([{
-                    'company': company.id,
-                    'journal': journal.id,
-                    'period': period.id,
-                    'date': date,
-                    'description': description,
-                    'origin': _as_reference(origin),
-                    }])
     MoveLine.check_journal_period_modify(period, journal)
+    # as the ORM's create would, when the call comes from a user
+    Pool().get('ir.model.access').check(MoveLine.__name__, 'create')
+    move, = Move.create([{
+                'company': company.id,
+                'journal': journal.id,
+                'period': period.id,
+                'date': date,
+                'description': description,
+                'origin': _as_reference(origin),
+                }])
     _insert_lines(MoveLine, move, rows)
     Move.validate_move([move])
     Move.post([move])
@@ -110,8 +112,8 @@ def _row(line):
     return {
         'account': _as_id(get('account')),
         'party': _as_id(get('party')),
-        'debit': get('debit') or ZERO,
-        'credit': get('credit') or ZERO,
+        'debit': Decimal(get('debit') or 0),
+        'credit': Decimal(get('credit') or 0),
         'origin': _as_reference(get('origin')),
         'description': get('description'),
         'maturity_date': get('maturity_date'),
@@ -148,6 +150,10 @@ def _check_accounts(accounts, rows, company, date):
                 or (account.start_date and account.start_date > date)
                 or (account.end_date and account.end_date < date)):
             raise AccessError(gettext('account.msg_line_closed_account',
+                    account=account.rec_name))
+        if account.second_currency:
+            raise PostError(gettext(
+                    'therapy_billing.msg_bulk_second_currency',
                     account=account.rec_name))
     seen = set()
     for row in rows:
@@ -226,6 +232,16 @@ def reconcile(groups):
     groups = [sorted(set(g)) for g in groups if g]
     if not groups:
         return []
+    counted = defaultdict(int)
+    for group in groups:
+        for id_ in group:
+            counted[id_] += 1
+    twice = [i for i, n in counted.items() if n > 1]
+    if twice:
+        raise ReconciliationError(gettext(
+                'therapy_billing.msg_bulk_reconcile_twice',
+                line=MoveLine(twice[0]).rec_name))
+    Pool().get('ir.model.access').check(Reconciliation.__name__, 'create')
     transaction = Transaction()
     cursor = transaction.connection.cursor()
     line = MoveLine.__table__()
@@ -245,8 +261,8 @@ def reconcile(groups):
     for group in groups:
         lines = [rows[i] for i in group]
         first = lines[0]
-        for id_, account, party, debit, credit, state, reconciled, _, _ \
-                in lines:
+        for (id_, account, party, debit, credit, state, reconciled, _,
+                company_id) in lines:
             if reconciled:
                 raise AccessError(gettext(
                         'account.msg_line_already_reconciled',
@@ -255,7 +271,8 @@ def reconcile(groups):
                 raise ReconciliationError(gettext(
                         'account.msg_reconciliation_line_not_valid',
                         line=MoveLine(id_).rec_name))
-            if account != first[1] or party != first[2]:
+            if (account != first[1] or party != first[2]
+                    or company_id != accounts[first[1]].company.id):
                 raise ReconciliationError(gettext(
                         'therapy_billing.msg_bulk_reconcile_mixed',
                         line=MoveLine(id_).rec_name))
@@ -282,9 +299,13 @@ def reconcile(groups):
         for entry, number in zip(entries, numbers):
             entry.append(number)
     table = Reconciliation.__table__()
+    cursor.execute(*table.select(Max(table.id)))
+    newer_than, = cursor.fetchone()
+    newer_than = newer_than or 0
     ids = []
     for chunk in slices(values, INSERT_SLICE):
-        numbers = {number: group for _, _, group, number in chunk}
+        numbers = {(company, number): group
+            for company, _, group, number in chunk}
         cursor.execute(*table.insert(
                 [table.company, table.date, table.number, table.create_uid,
                     table.create_date],
@@ -292,15 +313,22 @@ def reconcile(groups):
                     for company, date, _, number in chunk]))
         # by their numbers, new from the sequence: RETURNING is not there
         # on every backend
-        cursor.execute(*table.select(table.id, table.number,
-                where=SQL_OPERATORS['in'](table.number, list(numbers))
+        cursor.execute(*table.select(table.id, table.company, table.number,
+                where=SQL_OPERATORS['in'](
+                    table.number, [n for _, n in numbers])
                 & SQL_OPERATORS['in'](
-                    table.company, list({c[0] for c in chunk}))))
-        for id_, number in cursor.fetchall():
-            group = numbers.pop(number)
+                    table.company, list({c[0] for c in chunk}))
+                & (table.id > newer_than)))
+        for id_, company, number in cursor.fetchall():
+            group = numbers.pop((company, number))
             ids.append(id_)
-            cursor.execute(*line.update([line.reconciliation], [id_],
+            cursor.execute(*line.update(
+                    [line.reconciliation, line.write_uid, line.write_date],
+                    [id_, transaction.user, CurrentTimestamp()],
                     where=SQL_OPERATORS['in'](line.id, group)))
+        if numbers:
+            raise ReconciliationError(gettext(
+                    'therapy_billing.msg_bulk_reconcile_sequence'))
     _forget(MoveLine.__name__, Reconciliation.__name__)
     _after_bulk_create(Reconciliation, ids)
     return ids

@@ -164,6 +164,7 @@ class LedgerSQLTestCase(LedgerCase):
             for groups, message in [
                     ([to_pay + on_payer], 'do not net to zero'),
                     ([on_payer + clearing], 'another account or party'),
+                    ([to_pay + on_payer, on_payer], 'two reconciliations'),
                     ]:
                 with self.subTest(message=message):
                     with self.assertRaisesRegex(ReconciliationError,
