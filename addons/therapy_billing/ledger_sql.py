@@ -33,6 +33,8 @@ from .batch import slices
 
 ZERO = Decimal(0)
 INSERT_SLICE = 500
+# move line columns account_payment gives a default
+PAYMENT_DEFAULTS = ['payment_blocked', 'payment_direct_debit']
 
 
 def _as_id(value):
@@ -45,20 +47,22 @@ def _as_reference(value):
     return str(value)
 
 
-def _after_bulk_create(Model, ids):
+def _after_bulk_create(Model, ids, hooks=True):
     """What ModelStorage._after_create does once the rows exist, but the
-    per-record validation the caller has made for the whole batch"""
-    pool = Pool()
-    Trigger = pool.get('ir.trigger')
-    transaction = Transaction()
+    per-record validation the caller has made for the whole batch; without
+    hooks, the triggers only (a move line's own hooks check what post_move
+    did)"""
+    Trigger = Pool().get('ir.trigger')
     with without_check_access():
         triggers = Trigger.get_triggers(Model.__name__, 'create')
-        for sub_ids in slices(ids):
-            records = Model.browse(sub_ids)
-            Model.on_modification('create', records)
-            for trigger in triggers:
-                trigger.queue_trigger_action(records)
-    transaction.create_records[Model.__name__].extend(ids)
+        if hooks or triggers:
+            for sub_ids in slices(ids):
+                records = Model.browse(sub_ids)
+                if hooks:
+                    Model.on_modification('create', records)
+                for trigger in triggers:
+                    trigger.queue_trigger_action(records)
+    Transaction().create_records[Model.__name__].extend(ids)
 
 
 def _forget(*models):
@@ -85,13 +89,13 @@ def post_move(company, journal, date, description, lines, origin=None):
         return None
     period = Period.find(company, date=date)
     currency = company.currency
-    _check_rows(rows, company, date, currency)
+    _check_rows(rows, currency)
     _check_accounts(Account.browse(list({r['account'] for r in rows})),
         rows, company, date)
     _check_origins(MoveLine, rows)
     MoveLine.check_journal_period_modify(period, journal)
     # as the ORM's create would, when the call comes from a user
-    Pool().get('ir.model.access').check(MoveLine.__name__, 'create')
+    pool.get('ir.model.access').check(MoveLine.__name__, 'create')
     move, = Move.create([{
                 'company': company.id,
                 'journal': journal.id,
@@ -120,7 +124,7 @@ def _row(line):
         }
 
 
-def _check_rows(rows, company, date, currency):
+def _check_rows(rows, currency):
     "The amounts as Tryton's line domains and digits want them, balanced"
     exponent = Decimal(10) ** -currency.digits
     balance = ZERO
@@ -182,10 +186,9 @@ def _insert_lines(MoveLine, move, rows):
     transaction = Transaction()
     cursor = transaction.connection.cursor()
     table = MoveLine.__table__()
-    defaults = MoveLine.default_get(
-        ['payment_blocked', 'payment_direct_debit'], with_rec_name=False)
-    extra = [name for name in ['payment_blocked', 'payment_direct_debit']
-        if name in MoveLine._fields and name in defaults]
+    defaults = MoveLine.default_get([name for name in PAYMENT_DEFAULTS
+            if name in MoveLine._fields], with_rec_name=False)
+    extra = list(defaults)
     columns = [table.move, table.account, table.party, table.debit,
         table.credit, table.origin, table.description, table.maturity_date,
         table.state, table.create_uid, table.create_date] + [
@@ -200,22 +203,8 @@ def _insert_lines(MoveLine, move, rows):
     cursor.execute(*table.select(table.id, where=table.move == move.id))
     ids = [i for i, in cursor]
     _forget(MoveLine.__name__)
-    _after_bulk_create_triggers(MoveLine, ids)
+    _after_bulk_create(MoveLine, ids, hooks=False)
     return ids
-
-
-def _after_bulk_create_triggers(Model, ids):
-    "Only the triggers: a move line's own hooks check what post_move did"
-    pool = Pool()
-    Trigger = pool.get('ir.trigger')
-    with without_check_access():
-        triggers = Trigger.get_triggers(Model.__name__, 'create')
-        if triggers:
-            for sub_ids in slices(ids):
-                records = Model.browse(sub_ids)
-                for trigger in triggers:
-                    trigger.queue_trigger_action(records)
-    Transaction().create_records[Model.__name__].extend(ids)
 
 
 def reconcile(groups):
@@ -241,7 +230,7 @@ def reconcile(groups):
         raise ReconciliationError(gettext(
                 'therapy_billing.msg_bulk_reconcile_twice',
                 line=MoveLine(twice[0]).rec_name))
-    Pool().get('ir.model.access').check(Reconciliation.__name__, 'create')
+    pool.get('ir.model.access').check(Reconciliation.__name__, 'create')
     transaction = Transaction()
     cursor = transaction.connection.cursor()
     line = MoveLine.__table__()
@@ -292,11 +281,10 @@ def reconcile(groups):
     for company, entries in numbers_for.items():
         sequence = Configuration(1).get_multivalue(
             'reconciliation_sequence', company=company)
-        numbers = sequence.get_many(len(entries)) if sequence else None
-        if not numbers:
+        if not sequence:
             raise ReconciliationError(gettext(
                     'therapy_billing.msg_bulk_reconcile_sequence'))
-        for entry, number in zip(entries, numbers):
+        for entry, number in zip(entries, sequence.get_many(len(entries))):
             entry.append(number)
     table = Reconciliation.__table__()
     cursor.execute(*table.select(Max(table.id)))
@@ -328,7 +316,7 @@ def reconcile(groups):
                     where=SQL_OPERATORS['in'](line.id, group)))
         if numbers:
             raise ReconciliationError(gettext(
-                    'therapy_billing.msg_bulk_reconcile_sequence'))
+                    'therapy_billing.msg_bulk_reconcile_number_used'))
     _forget(MoveLine.__name__, Reconciliation.__name__)
     _after_bulk_create(Reconciliation, ids)
     return ids
