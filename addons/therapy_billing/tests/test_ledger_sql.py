@@ -9,7 +9,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
-from therapy_billing import ledger_sql
+from therapy_billing import ledger_invariants, ledger_sql
 
 from .test_ledger import LedgerCase
 
@@ -34,6 +34,12 @@ class LedgerSQLTestCase(LedgerCase):
             practice.line._get_move_line(
                 invoice.account, -amount, invoice.party),
             ]
+
+    def assertBalanced(self, practice):
+        """The trial balance is zero (the claim lines' roll-ups are not the
+        point here: these moves are not a remittance's)"""
+        self.assertEqual(ledger_invariants.trial_balance(practice.company),
+            [])
 
     def journal(self):
         return Pool().get('therapy.configuration')(1).billing_journal
@@ -76,6 +82,7 @@ class LedgerSQLTestCase(LedgerCase):
             self.assertTrue(JournalPeriod.search([
                         ('journal', '=', self.journal().id),
                         ('period', '=', bulk.period.id)]))
+            self.assertBalanced(practice)
 
     @with_transaction()
     def test_post_move_refuses_and_writes_nothing(self):
@@ -118,6 +125,7 @@ class LedgerSQLTestCase(LedgerCase):
                     self.assertEqual(Move.search([], count=True), moves)
                     self.assertEqual(MoveLine.search([], count=True),
                         line_count)
+            self.assertBalanced(practice)
 
     @with_transaction()
     def test_reconcile_like_the_orm(self):
@@ -144,6 +152,7 @@ class LedgerSQLTestCase(LedgerCase):
             self.assertEqual(reconciliation.date,
                 max(l.date for l in lines))
             self.assertTrue(Invoice(invoice.id).reconciled)
+            self.assertBalanced(practice)
 
     @with_transaction()
     def test_reconcile_refuses_and_writes_nothing(self):
@@ -183,3 +192,4 @@ class LedgerSQLTestCase(LedgerCase):
                         if l.account == invoice.account]])
             with self.assertRaisesRegex(AccessError, 'already reconciled'):
                 ledger_sql.reconcile([on_payer])
+            self.assertBalanced(practice)
