@@ -25,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import audit, database, edi
+from . import audit, database, edi, logs
 from .settings import ConfigError, Settings
 
 DEFAULT_CONFIG = os.environ.get(
@@ -153,6 +153,7 @@ def main(argv=None):
     audit.add_commands(commands, sys.modules[__name__])
 
     args = parser.parse_args(argv)
+    logs.install()
     try:
         check_database_name(args.database)
         args.settings = Settings(args.config)
