@@ -189,13 +189,21 @@ def pytest_xdist_make_scheduler(config, log):
     return FileScheduling(config, log)
 
 
+# Files that install a practice database of their own with `caseload
+# init` (minutes each on PostgreSQL): taken last, one kept a worker busy
+# alone for four minutes at the end of the PostgreSQL pass.
+INSTALLS = ('tests/test_production.py', 'tests/test_serve.py')
+
+
 def pytest_collection_modifyitems(config, items):
-    """The demo's tests first: the longest share of the work starts at once
-    while the other workers take the files (with --no-loadscope-reorder)"""
+    """The demo's tests first, then the files that install a database: the
+    longest shares of the work start at once while the other workers take
+    the files (with --no-loadscope-reorder)"""
+    installs = {config.rootpath / name for name in INSTALLS}
     demo = [i for i in items if serves_demo(i.path)]
-    if demo:
-        first = set(demo)
-        items[:] = demo + [i for i in items if i not in first]
+    install = [i for i in items if i.path in installs]
+    first = set(demo + install)
+    items[:] = demo + install + [i for i in items if i not in first]
 
 
 def pytest_collect_file(parent, file_path):
