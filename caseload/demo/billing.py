@@ -225,6 +225,8 @@ class DemoBilling(BillingSetup):
                 'bill'].append(day)
             postings[min(day + dt.timedelta(days=2), self.today)][
                 'ready'].append(day)
+        last = max((p for p in postings if postings[p]['ready']),
+            default=None)
         for posted in sorted(postings):
             with Transaction().set_context(billing_date=posted):
                 work = postings[posted]
@@ -241,9 +243,36 @@ class DemoBilling(BillingSetup):
                             ('primary_claim', '=', None),
                             ('date', 'in', work['ready']),
                             ], order=[('date', 'ASC'), ('id', 'ASC')])
+                    if posted == last:
+                        self.coverage_ended(drafts)
+                        drafts = Claim.browse(drafts)  # uncached
                     clean = [c for c in drafts if not c.scrub()]
                     if clean:
                         Claim.ready(clean)
+
+    def coverage_ended(self, drafts):
+        """One client's plan ended the day before their last session and
+        the front desk has no new card yet: the scrubber holds that claim
+        (Claims to Fix, Coverage), whatever the rest of the demo's draw.
+        The client with the fewest sessions booked after it is chosen, so
+        the least of the schedule sits past the coverage's end."""
+        Appointment = self.pool.get('therapy.appointment')
+        Coverage = self.pool.get('therapy.coverage')
+
+        def booked_after(claim):
+            return Appointment.search_count([
+                    ('client', '=', claim.client.id),
+                    ('state', 'in', ['scheduled', 'confirmed']),
+                    ('start', '>=', dt.datetime.combine(
+                            claim.date + dt.timedelta(days=1), dt.time())),
+                    ])
+        candidates = [c for c in drafts if not c.primary_claim
+            and not c.coverage.end_date and not c.coverage.self_pay
+            and c.coverage.start_date < c.date]
+        if candidates:
+            claim = min(reversed(candidates), key=booked_after)
+            Coverage.write([claim.coverage], {
+                    'end_date': claim.date - dt.timedelta(days=1)})
 
     def answer_claims(self):
         """The youngest claims are ready, the next sent (some accepted),
