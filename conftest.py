@@ -190,8 +190,8 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 # Files that install a practice database of their own with `caseload
-# init` (minutes each on PostgreSQL): taken last, one kept a worker busy
-# alone for four minutes at the end of the PostgreSQL pass.
+# init` (minutes each on PostgreSQL): when they came last, one kept a
+# worker busy alone for four minutes at the end of the PostgreSQL pass.
 INSTALLS = ('tests/test_production.py', 'tests/test_serve.py')
 
 

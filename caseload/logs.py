@@ -18,8 +18,9 @@ class MailServerUnreachable(logging.Filter):
                 and isinstance(error, OSError)):
             uri = record.args[0] if record.args else None
             # host and port only: the URI may hold the mail password
-            where = (f'{uri.hostname}:{uri.port or 25}'
-                if hasattr(uri, 'hostname') else 'the configured address')
+            where = ('the configured address' if not hasattr(uri, 'hostname')
+                else f'{uri.hostname}:{uri.port}' if uri.port
+                else uri.hostname)
             record.msg = (
                 "Email not sent: no mail server answers at %s (%s). "
                 "Set [email] uri in the server config to send email.")

@@ -258,21 +258,28 @@ class DemoBilling(BillingSetup):
         the least of the schedule sits past the coverage's end."""
         Appointment = self.pool.get('therapy.appointment')
         Coverage = self.pool.get('therapy.coverage')
-
-        def booked_after(claim):
-            return Appointment.search_count([
-                    ('client', '=', claim.client.id),
-                    ('state', 'in', ['scheduled', 'confirmed']),
-                    ('start', '>=', dt.datetime.combine(
-                            claim.date + dt.timedelta(days=1), dt.time())),
-                    ])
         candidates = [c for c in drafts if not c.primary_claim
             and not c.coverage.end_date and not c.coverage.self_pay
             and c.coverage.start_date < c.date]
-        if candidates:
-            claim = min(reversed(candidates), key=booked_after)
-            Coverage.write([claim.coverage], {
-                    'end_date': claim.date - dt.timedelta(days=1)})
+        if not candidates:
+            return
+        # one read of the sessions booked after the earliest candidate
+        booked = Appointment.search([
+                ('client', 'in', list({c.client.id for c in candidates})),
+                ('state', 'in', ['scheduled', 'confirmed']),
+                ('start', '>=', dt.datetime.combine(
+                        min(c.date for c in candidates)
+                        + dt.timedelta(days=1), dt.time())),
+                ])
+
+        def booked_after(claim):
+            after = dt.datetime.combine(
+                claim.date + dt.timedelta(days=1), dt.time())
+            return sum(1 for a in booked
+                if a.client == claim.client and a.start >= after)
+        claim = min(reversed(candidates), key=booked_after)
+        Coverage.write([claim.coverage], {
+                'end_date': claim.date - dt.timedelta(days=1)})
 
     def answer_claims(self):
         """The youngest claims are ready, the next sent (some accepted),
