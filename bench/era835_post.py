@@ -296,18 +296,23 @@ def save(path, backend, section):
             for k in ['SQLite', 'PostgreSQL'] if k in sections))
 
 
+def copy_sqlite(source, target):
+    "The backup API: the database with what its WAL holds"
+    import sqlite3
+    source = sqlite3.connect(source)
+    target = sqlite3.connect(target)
+    source.backup(target)
+    target.close()
+    source.close()
+
+
 def keep(database, practice, folder, snapshot, facts):
     "Copy the set-up SQLite database and the 835 to snapshot"
     import json
     import shutil
     snapshot.mkdir(parents=True, exist_ok=True)
-    import sqlite3
-    # the backup API: the database with what its WAL holds
-    source = sqlite3.connect(Path(folder, f'{database.name}.sqlite'))
-    target = sqlite3.connect(snapshot / 'bench.sqlite')
-    source.backup(target)
-    target.close()
-    source.close()
+    copy_sqlite(Path(folder, f'{database.name}.sqlite'),
+        snapshot / 'bench.sqlite')
     shutil.copy(Path(folder, 'bench-era.835'), snapshot / 'bench-era.835')
     (snapshot / 'facts').write_text(json.dumps({'company': practice.company,
                 'clearinghouse': practice.clearinghouse, 'facts': facts}))
@@ -356,6 +361,9 @@ def main():
     parser.add_argument('--snapshot', default=None,
         help="(development, SQLite) a folder: the set-up database and its "
         "835 are kept there, and taken from there when present")
+    parser.add_argument('--after', default=None,
+        help="(development, SQLite) copy the database after the import "
+        "to this file, to look at what the posting wrote")
     args = parser.parse_args()
     if args.uri.startswith('postgresql'):
         # proteus takes a bare database name for the path of this URI;
@@ -431,6 +439,9 @@ def main():
             print(section)
             if args.out != '-':
                 save(Path(args.out), backend, section)
+            if args.after:
+                copy_sqlite(Path(folder, f'{database.name}.sqlite'),
+                    Path(args.after))
         finally:
             database.drop()
             log(f'removed {database.name}')

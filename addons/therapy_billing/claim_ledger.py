@@ -12,7 +12,9 @@ from collections import defaultdict
 
 from trytond.i18n import gettext
 from trytond.pool import Pool
+from trytond.transaction import Transaction
 
+from . import invoice_sql
 from .batch import slices
 from .ledger_sql import reconcile
 
@@ -123,46 +125,83 @@ class ClaimLedgerMixin:
     def bill_patient_responsibility(cls, amounts):
         """Invoice the guarantor the patient responsibility {line: amount}
         a payer named: a line per claim line, crediting the responsibility
-        transfer; the visit's desk payments are applied as deposits"""
+        transfer; the visit's desk payments are applied as deposits. The
+        invoices with no deposit to apply post in bulk (invoice_sql)"""
         pool = Pool()
         Invoice = pool.get('account.invoice')
         InvoiceLine = pool.get('account.invoice.line')
         DeskPayment = pool.get('therapy.desk.payment')
         Configuration = pool.get('therapy.configuration')
         Line = pool.get('therapy.claim.line')
+        Date = pool.get('ir.date')
         configuration = Configuration(1)
         by_claim = defaultdict(dict)
         for line, amount in amounts.items():
             by_claim[line.claim][line] = amount
+        date = Transaction().context.get('billing_date') or Date.today()
+        deposits = cls._claims_with_deposits(by_claim)
+        in_bulk = defaultdict(list)
         invoices = []
         for claim, claim_amounts in by_claim.items():
             company = claim.company
-            invoice = Invoice.billing_invoice(company,
-                claim.client.guarantor, configuration.billing_account(
-                    'patient_receivable_account', company),
-                gettext('therapy_billing.msg_patient_share_invoice',
-                    claim=claim.rec_name, client=claim.client.number,
-                    date=claim.date))
+            receivable = configuration.billing_account(
+                'patient_receivable_account', company)
             transfer = configuration.billing_account(
                 'transfer_account', company)
-            invoice.lines = [InvoiceLine(invoice=invoice, type='line',
-                    company=company, currency=invoice.currency, origin=line,
-                    account=transfer, quantity=1, unit_price=amount,
-                    taxes=[], description=gettext(
+            description = gettext('therapy_billing.msg_patient_share_invoice',
+                claim=claim.rec_name, client=claim.client.number,
+                date=claim.date)
+            lines = [(line, transfer, amount, gettext(
                         'therapy_billing.msg_patient_share_line',
                         line=line._get_invoice_line_description(),
                         payer=claim.payer.rec_name))
                 for line, amount in claim_amounts.items()]
+            if (claim not in deposits and invoice_sql.handles(date)
+                    and all(a > 0 for a in claim_amounts.values())):
+                in_bulk[company, receivable].append(
+                    (claim.client.guarantor, description, lines))
+                continue
+            invoice = Invoice.billing_invoice(company,
+                claim.client.guarantor, receivable, description)
+            invoice.lines = [InvoiceLine(invoice=invoice, type='line',
+                    company=company, currency=invoice.currency, origin=line,
+                    account=account, quantity=1, unit_price=amount,
+                    taxes=[], description=text)
+                for line, account, amount, text in lines]
             invoices.append(invoice)
         DeskPayment.apply_deposits(invoices)
         Invoice.save(invoices)
         Invoice.post(invoices)
+        for (company, receivable), to_post in in_bulk.items():
+            invoices += Invoice.browse(invoice_sql.post_invoices(
+                    company, receivable, date, to_post))
         for line, amount in amounts.items():
             line.patient_responsibility += amount
         Line.save(list(amounts))
         DeskPayment.reconcile_deposits(invoices)
         cls.reconcile_transfers(list(by_claim))
         return invoices
+
+    @staticmethod
+    def _claims_with_deposits(claims):
+        """The claims whose guarantor paid at the desk for one of their
+        visits: the ORM's invoice applies those deposits"""
+        DeskPayment = Pool().get('therapy.desk.payment')
+        claims_of = defaultdict(set)
+        for claim in claims:
+            for line in claim.lines:
+                charge = line.charge
+                if charge and charge.appointment:
+                    claims_of[charge.appointment.id, claim.client.guarantor.id
+                        ].add(claim)
+        found = set()
+        for chunk in slices(list({v for v, _ in claims_of})):
+            for row in DeskPayment.search_read([
+                        ('appointment', 'in', chunk),
+                        ], fields_names=['appointment', 'party']):
+                found |= claims_of.get((row['appointment'], row['party']),
+                    set())
+        return found
 
     @classmethod
     def reconcile_transfers(cls, claims):
