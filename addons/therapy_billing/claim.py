@@ -421,19 +421,42 @@ class Claim(ClaimScrubMixin, ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
                             'therapy_billing.msg_claim_not_draft',
                             claim=claim.rec_name))
 
-    def next_coverage(self):
-        "The coverage that pays what this primary claim's payer leaves"
+    def next_coverage(self, coverages=None):
+        """The coverage that pays what this primary claim's payer leaves;
+        coverages: the client's in effect, when known (coverages_in_effect)"""
         Coverage = Pool().get('therapy.coverage')
         if self.primary_claim:
             return None
-        return next((c for c in Coverage.for_client(self.client, self.date)
+        if coverages is None:
+            coverages = Coverage.for_client(self.client, self.date)
+        return next((c for c in coverages
                 if c.priority == '2' and not c.payer.self_pay), None)
 
-    def beneficiary_billing_prohibited(self):
+    def beneficiary_billing_prohibited(self, coverages=None):
         "May a payer of the visit not let its beneficiary be billed?"
         Coverage = Pool().get('therapy.coverage')
-        return any(c.payer.beneficiary_billing_prohibited
-            for c in Coverage.for_client(self.client, self.date))
+        if coverages is None:
+            coverages = Coverage.for_client(self.client, self.date)
+        return any(c.payer.beneficiary_billing_prohibited for c in coverages)
+
+    @classmethod
+    def coverages_in_effect(cls, claims):
+        """{claim id: its client's coverages in effect on its date, primary
+        first}, as Coverage.for_client, in one search a slice of claims
+        (a remittance asks it of thousands)"""
+        Coverage = Pool().get('therapy.coverage')
+        found = {}
+        for chunk in grouped_slice(claims):
+            chunk = list(chunk)
+            by_client = defaultdict(list)
+            for coverage in Coverage.search([
+                        ('client', 'in', list({c.client.id for c in chunk})),
+                        ], order=[('priority', 'ASC'), ('id', 'ASC')]):
+                by_client[coverage.client.id].append(coverage)
+            for claim in chunk:
+                found[claim.id] = [c for c in by_client[claim.client.id]
+                    if c.in_effect(claim.date)]
+        return found
 
     # --- making claims ------------------------------------------------------
     @classmethod

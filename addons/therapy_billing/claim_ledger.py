@@ -9,8 +9,12 @@ the claims made ready together post in one pass. The patient share a
 payer names is billed to the guarantor here too, and the transfer and
 payer invoices are reconciled once they net to zero."""
 from collections import defaultdict
+from decimal import Decimal
+
+from sql import Null
 
 from trytond.i18n import gettext
+from trytond.model.fields import SQL_OPERATORS
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -254,40 +258,65 @@ class ClaimLedgerMixin:
     @classmethod
     def reconcile_payer_invoices(cls, claims):
         """Reconcile a payer invoice with what the ledger took off it once
-        nothing is left to pay (the invoice is then paid)"""
+        nothing is left to pay (the invoice is then paid). The lines are
+        read as rows, a query a slice of invoices: a remittance settles
+        thousands of claims, and a record per line cost more than the
+        reconciliations themselves"""
         pool = Pool()
+        Invoice = pool.get('account.invoice')
+        InvoiceLine = pool.get('account.invoice.line')
         MoveLine = pool.get('account.move.line')
+        Move = pool.get('account.move')
         Line = pool.get('therapy.claim.line')
+        cursor = Transaction().connection.cursor()
+        invoice = Invoice.__table__()
+        claim = cls.__table__()
         # paid too: a reversal opened it again, and its state follows
         # the reconciliations only once the queue has processed it
-        invoices = list({c.payer_invoice for c in claims
-            if c.payer_invoice
-            and c.payer_invoice.state in {'posted', 'paid'}})
-        # a search per slice of invoices, one reconcile for all
+        heads = {}
+        for chunk in slices([c.id for c in claims]):
+            cursor.execute(*claim.join(invoice,
+                    condition=claim.payer_invoice == invoice.id
+                    ).select(invoice.id, invoice.account, invoice.party,
+                    where=SQL_OPERATORS['in'](claim.id, chunk)
+                    & invoice.state.in_(['posted', 'paid'])))
+            heads.update((i, (a, p)) for i, a, p in cursor)
+        claim_line = Line.__table__()
+        invoice_line = InvoiceLine.__table__()
+        move_line = MoveLine.__table__()
+        move = Move.__table__()
         to_reconcile = []
-        for chunk in slices(invoices):
-            by_id = {i.id: i for i in chunk}
-            invoice_of = {str(l): by_id[l.invoice_line.invoice.id]
-                for l in Line.search([
-                        ('invoice_line.invoice', 'in', list(by_id)),
-                        ])}
-            found = {i: [l for l in i.lines_to_pay if not l.reconciliation]
-                for i in chunk}
-            for line in MoveLine.search([
-                        ('account', 'in', list({i.account.id
-                                    for i in chunk})),
-                        ('origin', 'in', list(invoice_of)),
-                        ('reconciliation', '=', None),
-                        ('move.state', '=', 'posted'),
-                        ]):
-                invoice = invoice_of[str(line.origin)]
-                if (line.account == invoice.account
-                        and line.party == invoice.party):
-                    found[invoice].append(line)
-            to_reconcile += [lines for lines in found.values()
-                if lines and not sum(l.debit - l.credit for l in lines)]
+        for chunk in slices(list(heads)):
+            found = defaultdict(list)
+            query = Invoice._query_lines_to_pay(chunk)
+            cursor.execute(*query.join(move_line,
+                    condition=query.line == move_line.id).select(
+                    query.invoice, move_line.id, move_line.debit,
+                    move_line.credit, where=query.reconciliation == Null))
+            for invoice_id, line_id, debit, credit in cursor:
+                found[invoice_id].append((line_id, debit - credit))
+            cursor.execute(*claim_line.join(invoice_line,
+                    condition=claim_line.invoice_line == invoice_line.id
+                    ).select(claim_line.id, invoice_line.invoice,
+                    where=SQL_OPERATORS['in'](invoice_line.invoice, chunk)))
+            invoice_of = {f'{Line.__name__},{l}': i for l, i in cursor}
+            for origins in slices(list(invoice_of)):
+                cursor.execute(*move_line.join(move,
+                        condition=move_line.move == move.id).select(
+                        move_line.id, move_line.origin, move_line.account,
+                        move_line.party, move_line.debit, move_line.credit,
+                        where=SQL_OPERATORS['in'](move_line.origin, origins)
+                        & (move_line.reconciliation == Null)
+                        & (move.state == 'posted')))
+                for line_id, origin, account, party, debit, credit in cursor:
+                    invoice_id = invoice_of[origin]
+                    if heads[invoice_id] == (account, party):
+                        found[invoice_id].append((line_id, debit - credit))
+            to_reconcile += [[l for l, _ in lines]
+                for lines in found.values()
+                if lines and not sum((a for _, a in lines), Decimal(0))]
         if to_reconcile:
-            reconcile([[l.id for l in lines] for lines in to_reconcile])
+            reconcile(to_reconcile)
 
     @classmethod
     def follow_client_share(cls, claims, reopen=False):

@@ -480,11 +480,13 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         claims = list({l.claim for l in amounts})
         if reconcile:
             Claim.reconcile_payer_invoices(claims)
-        onward = [c for c in claims if c.next_coverage()]
+        coverages = Claim.coverages_in_effect(claims)
+        onward = [c for c in claims if c.next_coverage(coverages[c.id])]
         Claim.adjudicated(onward)
         rest = {l: a for l, a in amounts.items() if l.claim not in onward}
         write_off = {l: a for l, a in rest.items()
-            if l.claim.beneficiary_billing_prohibited()}
+            if l.claim.beneficiary_billing_prohibited(
+                coverages[l.claim.id])}
         cls.write_off_responsibility(write_off)
         Claim.bill_patient_responsibility(
             {l: a for l, a in rest.items() if l not in write_off})

@@ -99,11 +99,23 @@ class PostedReadonly:
         fields.Selection(STATES, "Remittance State"),
         'get_remittance_state')
 
-    def get_currency(self, name):
-        return self.parent_remittance.currency
+    @classmethod
+    def get_currency(cls, records, name):
+        # for all the records at once, a remittance's currency once: the
+        # ORM checks each amount's digits with it, on thousands of rows
+        # an import creates
+        currencies, result = {}, {}
+        for record in records:
+            remittance = record.parent_remittance
+            if remittance.id not in currencies:
+                currencies[remittance.id] = (remittance.currency.id
+                    if remittance.currency else None)
+            result[record.id] = currencies[remittance.id]
+        return result
 
-    def get_remittance_state(self, name):
-        return self.parent_remittance.state
+    @classmethod
+    def get_remittance_state(cls, records, name):
+        return {r.id: r.parent_remittance.state for r in records}
 
     @classmethod
     def check_modification(cls, mode, records, values=None, external=False):

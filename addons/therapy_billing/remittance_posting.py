@@ -38,6 +38,7 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from .adjustment_rules import plan, unbalanced
+from . import rows_sql
 from .batch import browse_in_slices, search_ids, slices
 from .carc import describe
 from .exceptions import ClaimError
@@ -85,6 +86,9 @@ class Amounts:
         self.reversed_claims = set()
         self.log = []
         self.coverage = {}
+        # {claim id: coverages in effect}, read for a slice of answers at
+        # once (Claim.coverages_in_effect)
+        self.coverages = {}
 
     def move_line(self, account, amount, origin, party=None):
         """Dr amount (Cr when negative) on account, or on the configured
@@ -144,11 +148,11 @@ class Amounts:
         "Post each adjustment of claim_line as its rule says"
         claim_line = self.record(claim_line)
         if claim.id not in self.coverage:
-            # two coverage searches a claim, not a line
+            coverages = self.coverages.get(claim.id)
             self.coverage[claim.id] = {
-                'next_payer': bool(claim.next_coverage()),
+                'next_payer': bool(claim.next_coverage(coverages)),
                 'beneficiary_billing_prohibited': (
-                    claim.beneficiary_billing_prohibited()),
+                    claim.beneficiary_billing_prohibited(coverages)),
                 }
         actions = plan(adjustments, rules=self.rules,
             **self.coverage[claim.id])
@@ -232,8 +236,8 @@ class RemittancePostingMixin:
                             answer.claim, service, taken)
                         taken.add(service.claim_line)
                         lines.append(service)
-        RemittanceClaim.save(claims)
-        RemittanceLine.save(lines)
+        rows_sql.save(RemittanceClaim, claims)
+        rows_sql.save(RemittanceLine, lines)
 
     def find_claim(self, answer):
         "Our claim of this payer an answer (CLP) is about, or None"
@@ -334,7 +338,9 @@ class RemittancePostingMixin:
 
     @classmethod
     def post_remittances(cls, remittances):
-        RemittanceClaim = Pool().get('therapy.remittance.claim')
+        pool = Pool()
+        RemittanceClaim = pool.get('therapy.remittance.claim')
+        Claim = pool.get('therapy.claim')
         cls.lock_posting([(r.company, r.payment_date) for r in remittances])
         for remittance in remittances:
             remittance.check_balanced()
@@ -348,6 +354,9 @@ class RemittancePostingMixin:
                             ('remittance', '=', remittance.id),
                             ('status', '!=', '22')], order=[('id', 'ASC')]),
                     ])
+            for chunk in slices(answers):
+                amounts.coverages.update(Claim.coverages_in_effect(
+                        [a.claim for a in chunk if a.claim]))
             for answer in answers:
                 cls._post_answer(answer, amounts)
             cls._post_offsets(remittance, amounts)
@@ -376,9 +385,9 @@ class RemittancePostingMixin:
         move = post_move(remittance.company, journal, date, description,
             amounts.lines, origin=remittance)
         touched = list(amounts.records.values())
-        ClaimLine.save(touched)
-        RemittanceClaim.save(answers)
-        Adjustment.save(list({a.id: a for a in amounts.adjustments
+        rows_sql.save(ClaimLine, touched)
+        rows_sql.save(RemittanceClaim, answers)
+        rows_sql.save(Adjustment, list({a.id: a for a in amounts.adjustments
                     if a.id is not None}.values()))
         cls._credit_patient_shares(amounts.reversed_transfers)
         Claim.unreconcile_payer_invoices(list(amounts.reversed_claims))
@@ -724,7 +733,7 @@ class RemittancePostingMixin:
                     claim.payer_reason = reason or claim.payer_reason
                     events[state, reason].append(claim)
                 to_save.append(claim)
-        Claim.save(to_save)
+        rows_sql.save(Claim, to_save)
         for (state, reason), changed in events.items():
             Claim.log_events(changed, state, reason)
         Claim.follow_client_share([c for c in to_save if c.state == 'paid'])

@@ -19,6 +19,7 @@ from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import without_check_access
 
+from therapy_billing import rows_sql
 from therapy_billing.batch import search_ids, slices
 
 from .exceptions import EDIError
@@ -229,30 +230,31 @@ class RemittanceImportMixin:
                             segment=claim['_segment']))
                 claim_values.append((remittance, claim))
         Offset.create(offsets)
-        answers = RemittanceClaim.create([dict(
+        # thousands of rows: written in bulk (therapy_billing.rows_sql)
+        answers = rows_sql.create(RemittanceClaim, [dict(
                     {k: v for k, v in claim.items()
                         if not k.startswith('_')},
                     remittance=remittance.id)
-                for remittance, claim in claim_values])
+                for remittance, claim in claim_values], 'remittance')
         line_values, adjustments = [], []
         for answer, (_, claim) in zip(answers, claim_values):
             adjustments += [(answer, None, a) for a in claim['_adjustments']]
             for service in claim['_services']:
                 line_values.append((answer, service))
-        lines = RemittanceLine.create([dict(
+        lines = rows_sql.create(RemittanceLine, [dict(
                     {k: v for k, v in service.items()
                         if not k.startswith('_')},
-                    remittance_claim=answer.id)
-                for answer, service in line_values])
+                    remittance_claim=answer)
+                for answer, service in line_values], 'remittance_claim')
         for line, (answer, service) in zip(lines, line_values):
             adjustments += [(answer, line, a)
                 for a in service['_adjustments']]
-        Adjustment.create([{
-                    'remittance_claim': answer.id,
-                    'line': line.id if line else None,
+        rows_sql.create(Adjustment, [{
+                    'remittance_claim': answer,
+                    'line': line,
                     'group': a.group,
                     'reason': a.reason,
                     'amount': a.amount,
                     'quantity': a.quantity,
-                    } for answer, line, a in adjustments])
+                    } for answer, line, a in adjustments], 'remittance_claim')
         return remittances
