@@ -136,13 +136,25 @@ class Database:
             env={**os.environ, 'TRYTONPASSFILE': str(password_file)},
             stdin=subprocess.DEVNULL, stdout=sys.stderr, check=True)
 
-    def drop(self):
-        if 'trytond.pool' in sys.modules:   # close trytond's connections
+    def close(self, name):
+        "Close trytond's connections to database name, if any"
+        if 'trytond.pool' in sys.modules:
             from trytond import backend
             opened = getattr(backend.Database, '_databases', {}).get(
                 os.getpid(), {})
-            if self.name in opened:
-                opened[self.name].close()
+            if name in opened:
+                opened[name].close()
+
+    def copy(self, source, target):
+        "(PostgreSQL) database target, a copy of source (no one on it)"
+        from psycopg import sql
+        self.close(source)
+        with self.pg_connect('postgres', autocommit=True) as conn:
+            conn.execute(sql.SQL('CREATE DATABASE {} TEMPLATE {}').format(
+                    sql.Identifier(target), sql.Identifier(source)))
+
+    def drop(self):
+        self.close(self.name)
         if self.postgresql and self.created:
             from psycopg import sql
             with self.pg_connect('postgres', autocommit=True) as conn:

@@ -236,7 +236,9 @@ def machine(database):
     load = ' '.join(f'{l:.1f}' for l in os.getloadavg())
     return (f'{uname}; {cpu}, {os.cpu_count()} cores (shared, load average '
         f'{load} at the end); {database.version()}; Python '
-        f'{platform.python_version()}, trytond {trytond.__version__}')
+        f'{platform.python_version()}'
+        f'{" optimized (-O)" if sys.flags.optimize else ""}, '
+        f'trytond {trytond.__version__}')
 
 
 def report(database, args, timings, facts):
@@ -307,15 +309,22 @@ def copy_sqlite(source, target):
 
 
 def keep(database, practice, folder, snapshot, facts):
-    "Copy the set-up SQLite database and the 835 to snapshot"
+    """Copy the set-up database and the 835 to snapshot: the SQLite file,
+    or on PostgreSQL a template database named in the folder"""
     import json
     import shutil
     snapshot.mkdir(parents=True, exist_ok=True)
-    copy_sqlite(Path(folder, f'{database.name}.sqlite'),
-        snapshot / 'bench.sqlite')
+    template = None
+    if database.postgresql:
+        template = f'{database.name}_snapshot'
+        database.copy(database.name, template)
+    else:
+        copy_sqlite(Path(folder, f'{database.name}.sqlite'),
+            snapshot / 'bench.sqlite')
     shutil.copy(Path(folder, 'bench-era.835'), snapshot / 'bench-era.835')
     (snapshot / 'facts').write_text(json.dumps({'company': practice.company,
-                'clearinghouse': practice.clearinghouse, 'facts': facts}))
+                'clearinghouse': practice.clearinghouse, 'facts': facts,
+                'template': template}))
 
 
 def restore(database, folder, snapshot):
@@ -324,13 +333,19 @@ def restore(database, folder, snapshot):
     import shutil
     from proteus import config
     from trytond.pool import Pool
-    shutil.copy(snapshot / 'bench.sqlite',
-        Path(folder, f'{database.name}.sqlite'))
-    database.config_file.write_text(
-        f'[database]\nuri = sqlite://\npath = {folder}\n')
+    saved = json.loads((snapshot / 'facts').read_text())
+    if database.postgresql:
+        database.copy(saved['template'], database.name)
+        database.created = True
+        database.config_file.write_text(
+            f'[database]\nuri = {database.uri}\n')
+    else:
+        shutil.copy(snapshot / 'bench.sqlite',
+            Path(folder, f'{database.name}.sqlite'))
+        database.config_file.write_text(
+            f'[database]\nuri = sqlite://\npath = {folder}\n')
     path = Path(folder, 'bench-era.835')
     shutil.copy(snapshot / 'bench-era.835', path)
-    saved = json.loads((snapshot / 'facts').read_text())
     practice = Practice.__new__(Practice)
     practice.config = config.set_trytond(database=database.name,
         config_file=str(database.config_file))
@@ -359,8 +374,9 @@ def main():
         help="run the import under cProfile; its top 40 go to this file "
         "(and the raw stats to FILE.prof)")
     parser.add_argument('--snapshot', default=None,
-        help="(development, SQLite) a folder: the set-up database and its "
-        "835 are kept there, and taken from there when present")
+        help="(development) a folder: the set-up database (SQLite: its "
+        "file; PostgreSQL: a template database it names) and its 835 are "
+        "kept there, and taken from there when present")
     parser.add_argument('--after', default=None,
         help="(development, SQLite) copy the database after the import "
         "to this file, to look at what the posting wrote")

@@ -28,6 +28,12 @@ pytestmark = pytest.mark.skipif(
     reason="README's production path runs on PostgreSQL (CI's second pass)")
 
 
+@pytest.fixture(autouse=True)
+def optimized(monkeypatch):
+    "The commands run without Python's asserts, as the Dockerfile has them"
+    monkeypatch.setenv('PYTHONOPTIMIZE', '1')
+
+
 @pytest.fixture
 def clone(tmp_path):
     """A fresh clone's layout: config/ with the operator's copy of
