@@ -142,12 +142,21 @@ class ClaimLedgerMixin:
         by_claim = defaultdict(dict)
         for line, amount in amounts.items():
             by_claim[line.claim][line] = amount
-        date = Transaction().context.get('billing_date') or Date.today()
         deposits = cls._claims_with_deposits(by_claim)
         in_bulk = defaultdict(list)
         invoices = []
+        dates = {}
         for claim, claim_amounts in by_claim.items():
             company = claim.company
+            if company not in dates:
+                # billing_invoice's date: the billing date, else the
+                # company's today
+                date = Transaction().context.get('billing_date')
+                if not date:
+                    with Transaction().set_context(company=company.id):
+                        date = Date.today()
+                dates[company] = (date, invoice_sql.handles(company, date))
+            date, bulk = dates[company]
             receivable = configuration.billing_account(
                 'patient_receivable_account', company)
             transfer = configuration.billing_account(
@@ -160,9 +169,9 @@ class ClaimLedgerMixin:
                         line=line._get_invoice_line_description(),
                         payer=claim.payer.rec_name))
                 for line, amount in claim_amounts.items()]
-            if (claim not in deposits and invoice_sql.handles(date)
+            if (bulk and claim not in deposits
                     and all(a > 0 for a in claim_amounts.values())):
-                in_bulk[company, receivable].append(
+                in_bulk[company, receivable, date].append(
                     (claim.client.guarantor, description, lines))
                 continue
             invoice = Invoice.billing_invoice(company,
@@ -176,7 +185,7 @@ class ClaimLedgerMixin:
         DeskPayment.apply_deposits(invoices)
         Invoice.save(invoices)
         Invoice.post(invoices)
-        for (company, receivable), to_post in in_bulk.items():
+        for (company, receivable, date), to_post in in_bulk.items():
             invoices += Invoice.browse(invoice_sql.post_invoices(
                     company, receivable, date, to_post))
         for line, amount in amounts.items():
@@ -312,9 +321,8 @@ class ClaimLedgerMixin:
                     invoice_id = invoice_of[origin]
                     if heads[invoice_id] == (account, party):
                         found[invoice_id].append((line_id, debit - credit))
-            to_reconcile += [[l for l, _ in lines]
-                for lines in found.values()
-                if lines and not sum((a for _, a in lines), Decimal(0))]
+            to_reconcile += [[l for l, _ in found[i]] for i in sorted(found)
+                if found[i] and not sum((a for _, a in found[i]), Decimal(0))]
         if to_reconcile:
             reconcile(to_reconcile)
 

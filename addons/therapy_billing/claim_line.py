@@ -427,7 +427,9 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         receivable) as adjustments of group (co, oa, pi)"""
         pool = Pool()
         Configuration = pool.get('therapy.configuration')
-        assert group in set(ADJUSTMENT_GROUPS) - {'pr'}
+        if group not in set(ADJUSTMENT_GROUPS) - {'pr'}:
+            # a programming error, checked under python -O too
+            raise ValueError(f"not an adjustment group: {group}")
         pairs = []
         for line, amount in amounts.items():
             line.check_balance(amount)

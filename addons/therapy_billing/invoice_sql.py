@@ -31,30 +31,43 @@ from trytond.i18n import gettext
 from trytond.model.fields import SQL_OPERATORS
 from trytond.modules.account_invoice.exceptions import InvoiceNumberError
 from trytond.pool import Pool
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from .batch import slices
 from .exceptions import BillingError
 from .ledger_sql import (
-    INSERT_SLICE, PAYMENT_DEFAULTS, _after_bulk_create, _check_accounts,
-    _check_origins, _check_rows, _forget)
+    INSERT_SLICE, _after_bulk_create, _check_accounts, _check_origins,
+    _check_rows, _forget, line_columns)
 
 ZERO = Decimal(0)
 
 
-def handles(date):
-    """Whether invoices dated date can post in bulk: the ORM warns of a
-    payment term date in the past, which only a context that skips
-    warnings answers"""
-    Date = Pool().get('ir.date')
+def handles(company, date):
+    """Whether company's invoices dated date can post in bulk: dated
+    today (the ORM warns of an invoice date in the future and of a payment
+    term date in the past, which only a context skipping warnings
+    answers), and no trigger watches invoices or moves (the ORM's
+    create-then-post would fire them)"""
+    pool = Pool()
+    Date = pool.get('ir.date')
+    Trigger = pool.get('ir.trigger')
     context = Transaction().context
-    return date >= Date.today() or bool(context.get('_skip_warnings'))
+    with Transaction().set_context(company=company.id):
+        today = Date.today()
+    if date != today and not context.get('_skip_warnings'):
+        return False
+    with without_check_access():
+        return not any(Trigger.get_triggers(model, mode)
+            for model in ['account.invoice', 'account.invoice.line',
+                'account.move', 'account.move.line']
+            for mode in ['create', 'write'])
 
 
 def post_invoices(company, account, date, invoices):
     """Create and post customer invoices on the receivable account, dated
     date: invoices is [(party, description, [(origin, account, amount,
-    description)])]; returns the invoice ids in the same order"""
+    description)])]; returns the invoice ids in the same order. The
+    caller has asked handles(company, date)"""
     pool = Pool()
     Invoice = pool.get('account.invoice')
     InvoiceLine = pool.get('account.invoice.line')
@@ -67,8 +80,6 @@ def post_invoices(company, account, date, invoices):
     Access = pool.get('ir.model.access')
     if not invoices:
         return []
-    if not handles(date):
-        raise ValueError("a payment term date in the past needs the ORM")
     for Model in (Invoice, InvoiceLine, Move, MoveLine):
         Access.check(Model.__name__, 'create')
     transaction = Transaction()
@@ -119,7 +130,10 @@ def post_invoices(company, account, date, invoices):
             rows.append({'account': account.id, 'debit': amount,
                     'credit': ZERO, 'origin': None,
                     'description': description, 'maturity_date': maturity,
-                    'party': party.id if account.party_required else None})
+                    'party': party.id if account.party_required else None,
+                    # as account_payment's Invoice._get_move_line
+                    'payment_direct_debit': parties[party.id].get(
+                        'payment_direct_debit')})
         _check_rows(rows, currency)
         move_lines.append(rows)
     flat = [r for rows in move_lines for r in rows]
@@ -153,8 +167,24 @@ def post_invoices(company, account, date, invoices):
     _after_bulk_create(InvoiceLine, [i for ids in line_ids for i in ids])
     _after_bulk_create(Move, move_ids, hooks=False)
     _after_bulk_create(MoveLine, move_line_ids, hooks=False)
+    _set_payment_means(Invoice, invoice_ids, parties)
     Invoice.__queue__.print_invoice(Invoice.browse(invoice_ids))
     return invoice_ids
+
+
+def _set_payment_means(Invoice, invoice_ids, parties):
+    """Invoice.set_payment_means, as _post calls it, when a rule or a
+    party's direct debit mandate can give one (else it adds nothing)"""
+    pool = Pool()
+    Rule = pool.get('account.invoice.payment.mean.rule')
+    Reception = pool.get('party.party.reception_direct_debit')
+    party_ids = [p for p in parties if p != 'template']
+    if not Rule.search([], limit=1) and not any(
+            Reception.search([('party', 'in', chunk)], limit=1)
+            for chunk in slices(party_ids)):
+        return
+    for chunk in slices(invoice_ids):
+        Invoice.set_payment_means(Invoice.browse(chunk))
 
 
 def _id(value):
@@ -362,22 +392,11 @@ def _insert_moves(Move, company, journal, period, date, today, invoice_ids,
 def _insert_move_lines(MoveLine, move_ids, lines):
     """Insert each move's lines, an invoice line's origin the claim line
     it bills (as the ORM's get_move_lines does here); their ids"""
-    transaction = Transaction()
-    cursor = transaction.connection.cursor()
-    table = MoveLine.__table__()
-    defaults = MoveLine.default_get([name for name in PAYMENT_DEFAULTS
-            if name in MoveLine._fields], with_rec_name=False)
-    extra = list(defaults)
-    user, now = _stamp()
-    columns = [table.move, table.account, table.party, table.debit,
-        table.credit, table.origin, table.description, table.maturity_date,
-        table.state, table.create_uid, table.create_date] + [
-        getattr(table, name) for name in extra]
-    values = [[move, r['account'], r['party'], r['debit'], r['credit'],
-            r['origin'], r['description'], r['maturity_date'], 'draft',
-            user, now] + [defaults[n] for n in extra]
-        for move, rows in zip(move_ids, lines) for r in rows]
-    for chunk in slices(values, INSERT_SLICE):
+    cursor = Transaction().connection.cursor()
+    table, columns, values = line_columns(MoveLine)
+    rows = [values(move, r) for move, rows in zip(move_ids, lines)
+        for r in rows]
+    for chunk in slices(rows, INSERT_SLICE):
         cursor.execute(*table.insert(columns, chunk))
     ids = []
     for chunk in slices(move_ids):

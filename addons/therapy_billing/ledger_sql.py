@@ -182,9 +182,11 @@ def _check_origins(MoveLine, rows):
                     model=model))
 
 
-def _insert_lines(MoveLine, move, rows):
+def line_columns(MoveLine):
+    """The columns a bulk insert of move lines writes, and a function of
+    (move id, row) giving a line's values in that order (account_payment's
+    columns from the row when it has them, else their defaults)"""
     transaction = Transaction()
-    cursor = transaction.connection.cursor()
     table = MoveLine.__table__()
     defaults = MoveLine.default_get([name for name in PAYMENT_DEFAULTS
             if name in MoveLine._fields], with_rec_name=False)
@@ -193,13 +195,21 @@ def _insert_lines(MoveLine, move, rows):
         table.credit, table.origin, table.description, table.maturity_date,
         table.state, table.create_uid, table.create_date] + [
         getattr(table, name) for name in extra]
+
+    def values(move, r):
+        return [move, r['account'], r['party'], r['debit'], r['credit'],
+            r['origin'], r['description'], r['maturity_date'], 'draft',
+            transaction.user, CurrentTimestamp()] + [
+            defaults[n] if r.get(n) is None else r[n] for n in extra]
+    return table, columns, values
+
+
+def _insert_lines(MoveLine, move, rows):
+    cursor = Transaction().connection.cursor()
+    table, columns, values = line_columns(MoveLine)
     for chunk in slices(rows, INSERT_SLICE):
-        cursor.execute(*table.insert(columns, [[
-                        move.id, r['account'], r['party'], r['debit'],
-                        r['credit'], r['origin'], r['description'],
-                        r['maturity_date'], 'draft', transaction.user,
-                        CurrentTimestamp()] + [defaults[n] for n in extra]
-                    for r in chunk]))
+        cursor.execute(*table.insert(columns,
+                [values(move.id, r) for r in chunk]))
     cursor.execute(*table.select(table.id, where=table.move == move.id))
     ids = [i for i, in cursor]
     _forget(MoveLine.__name__)

@@ -236,8 +236,10 @@ class RemittancePostingMixin:
                             answer.claim, service, taken)
                         taken.add(service.claim_line)
                         lines.append(service)
-        rows_sql.save(RemittanceClaim, claims)
-        rows_sql.save(RemittanceLine, lines)
+        digits = (remittances[0].company.currency.digits
+            if remittances else 2)
+        rows_sql.save(RemittanceClaim, claims, digits=digits)
+        rows_sql.save(RemittanceLine, lines, digits=digits)
 
     def find_claim(self, answer):
         "Our claim of this payer an answer (CLP) is about, or None"
@@ -385,10 +387,11 @@ class RemittancePostingMixin:
         move = post_move(remittance.company, journal, date, description,
             amounts.lines, origin=remittance)
         touched = list(amounts.records.values())
-        rows_sql.save(ClaimLine, touched)
-        rows_sql.save(RemittanceClaim, answers)
+        digits = remittance.company.currency.digits
+        rows_sql.save(ClaimLine, touched, digits=digits)
+        rows_sql.save(RemittanceClaim, answers, digits=digits)
         rows_sql.save(Adjustment, list({a.id: a for a in amounts.adjustments
-                    if a.id is not None}.values()))
+                    if a.id is not None}.values()), digits=digits)
         cls._credit_patient_shares(amounts.reversed_transfers)
         Claim.unreconcile_payer_invoices(list(amounts.reversed_claims))
         # fresh records: the balances are the ledger's again. The client's
@@ -733,7 +736,8 @@ class RemittancePostingMixin:
                     claim.payer_reason = reason or claim.payer_reason
                     events[state, reason].append(claim)
                 to_save.append(claim)
-        rows_sql.save(Claim, to_save)
+        rows_sql.save(Claim, to_save,
+            digits=remittance.company.currency.digits)
         for (state, reason), changed in events.items():
             Claim.log_events(changed, state, reason)
         Claim.follow_client_share([c for c in to_save if c.state == 'paid'])

@@ -16,6 +16,7 @@ What the ORM does around a write is done too: the access checks,
 ``check_modification``, write_uid and write_date, the history, the
 models' ``on_modification`` hooks; a model with write triggers is saved
 by the ORM."""
+import math
 from collections import defaultdict
 from decimal import Decimal
 
@@ -26,8 +27,10 @@ from sql.functions import CurrentTimestamp
 from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.model.exceptions import (
-    DigitsValidationError, RequiredValidationError, SelectionValidationError)
+    DigitsValidationError, RequiredValidationError, SelectionValidationError,
+    SizeValidationError)
 from trytond.pool import Pool
+from trytond.tools import is_instance_method
 from trytond.transaction import Transaction, without_check_access
 
 from .batch import slices
@@ -40,9 +43,10 @@ SIMPLE = {'char', 'text', 'numeric', 'integer', 'float', 'boolean', 'date',
 
 def save(Model, records, digits=2):
     """Save the values set on records, as ModelStorage.save would; digits:
-    the places of the amounts whose digits follow a currency. A record
-    with a change this does not write (new, a relation list, a computed
-    field) is saved by the ORM"""
+    the places of the amounts whose digits follow a currency (the
+    company's). A record with a change this does not write (new, a
+    relation list, a computed field) is saved by the ORM. Many2One domains
+    are not checked: the caller's values hold them by construction"""
     pool = Pool()
     Trigger = pool.get('ir.trigger')
     with without_check_access():
@@ -83,12 +87,13 @@ def create(Model, vlist, parent, digits=2):
         triggers = Trigger.get_triggers(Model.__name__, 'create')
     if triggers or any(not _simple(Model._fields[n]) for n in names):
         return [r.id for r in Model.create(vlist)]
+    # as ModelStorage.create: checked when the call comes from a user
     Access.check(Model.__name__, 'create')
     FieldAccess.check(Model.__name__, names, 'write')
     defaults = Model.default_get([n for n, f in Model._fields.items()
-            if n not in names and n not in STAMPS and _simple(f)],
-        with_rec_name=False)
+            if n not in STAMPS and _simple(f)], with_rec_name=False)
     with without_check_access():
+        # each row its defaults, for what it does not set
         rows = [dict(defaults, **Model.preprocess_values('create', v))
             for v in vlist]
     names = sorted(set().union(*rows) - STAMPS)
@@ -141,19 +146,13 @@ def _simple(field):
 
 
 def _write(Model, names, rows, digits):
-    pool = Pool()
-    Access = pool.get('ir.model.access')
-    FieldAccess = pool.get('ir.model.field.access')
+    "As ModelStorage.save writes: without the access checks of a user call"
     transaction = Transaction()
-    Access.check(Model.__name__, 'write')
-    FieldAccess.check(Model.__name__, names, 'write')
     records = [r for r, _ in rows]
-    check_access = bool(transaction.user and transaction.check_access)
     with without_check_access():
         Model.check_modification('write', records,
-            values=dict.fromkeys(names), external=check_access)
-    if check_access or transaction.context.get('_log'):
-        # the record's change log, as ModelStorage.write keeps it
+            values=dict.fromkeys(names), external=False)
+    if transaction.context.get('_log'):
         Model.log(records, 'write', ','.join(names))
     for name in names:
         _check(Model, name, [(r, v[name]) for r, v in rows], digits)
@@ -188,36 +187,61 @@ def _write(Model, names, rows, digits):
 
 
 def _check(Model, name, values, digits):
-    """What the ORM's validation of field name checks on each value alone;
-    values: [(record or id, value)]"""
+    """What ModelStorage._validate checks of field name on each value
+    alone (required, size, digits, selection); values: [(record or id,
+    value)]"""
     field = Model._fields[name]
 
-    def names(record):
+    def names(record, **extra):
         if isinstance(record, int):
             record = Model(record)
-        return Model.__names__(name, record)
+        return dict(Model.__names__(name, record), **extra)
+
     if field.required:
         for record, value in values:
-            if value is None or value == '':
+            if (isinstance(value, (type(None), bool, list, tuple, str, dict))
+                    and not value):
                 raise RequiredValidationError(gettext(
                         'ir.msg_required_validation_record',
                         **names(record)))
-    if field._type == 'selection' and isinstance(field.selection, list):
-        allowed = {k for k, _ in field.selection}
+    size = getattr(field, 'size', None)
+    if isinstance(size, int):
         for record, value in values:
-            if value not in allowed and value is not None:
+            if len(value or '') > size >= 0:
+                raise SizeValidationError(gettext(
+                        'ir.msg_size_validation_record',
+                        **names(record, size=len(value), max_size=size)))
+    if field._type == 'selection' and field.selection:
+        if isinstance(field.selection, (list, tuple)):
+            allowed = set(dict(field.selection))
+        elif not is_instance_method(Model, field.selection):
+            allowed = set(dict(getattr(Model, field.selection)()))
+        else:
+            raise ValueError(f"{name}: a selection of each record")
+        if '' in allowed or None in allowed:
+            allowed |= {'', None}
+        for record, value in values:
+            if value not in allowed:
                 raise SelectionValidationError(gettext(
                         'ir.msg_selection_validation_record',
                         **names(record)))
     if field._type == 'numeric' and getattr(field, 'digits', None):
         places = (digits if isinstance(field.digits, str)
-            else field.digits[1])
-        if places is None:
-            return
+            else field.digits)
+        if not isinstance(places, tuple):
+            places = (None, places)
+        int_size, dec_size = places
         for record, value in values:
-            if (isinstance(value, Decimal)
-                    and value.as_tuple().exponent < -places):
+            if value is None:
+                continue
+            if dec_size is None:
+                too_fine = False
+            elif isinstance(value, Decimal):
+                too_fine = value.as_tuple().exponent < -dec_size
+            else:
+                too_fine = round(value, dec_size) != value
+            if too_fine or (int_size is not None and value
+                    and math.ceil(math.log10(abs(value))) > int_size):
                 raise DigitsValidationError(gettext(
                         'ir.msg_digits_validation_record',
-                        digits=(None, places),
-                        **names(record)))
+                        **names(record, digits=places)))

@@ -230,12 +230,14 @@ class RemittanceImportMixin:
                             segment=claim['_segment']))
                 claim_values.append((remittance, claim))
         Offset.create(offsets)
+        digits = remittances[0].company.currency.digits if remittances else 2
         # thousands of rows: written in bulk (therapy_billing.rows_sql)
         answers = rows_sql.create(RemittanceClaim, [dict(
                     {k: v for k, v in claim.items()
                         if not k.startswith('_')},
                     remittance=remittance.id)
-                for remittance, claim in claim_values], 'remittance')
+                for remittance, claim in claim_values], 'remittance',
+            digits=digits)
         line_values, adjustments = [], []
         for answer, (_, claim) in zip(answers, claim_values):
             adjustments += [(answer, None, a) for a in claim['_adjustments']]
@@ -245,7 +247,8 @@ class RemittanceImportMixin:
                     {k: v for k, v in service.items()
                         if not k.startswith('_')},
                     remittance_claim=answer)
-                for answer, service in line_values], 'remittance_claim')
+                for answer, service in line_values], 'remittance_claim',
+            digits=digits)
         for line, (answer, service) in zip(lines, line_values):
             adjustments += [(answer, line, a)
                 for a in service['_adjustments']]
@@ -256,5 +259,6 @@ class RemittanceImportMixin:
                     'reason': a.reason,
                     'amount': a.amount,
                     'quantity': a.quantity,
-                    } for answer, line, a in adjustments], 'remittance_claim')
+                    } for answer, line, a in adjustments], 'remittance_claim',
+            digits=digits)
         return remittances

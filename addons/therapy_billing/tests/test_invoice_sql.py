@@ -119,6 +119,10 @@ class InvoiceSQLTestCase(LedgerCase):
         Queue = pool.get('ir.queue')
         with self.practice() as practice:
             receivable, _ = self.accounts(practice)
+            # the invoice and its receivable line take the party's flag
+            guarantor = practice.client.guarantor
+            guarantor.payment_direct_debit = True
+            guarantor.save()
             orm = self.orm_invoice(practice)
             queued = Queue.search([('data.method', '=', 'print_invoice')],
                 count=True)
@@ -187,12 +191,18 @@ class InvoiceSQLTestCase(LedgerCase):
             self.assertEqual(self.count(), before)
 
     @with_transaction()
-    def test_past_date_needs_the_orm_unless_warnings_are_skipped(self):
-        "The ORM warns of a payment term date in the past; bulk does not go"
+    def test_only_today_posts_in_bulk(self):
+        """The ORM warns of an invoice date in the future or a payment
+        term date in the past: those go through it unless warnings are
+        skipped"""
         Date = Pool().get('ir.date')
-        with self.practice():
-            yesterday = Date.today() - dt.timedelta(days=1)
-            self.assertTrue(invoice_sql.handles(Date.today()))
-            self.assertFalse(invoice_sql.handles(yesterday))
+        with self.practice() as practice:
+            company = practice.company
+            today = Date.today()
+            yesterday = today - dt.timedelta(days=1)
+            tomorrow = today + dt.timedelta(days=1)
+            self.assertTrue(invoice_sql.handles(company, today))
+            self.assertFalse(invoice_sql.handles(company, yesterday))
+            self.assertFalse(invoice_sql.handles(company, tomorrow))
             with Transaction().set_context(_skip_warnings=True):
-                self.assertTrue(invoice_sql.handles(yesterday))
+                self.assertTrue(invoice_sql.handles(company, yesterday))
