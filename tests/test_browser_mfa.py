@@ -110,6 +110,12 @@ def test_designated_clinician_opens_emergency_access(
     wizard.get_by_label('Reason').fill(
         "Client in crisis at the ER, on-call needs the safety plan")
     press(page, wizard.get_by_role('button', name='Open Emergency Access'))
+    # the wizard ends by reloading the menu (now with Clients), once its
+    # dialog has faded out: a click before lands on the backdrop, or on
+    # the old menu as it is replaced
+    wizard.wait_for(state='hidden', timeout=TIMEOUT)
+    page.locator('.modal-backdrop').wait_for(state='detached',
+        timeout=TIMEOUT)
     settled(page)
     # (a list opened before would not reload by itself)
     open_menu(page, 'Caseload', 'Clients')

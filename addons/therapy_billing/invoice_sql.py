@@ -36,8 +36,8 @@ from trytond.transaction import Transaction, without_check_access
 from .batch import slices
 from .exceptions import BillingError
 from .ledger_sql import (
-    INSERT_SLICE, _after_bulk_create, _check_accounts, _check_origins,
-    _check_rows, _forget, line_columns)
+    INSERT_SLICE, after_bulk_create, check_accounts, check_origins,
+    check_rows, forget_cached, line_columns)
 
 ZERO = Decimal(0)
 
@@ -134,12 +134,12 @@ def post_invoices(company, account, date, invoices):
                     # as account_payment's Invoice._get_move_line
                     'payment_direct_debit': parties[party.id].get(
                         'payment_direct_debit')})
-        _check_rows(rows, currency)
+        check_rows(rows, currency)
         move_lines.append(rows)
     flat = [r for rows in move_lines for r in rows]
-    _check_accounts(Account.browse(list({r['account'] for r in flat})),
+    check_accounts(Account.browse(list({r['account'] for r in flat})),
         flat, company, date)
-    _check_origins(MoveLine, flat)
+    check_origins(MoveLine, flat)
     MoveLine.check_journal_period_modify(period, template.journal)
 
     sequence = _invoice_sequence(template, date, invoices[0][1])
@@ -160,13 +160,13 @@ def post_invoices(company, account, date, invoices):
         today, invoice_ids, move_numbers)
     move_line_ids = _insert_move_lines(MoveLine, move_ids, move_lines)
     _set_moves(Invoice, invoice_ids, move_ids)
-    _forget(Invoice.__name__, InvoiceLine.__name__, Move.__name__,
+    forget_cached(Invoice.__name__, InvoiceLine.__name__, Move.__name__,
         MoveLine.__name__)
     Move.validate_move(Move.browse(move_ids))
-    _after_bulk_create(Invoice, invoice_ids)
-    _after_bulk_create(InvoiceLine, [i for ids in line_ids for i in ids])
-    _after_bulk_create(Move, move_ids, hooks=False)
-    _after_bulk_create(MoveLine, move_line_ids, hooks=False)
+    after_bulk_create(Invoice, invoice_ids)
+    after_bulk_create(InvoiceLine, [i for ids in line_ids for i in ids])
+    after_bulk_create(Move, move_ids, hooks=False)
+    after_bulk_create(MoveLine, move_line_ids, hooks=False)
     _set_payment_means(Invoice, invoice_ids, parties)
     Invoice.__queue__.print_invoice(Invoice.browse(invoice_ids))
     return invoice_ids

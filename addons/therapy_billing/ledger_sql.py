@@ -47,7 +47,7 @@ def _as_reference(value):
     return str(value)
 
 
-def _after_bulk_create(Model, ids, hooks=True):
+def after_bulk_create(Model, ids, hooks=True):
     """What ModelStorage._after_create does once the rows exist, but the
     per-record validation the caller has made for the whole batch; without
     hooks, the triggers only (a move line's own hooks check what post_move
@@ -65,7 +65,7 @@ def _after_bulk_create(Model, ids, hooks=True):
     Transaction().create_records[Model.__name__].extend(ids)
 
 
-def _forget(*models):
+def forget_cached(*models):
     "The transaction's caches of the models' records are stale now"
     transaction = Transaction()
     transaction.counter += 1
@@ -89,10 +89,10 @@ def post_move(company, journal, date, description, lines, origin=None):
         return None
     period = Period.find(company, date=date)
     currency = company.currency
-    _check_rows(rows, currency)
-    _check_accounts(Account.browse(list({r['account'] for r in rows})),
+    check_rows(rows, currency)
+    check_accounts(Account.browse(list({r['account'] for r in rows})),
         rows, company, date)
-    _check_origins(MoveLine, rows)
+    check_origins(MoveLine, rows)
     MoveLine.check_journal_period_modify(period, journal)
     # as the ORM's create would, when the call comes from a user
     pool.get('ir.model.access').check(MoveLine.__name__, 'create')
@@ -124,7 +124,7 @@ def _row(line):
         }
 
 
-def _check_rows(rows, currency):
+def check_rows(rows, currency):
     "The amounts as Tryton's line domains and digits want them, balanced"
     exponent = Decimal(10) ** -currency.digits
     balance = ZERO
@@ -145,7 +145,7 @@ def _check_rows(rows, currency):
                 balance=balance))
 
 
-def _check_accounts(accounts, rows, company, date):
+def check_accounts(accounts, rows, company, date):
     "What the line's account domain and check_account ask, per account"
     by_id = {a.id: a for a in accounts}
     for account in accounts:
@@ -173,7 +173,7 @@ def _check_accounts(accounts, rows, company, date):
                     line=row['description'] or row['debit'] - row['credit']))
 
 
-def _check_origins(MoveLine, rows):
+def check_origins(MoveLine, rows):
     allowed = {m for m, _ in MoveLine.get_origin() if m}
     for model in {r['origin'].split(',', 1)[0] for r in rows
             if r['origin']}:
@@ -212,8 +212,8 @@ def _insert_lines(MoveLine, move, rows):
                 [values(move.id, r) for r in chunk]))
     cursor.execute(*table.select(table.id, where=table.move == move.id))
     ids = [i for i, in cursor]
-    _forget(MoveLine.__name__)
-    _after_bulk_create(MoveLine, ids, hooks=False)
+    forget_cached(MoveLine.__name__)
+    after_bulk_create(MoveLine, ids, hooks=False)
     return ids
 
 
@@ -327,7 +327,7 @@ def reconcile(groups):
         if numbers:
             raise ReconciliationError(gettext(
                     'therapy_billing.msg_bulk_reconcile_number_used'))
-    _forget(MoveLine.__name__, Reconciliation.__name__)
-    _after_bulk_create(Reconciliation, ids)
+    forget_cached(MoveLine.__name__, Reconciliation.__name__)
+    after_bulk_create(Reconciliation, ids)
     return ids
 

@@ -34,7 +34,7 @@ from trytond.tools import is_instance_method
 from trytond.transaction import Transaction, without_check_access
 
 from .batch import slices
-from .ledger_sql import INSERT_SLICE, _after_bulk_create, _forget
+from .ledger_sql import INSERT_SLICE, after_bulk_create, forget_cached
 
 STAMPS = {'id', 'create_uid', 'create_date', 'write_uid', 'write_date'}
 SIMPLE = {'char', 'text', 'numeric', 'integer', 'float', 'boolean', 'date',
@@ -129,13 +129,13 @@ def create(Model, vlist, parent, digits=2):
                 for i, r in zip(ids, rows)], digits)
     if Model._history:
         Model._insert_history(ids)
-    _forget(Model.__name__)
+    forget_cached(Model.__name__)
     check_access = bool(transaction.user and transaction.check_access)
     with without_check_access():
         for chunk in slices(ids):
             Model.check_modification('create', Model.browse(chunk),
                 external=check_access)
-    _after_bulk_create(Model, ids)
+    after_bulk_create(Model, ids)
     return ids
 
 
@@ -179,7 +179,7 @@ def _write(Model, names, rows, digits):
         record._local_cache.pop(record.id, None)
     if Model._history:
         Model._insert_history(ids)
-    _forget(Model.__name__)
+    forget_cached(Model.__name__)
     with without_check_access():
         for chunk in slices(ids):
             Model.on_modification('write', Model.browse(chunk),
