@@ -145,22 +145,23 @@ class ClaimLedgerMixin:
         deposits = cls._claims_with_deposits(by_claim)
         in_bulk = defaultdict(list)
         invoices = []
-        dates = {}
+        per_company = {}
         for claim, claim_amounts in by_claim.items():
             company = claim.company
-            if company not in dates:
+            if company not in per_company:
                 # billing_invoice's date: the billing date, else the
                 # company's today
                 date = Transaction().context.get('billing_date')
                 if not date:
                     with Transaction().set_context(company=company.id):
                         date = Date.today()
-                dates[company] = (date, invoice_sql.handles(company, date))
-            date, bulk = dates[company]
-            receivable = configuration.billing_account(
-                'patient_receivable_account', company)
-            transfer = configuration.billing_account(
-                'transfer_account', company)
+                per_company[company] = (date,
+                    invoice_sql.handles(company, date),
+                    configuration.billing_account(
+                        'patient_receivable_account', company),
+                    configuration.billing_account(
+                        'transfer_account', company))
+            date, bulk, receivable, transfer = per_company[company]
             description = gettext('therapy_billing.msg_patient_share_invoice',
                 claim=claim.rec_name, client=claim.client.number,
                 date=claim.date)

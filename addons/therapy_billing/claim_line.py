@@ -451,14 +451,16 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         Claim.reconcile_payer_invoices(list({l.claim for l in amounts}))
 
     @classmethod
-    def transfer_responsibility(cls, amounts, reconcile=True):
+    def transfer_responsibility(cls, amounts, reconcile=True,
+            coverages=None):
         """Move the patient responsibility amounts {line: amount} the payer
         named (PR) off its receivable: Dr responsibility transfer, Cr the
         payer's receivable. It then goes to the next payer (its secondary
         claim bills it), else to the guarantor (a patient invoice, the
         visit's deposits applied), or is written off when a payer of the
         visit forbids billing its beneficiary. reconcile=False leaves the
-        payer invoices to the caller (a remittance settles its claims after)"""
+        payer invoices to the caller (a remittance settles its claims after);
+        coverages: {claim id: coverages in effect} the caller read already"""
         pool = Pool()
         Configuration = pool.get('therapy.configuration')
         Claim = pool.get('therapy.claim')
@@ -482,7 +484,9 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         claims = list({l.claim for l in amounts})
         if reconcile:
             Claim.reconcile_payer_invoices(claims)
-        coverages = Claim.coverages_in_effect(claims)
+        missing = [c for c in claims if c.id not in (coverages or {})]
+        coverages = {**(coverages or {}),
+            **Claim.coverages_in_effect(missing)}
         onward = [c for c in claims if c.next_coverage(coverages[c.id])]
         Claim.adjudicated(onward)
         rest = {l: a for l, a in amounts.items() if l.claim not in onward}

@@ -221,14 +221,15 @@ def _party_values(company, account, date, parties):
     Invoice = pool.get('account.invoice')
     Party = pool.get('party.party')
     Configuration = pool.get('therapy.configuration')
-    parties = Party.browse(sorted(p.id for p in parties))
+    party_ids = sorted(p.id for p in parties)
     with Transaction().set_context(billing_date=date):
-        template = Invoice.billing_invoice(company, parties[0], account, '')
+        template = Invoice.billing_invoice(company, Party(party_ids[0]),
+            account, '')
     payment_term = Configuration(1).billing_payment_term
     tax_identifiers = {}
     values = {'template': template}
-    for chunk in slices(parties):
-        for party in Party.browse([p.id for p in chunk]):
+    for chunk in slices(party_ids):
+        for party in Party.browse(chunk):
             address = party.address_get(type='invoice')
             if not address:
                 raise BillingError(gettext(

@@ -400,7 +400,8 @@ class RemittancePostingMixin:
         transfers = {l.id: a for l, a in amounts.transfers.items()}
         ClaimLine.transfer_responsibility(
             {l: transfers[l.id] for chunk in slices(list(transfers))
-                for l in ClaimLine.browse(chunk)}, reconcile=False)
+                for l in ClaimLine.browse(chunk)}, reconcile=False,
+            coverages=amounts.coverages)
         Claim.cross_over({a.claim: a.crossover_payer for a in answers
                 if a.claim and a.status in FORWARDED})
         cls._settle_claims(browse_in_slices(Claim,

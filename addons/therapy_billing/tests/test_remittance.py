@@ -47,7 +47,8 @@ def answer(claim_number, status='1', paid=D(0), adjustments=(),
         }
 
 
-class RemittanceTestCase(unittest.TestCase):
+class RemittanceCase(unittest.TestCase):
+    "A test case with the remittance tests' small practice and helpers"
 
     @classmethod
     def setUpClass(cls):
@@ -137,6 +138,9 @@ class RemittanceTestCase(unittest.TestCase):
                 ('party', '=', practice.client.guarantor.id),
                 ('state', 'in', ['posted', 'paid']),
                 ], order=[('id', 'ASC')])
+
+
+class RemittanceTestCase(RemittanceCase):
 
     @with_transaction()
     def test_paid_with_contract_write_off_and_client_share(self):

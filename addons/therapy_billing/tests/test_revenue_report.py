@@ -5,20 +5,18 @@ denial rates by payer, reason and procedure; underpayments against the fee
 schedule; and who may read them. Every path that posts ends with the
 ledger invariants."""
 import datetime as dt
-import unittest
 from decimal import Decimal
 
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.pyson import PYSONDecoder
-from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 from therapy_scheduling.tests.fixtures import as_user, create_user
 
-from . import test_remittance
-from .test_remittance import answer
+from .test_remittance import RemittanceCase, answer
 
 D = Decimal
 REPORTS = ['therapy.ar.aging', 'therapy.payer.days_to_pay',
@@ -26,18 +24,7 @@ REPORTS = ['therapy.ar.aging', 'therapy.payer.days_to_pay',
     'therapy.underpayment']
 
 
-class RevenueReportTestCase(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        activate_module('therapy_billing')
-
-    # the remittance tests' small practice and helpers
-    practice = test_remittance.RemittanceTestCase.practice
-    remittance = test_remittance.RemittanceTestCase.remittance
-    post = test_remittance.RemittanceTestCase.post
-    claim = test_remittance.RemittanceTestCase.claim
-    assert_ledger = test_remittance.RemittanceTestCase.assert_ledger
+class RevenueReportTestCase(RemittanceCase):
 
     def submitted(self):
         "The practice with its claim sent to the payer"

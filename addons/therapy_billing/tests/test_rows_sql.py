@@ -1,34 +1,24 @@
 """What a posting sets on many records, saved below the ORM (rows_sql.py):
 the columns the ORM's save writes, the checks it makes on each value,
 and nothing written when one fails."""
-import unittest
 from decimal import Decimal
 
 from trytond.model.exceptions import (
     DigitsValidationError, RequiredValidationError, SelectionValidationError)
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
-from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 from therapy_billing import rows_sql
 
-from . import test_remittance
-from .test_remittance import answer
+from .test_remittance import RemittanceCase, answer
 
 COLUMNS = ['claim', 'claim_number', 'status', 'paid', 'payer_claim_number',
     'write_uid']
 
 
-class RowsSQLTestCase(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        activate_module('therapy_billing')
-
-    # the helpers, not the class (pytest would run its tests here too)
-    practice = test_remittance.RemittanceTestCase.practice
-    remittance = test_remittance.RemittanceTestCase.remittance
+class RowsSQLTestCase(RemittanceCase):
 
     def rows(self, remittance, written=False):
         """The stored columns of a remittance's answers and service lines;
