@@ -27,6 +27,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from therapy_scheduling import clock
 
+from .batch import slices
 from .claim_ledger import ClaimLedgerMixin
 from .scrubber import ClaimScrubMixin
 from .claim_line import MAX_DIAGNOSES
@@ -446,8 +447,8 @@ class Claim(ClaimScrubMixin, ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
         (a remittance asks it of thousands)"""
         Coverage = Pool().get('therapy.coverage')
         found = {}
-        for chunk in grouped_slice(claims):
-            chunk = list(chunk)
+        # one search a slice (grouped_slice without a size gives one each)
+        for chunk in slices(claims):
             by_client = defaultdict(list)
             for coverage in Coverage.search([
                         ('client', 'in', list({c.client.id for c in chunk})),
