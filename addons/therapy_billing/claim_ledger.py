@@ -18,8 +18,8 @@ from trytond.model.fields import SQL_OPERATORS
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
-from . import invoice_sql
-from .batch import slices
+from . import invoice_sql, rows_sql
+from .batch import browse_in_slices, slices
 from .ledger_sql import reconcile
 
 
@@ -191,7 +191,9 @@ class ClaimLedgerMixin:
                     company, receivable, date, to_post))
         for line, amount in amounts.items():
             line.patient_responsibility += amount
-        Line.save(list(amounts))
+        if amounts:
+            rows_sql.save(Line, list(amounts),
+                digits=next(iter(amounts)).currency.digits)
         DeskPayment.reconcile_deposits(invoices)
         cls.reconcile_transfers(list(by_claim))
         return invoices
@@ -224,8 +226,16 @@ class ClaimLedgerMixin:
         there waits to be billed onward"""
         pool = Pool()
         MoveLine = pool.get('account.move.line')
+        Move = pool.get('account.move')
         Configuration = pool.get('therapy.configuration')
-        roots = {c.primary_claim or c for c in claims}
+        cursor = Transaction().connection.cursor()
+        move_line = MoveLine.__table__()
+        move = Move.__table__()
+        # browsed again in id order: a record reads its fields for the
+        # records after it in its list, and a set's order would read them
+        # one by one
+        roots = browse_in_slices(cls,
+            sorted({(c.primary_claim or c).id for c in claims}))
         # one search per company and slice of roots, one reconcile for
         # all: a remittance settles thousands of claims at once
         by_company = defaultdict(list)
@@ -239,18 +249,26 @@ class ClaimLedgerMixin:
                 root_of = {str(l): root for root in chunk
                     for claim in [root] + list(root.secondary_claims)
                     for l in claim.lines}
+                # rows: thousands of ledger lines a remittance
                 found = defaultdict(list)
-                for line in MoveLine.search([
-                            ('account', '=', account.id if account else -1),
-                            ('origin', 'in', list(root_of)),
-                            ('reconciliation', '=', None),
-                            ('move.state', '=', 'posted'),
-                            ]):
-                    found[root_of[str(line.origin)]].append(line)
-                to_reconcile += [lines for lines in found.values()
-                    if lines and not sum(l.debit - l.credit for l in lines)]
+                cursor.execute(*move_line.join(move,
+                        condition=move_line.move == move.id).select(
+                        move_line.id, move_line.origin, move_line.debit,
+                        move_line.credit,
+                        where=(move_line.account
+                            == (account.id if account else -1))
+                        & SQL_OPERATORS['in'](
+                            move_line.origin, list(root_of))
+                        & (move_line.reconciliation == Null)
+                        & (move.state == 'posted')))
+                for line_id, origin, debit, credit in cursor:
+                    found[root_of[origin]].append((line_id, debit - credit))
+                to_reconcile += [[i for i, _ in lines]
+                    for lines in found.values()
+                    if lines and not sum((a for _, a in lines), Decimal(0))]
         if to_reconcile:
-            reconcile([[l.id for l in lines] for lines in to_reconcile])
+            # numbered in the lines' order, whatever order the rows came in
+            reconcile(sorted(sorted(g) for g in to_reconcile))
 
     @classmethod
     def unreconcile_payer_invoices(cls, claims):
@@ -337,20 +355,35 @@ class ClaimLedgerMixin:
         but the client not"""
         pool = Pool()
         InvoiceLine = pool.get('account.invoice.line')
+        Invoice = pool.get('account.invoice')
+        Line = pool.get('therapy.claim.line')
+        cursor = Transaction().connection.cursor()
+        claim_line = Line.__table__()
+        invoice_line = InvoiceLine.__table__()
+        invoice = Invoice.__table__()
         claims = [c for c in claims
             if c.state == 'paid' or (reopen and c.state == 'closed')]
         owing = set()
+        # rows: a remittance settles thousands of claims
         for chunk in slices(claims):
-            claim_of = {str(l): c for c in chunk for l in c.lines}
-            for line in InvoiceLine.search([
-                        ('origin', 'in', list(claim_of)),
-                        ('invoice.type', '=', 'out'),
-                        ('invoice.state', 'in',
-                            ['draft', 'validated', 'posted']),
-                        ]):
-                claim = claim_of[str(line.origin)]
-                if line.invoice.party == claim.client.guarantor:
-                    owing.add(claim)
+            by_id = {c.id: c for c in chunk}
+            cursor.execute(*claim_line.select(claim_line.id,
+                    claim_line.claim,
+                    where=SQL_OPERATORS['in'](claim_line.claim, list(by_id))))
+            claim_of = {f'{Line.__name__},{l}': by_id[c] for l, c in cursor}
+            for origins in slices(list(claim_of)):
+                cursor.execute(*invoice_line.join(invoice,
+                        condition=invoice_line.invoice == invoice.id
+                        ).select(invoice_line.origin, invoice.party,
+                        where=SQL_OPERATORS['in'](
+                            invoice_line.origin, origins)
+                        & (invoice.type == 'out')
+                        & invoice.state.in_(
+                            ['draft', 'validated', 'posted'])))
+                for origin, party in cursor.fetchall():
+                    claim = claim_of[origin]
+                    if party == claim.client.guarantor.id:
+                        owing.add(claim)
         settled = [c for c in claims if c.state == 'paid' and c not in owing]
         if settled:
             cls.close_settled(settled)

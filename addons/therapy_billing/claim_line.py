@@ -19,6 +19,7 @@ from sql.operators import Equal
 from trytond.i18n import gettext
 from trytond.model import Exclude, ModelSQL, ModelView, Unique, fields
 from trytond.model.exceptions import AccessError
+from trytond.model.fields import SQL_OPERATORS
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
@@ -26,6 +27,8 @@ from trytond.transaction import Transaction
 
 from therapy_scheduling.booking import PLACES_OF_SERVICE
 
+from . import rows_sql
+from .batch import slices
 from .exceptions import ClaimError
 from .ledger_sql import post_move
 
@@ -330,49 +333,85 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         nothing once credited) and the payer balance: the receivable less
         what the ledger took off it with this line as origin (payments,
         adjustments, transfers), on this line and on the lines it
-        corrects that share its invoice line"""
+        corrects that share its invoice line. Read as rows, a few queries
+        a slice of lines: a remittance reads thousands, and records cost
+        a hundred times the queries"""
         pool = Pool()
         MoveLine = pool.get('account.move.line')
+        Move = pool.get('account.move')
+        InvoiceLine = pool.get('account.invoice.line')
+        Invoice = pool.get('account.invoice')
+        Currency = pool.get('currency.currency')
+        cursor = Transaction().connection.cursor()
+        table = cls.__table__()
+        invoice_line = InvoiceLine.__table__()
+        invoice = Invoice.__table__()
+        move_line = MoveLine.__table__()
+        move = Move.__table__()
         result = {n: {} for n in names}
-        # the lines' ledger lines with one search per slice of lines (a
-        # remittance reads thousands), each kept for the lines whose chain
-        # has its origin, on their invoice's account and not its own move
-        for start in range(0, len(lines), 200):  # SQLite's expression depth
+        currencies = {}
+        for chunk in slices([l.id for l in lines]):
+            # the lines, and the lines they correct up their chains
+            billed, todo = {}, chunk
+            while todo:
+                cursor.execute(*table.select(table.id, table.invoice_line,
+                        table.original_line,
+                        where=SQL_OPERATORS['in'](table.id, todo)))
+                billed.update((i, (b, o)) for i, b, o in cursor)
+                todo = list({o for _, o in billed.values()
+                        if o and o not in billed})
+            heads = {}
+            for sub_ids in slices({b for b, _ in billed.values() if b}):
+                cursor.execute(*invoice_line.join(invoice,
+                        condition=invoice_line.invoice == invoice.id
+                        ).select(invoice_line.id, invoice_line.quantity,
+                        invoice_line.unit_price, invoice.account,
+                        invoice.move, invoice.currency,
+                        where=SQL_OPERATORS['in'](invoice_line.id, sub_ids)
+                        & invoice.state.in_(['posted', 'paid'])))
+                heads.update((r[0], r[1:]) for r in cursor)
             chains = {}
-            for line in lines[start:start + 200]:
-                invoice_line = line.invoice_line
-                invoice = invoice_line.invoice if invoice_line else None
-                if invoice and invoice.state in {'posted', 'paid'}:
-                    chain, current = [], line
-                    while current and current.invoice_line == invoice_line:
-                        chain.append(str(current))
-                        current = current.original_line
-                    chains[line] = (invoice, chain)
+            for id_ in chunk:
+                invoice_line_id = billed[id_][0]
+                if invoice_line_id not in heads:
+                    continue
+                chain, current = [], id_
+                while current and billed[current][0] == invoice_line_id:
+                    chain.append(f'{cls.__name__},{current}')
+                    current = billed[current][1]
+                chains[id_] = (heads[invoice_line_id], chain)
             moved = defaultdict(list)
-            if chains:
-                # rows, not records: records browsed by hundreds each
-                # check their id against the whole list
-                for row in MoveLine.search_read([
-                            ('origin', 'in', list({o for _, c
-                                        in chains.values() for o in c})),
-                            ('account', 'in', list({i.account.id
-                                        for i, _ in chains.values()})),
-                            ('move.state', '=', 'posted'),
-                            ], fields_names=['origin', 'account', 'move',
-                            'debit', 'credit']):
-                    moved[row['origin']].append(row)
-            for line in lines[start:start + 200]:
+            origins = list({o for _, c in chains.values() for o in c})
+            accounts = list({h[2] for h, _ in chains.values()})
+            for sub_origins in slices(origins):
+                cursor.execute(*move_line.join(move,
+                        condition=move_line.move == move.id
+                        ).select(move_line.origin, move_line.account,
+                        move_line.move, move_line.debit, move_line.credit,
+                        where=SQL_OPERATORS['in'](
+                            move_line.origin, sub_origins)
+                        & SQL_OPERATORS['in'](move_line.account, accounts)
+                        & (move.state == 'posted')))
+                for origin, account, move_id, debit, credit in cursor:
+                    moved[origin].append((account, move_id, debit - credit))
+            for id_ in chunk:
                 receivable = balance = Decimal(0)
-                if line in chains:
-                    invoice, chain = chains[line]
-                    receivable = line.invoice_line.amount
-                    balance = receivable - sum((m['credit'] - m['debit']
-                            for origin in chain for m in moved[origin]
-                            if m['account'] == invoice.account.id
-                            and m['move'] != invoice.move.id), Decimal(0))
+                if id_ in chains:
+                    (quantity, unit_price, account, move_id,
+                        currency), chain = chains[id_]
+                    if currency not in currencies:
+                        currencies[currency] = Currency(currency)
+                    # the invoice line's amount, as Tryton computes it
+                    receivable = currencies[currency].round(
+                        Decimal(str(quantity or 0))
+                        * (unit_price or Decimal(0)))
+                    balance = receivable + sum((amount
+                            for origin in chain
+                            for a, m, amount in moved[origin]
+                            if a == account and m != move_id), Decimal(0))
                 values = {'receivable': receivable, 'payer_balance': balance}
                 for name in names:
-                    result[name][line.id] = values[name]
+                    result[name][id_] = values[name]
         return result
 
     # --- what the remittance posts onto lines -------------------------------
@@ -409,16 +448,19 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
                     lines))
         return moves
 
-    def check_balance(self, amount):
+    def check_balance(self, amount, balance=None):
+        """amount may come off the payer's balance: the ledger's, or
+        balance when the caller counted it already"""
         if amount <= 0:
             raise ClaimError(gettext(
                     'therapy_billing.msg_claim_line_amount_positive',
                     line=self.rec_name))
-        if not self.active or amount > self.payer_balance:
+        if balance is None:
+            balance = self.payer_balance
+        if not self.active or amount > balance:
             raise ClaimError(gettext(
                     'therapy_billing.msg_claim_line_amount_exceeds',
-                    line=self.rec_name, amount=amount,
-                    balance=self.payer_balance))
+                    line=self.rec_name, amount=amount, balance=balance))
 
     @classmethod
     def post_adjustments(cls, group, amounts, account_name):
@@ -452,7 +494,7 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
 
     @classmethod
     def transfer_responsibility(cls, amounts, reconcile=True,
-            coverages=None):
+            coverages=None, balances=None):
         """Move the patient responsibility amounts {line: amount} the payer
         named (PR) off its receivable: Dr responsibility transfer, Cr the
         payer's receivable. It then goes to the next payer (its secondary
@@ -460,18 +502,24 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         visit's deposits applied), or is written off when a payer of the
         visit forbids billing its beneficiary. reconcile=False leaves the
         payer invoices to the caller (a remittance settles its claims after);
-        coverages: {claim id: coverages in effect} the caller read already"""
+        coverages: {claim id: coverages in effect} and balances: {line id:
+        payer balance} the caller read or counted already"""
         pool = Pool()
         Configuration = pool.get('therapy.configuration')
         Claim = pool.get('therapy.claim')
         if not amounts:
             return
         pairs = []
+        balances = balances or {}
+        accounts = {}
         for line, amount in amounts.items():
-            line.check_balance(amount)
+            line.check_balance(amount, balances.get(line.id))
             invoice = line.invoice_line.invoice
-            transfer = Configuration(1).billing_account(
-                'transfer_account', line.claim.company)
+            company = line.claim.company
+            if company not in accounts:
+                accounts[company] = Configuration(1).billing_account(
+                    'transfer_account', company)
+            transfer = accounts[company]
             pairs.append((line.claim.company, [
                         line._get_move_line(transfer, amount),
                         line._get_move_line(
@@ -480,7 +528,8 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
             line.pr += amount
         cls._post_moves(pairs,
             gettext('therapy_billing.msg_transfer_move'))
-        cls.save(list(amounts))
+        rows_sql.save(cls, list(amounts),
+            digits=next(iter(amounts)).currency.digits)
         claims = list({l.claim for l in amounts})
         if reconcile:
             Claim.reconcile_payer_invoices(claims)

@@ -19,6 +19,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from sql.aggregate import Max
+from sql.conditionals import Case
 from sql.functions import CurrentTimestamp
 
 from trytond.i18n import gettext
@@ -317,13 +318,20 @@ def reconcile(groups):
                 & SQL_OPERATORS['in'](
                     table.company, list({c[0] for c in chunk}))
                 & (table.id > newer_than)))
+        reconciled = []
         for id_, company, number in cursor.fetchall():
             group = numbers.pop((company, number))
             ids.append(id_)
+            reconciled.append((id_, group))
+        # one UPDATE a slice, each line its group's reconciliation
+        for part in slices(reconciled):
             cursor.execute(*line.update(
                     [line.reconciliation, line.write_uid, line.write_date],
-                    [id_, transaction.user, CurrentTimestamp()],
-                    where=SQL_OPERATORS['in'](line.id, group)))
+                    [Case(*((SQL_OPERATORS['in'](line.id, group), id_)
+                                for id_, group in part)),
+                        transaction.user, CurrentTimestamp()],
+                    where=SQL_OPERATORS['in'](line.id,
+                        [i for _, group in part for i in group])))
         if numbers:
             raise ReconciliationError(gettext(
                     'therapy_billing.msg_bulk_reconcile_number_used'))

@@ -100,7 +100,8 @@ class RemittanceClaim(metaclass=PoolMeta):
         cls.save([answer])  # its lines' domain reads the answer's claim
         taken = set()
         for service in answer.lines:
-            service.claim_line = Remittance.find_line(claim, service, taken)
+            service.claim_line = Remittance.find_line(
+                claim.lines, service, taken)
             taken.add(service.claim_line)
         RemittanceLine.save(answer.lines)
         amounts = released(remittance, answer, answer.paid)

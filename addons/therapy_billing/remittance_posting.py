@@ -33,6 +33,8 @@ balances afterwards."""
 from collections import defaultdict
 from decimal import Decimal
 
+from sql import Null
+
 from trytond.i18n import gettext
 from trytond.pool import Pool
 from trytond.transaction import Transaction
@@ -71,8 +73,15 @@ class Amounts:
         self.payer = remittance.payer
         self.rules = Rule.rules_for(self.payer)
         configuration = Configuration(1)
-        self.account = lambda name: configuration.billing_account(
-            name, self.company)
+        accounts = {}
+
+        def account(name):
+            # thousands of lines a remittance, a few accounts
+            if name not in accounts:
+                accounts[name] = configuration.billing_account(
+                    name, self.company)
+            return accounts[name]
+        self.account = account
         self.lines = []
         self.balances = {}
         # one record per claim line: each read of a relation is a new
@@ -227,13 +236,17 @@ class RemittancePostingMixin:
                     answer.claim = (found[0] if found
                         else remittance.find_claim(answer))
                     claims.append(answer)
-                if not answer.claim:
-                    continue
+            # the answered claims' lines read a slice of claims at a time,
+            # not claim by claim in the file's order
+            answered = [a for a in remittance.claims if a.claim]
+            claim_lines = {c.id: c.lines for c in browse_in_slices(Claim,
+                    sorted({a.claim.id for a in answered}))}
+            for answer in answered:
                 taken = {l.claim_line for l in answer.lines if l.claim_line}
                 for service in answer.lines:
                     if not service.claim_line:
                         service.claim_line = cls.find_line(
-                            answer.claim, service, taken)
+                            claim_lines[answer.claim.id], service, taken)
                         taken.add(service.claim_line)
                         lines.append(service)
         digits = (remittances[0].company.currency.digits
@@ -262,9 +275,9 @@ class RemittancePostingMixin:
                 return found[0]
 
     @staticmethod
-    def find_line(claim, service, taken):
-        "The claim line a service line (SVC) answers, or None"
-        lines = [l for l in claim.lines if l not in taken]
+    def find_line(claim_lines, service, taken):
+        "The line of claim_lines a service line (SVC) answers, or None"
+        lines = [l for l in claim_lines if l not in taken]
         if service.control_number:
             for line in lines:
                 if line.control_number == service.control_number:
@@ -289,24 +302,49 @@ class RemittancePostingMixin:
 
     # --- posting --------------------------------------------------------------
     def check_balanced(self):
-        "BPR02 = the claims' payments - the provider-level adjustments"
-        paid = sum((c.paid for c in self.claims), ZERO)
+        """BPR02 = the claims' payments - the provider-level adjustments,
+        and each service line's charge = its payment + its adjustments;
+        read as rows (thousands of lines a remittance) and summed here
+        (SQLite would sum the amounts as floats)"""
+        pool = Pool()
+        RemittanceClaim = pool.get('therapy.remittance.claim')
+        RemittanceLine = pool.get('therapy.remittance.line')
+        Adjustment = pool.get('therapy.remittance.adjustment')
+        cursor = Transaction().connection.cursor()
+        answer = RemittanceClaim.__table__()
+        service = RemittanceLine.__table__()
+        adjustment = Adjustment.__table__()
+        cursor.execute(*answer.select(answer.paid,
+                where=answer.remittance == self.id))
+        paid = sum((p for p, in cursor), ZERO)
         offsets = sum((p.amount for p in self.provider_adjustments), ZERO)
         if self.payment_amount != paid - offsets:
             raise ClaimError(gettext(
                     'therapy_billing.msg_remittance_unbalanced',
                     remittance=self.rec_name, payment=self.payment_amount,
                     paid=paid, offsets=offsets))
-        for answer in self.claims:
-            for service in answer.lines:
-                missing = unbalanced(service.charge, service.paid,
-                    service.adjustments)
-                if missing:
-                    raise ClaimError(gettext(
-                            'therapy_billing.msg_remittance_line_unbalanced',
-                            remittance=self.rec_name,
-                            claim=answer.claim_number,
-                            line=service.rec_name, missing=missing))
+        adjusted = defaultdict(list)
+        cursor.execute(*adjustment.join(answer,
+                condition=adjustment.remittance_claim == answer.id
+                ).select(adjustment.line, adjustment.amount,
+                where=(answer.remittance == self.id)
+                & (adjustment.line != Null)))
+        for line, amount in cursor:
+            adjusted[line].append(amount)
+        cursor.execute(*service.join(answer,
+                condition=service.remittance_claim == answer.id
+                ).select(answer.claim_number, service.id, service.charge,
+                service.paid, where=answer.remittance == self.id,
+                order_by=[answer.id.asc, service.id.asc]))
+        for claim_number, line, charge, paid in cursor.fetchall():
+            missing = unbalanced(charge, paid, [
+                    Adjustment(amount=a) for a in adjusted[line]])
+            if missing:
+                raise ClaimError(gettext(
+                        'therapy_billing.msg_remittance_line_unbalanced',
+                        remittance=self.rec_name, claim=claim_number,
+                        line=RemittanceLine(line).rec_name,
+                        missing=missing))
 
     @classmethod
     def lock_posting(cls, days):
@@ -401,7 +439,10 @@ class RemittancePostingMixin:
         ClaimLine.transfer_responsibility(
             {l: transfers[l.id] for chunk in slices(list(transfers))
                 for l in ClaimLine.browse(chunk)}, reconcile=False,
-            coverages=amounts.coverages)
+            coverages=amounts.coverages,
+            # what the payer owed before the transfer, as posted here
+            balances={l.id: amounts.balances[l] + a
+                for l, a in amounts.transfers.items()})
         Claim.cross_over({a.claim: a.crossover_payer for a in answers
                 if a.claim and a.status in FORWARDED})
         cls._settle_claims(browse_in_slices(Claim,

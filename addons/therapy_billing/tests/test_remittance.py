@@ -564,6 +564,16 @@ class RemittanceTestCase(RemittanceCase):
             with self.assertRaises(UserError) as raised:
                 Remittance.post([unbalanced])
             self.assertIn('does not balance', raised.exception.message)
+            # the payment balances, a line does not: 150 is 90 + 50 + 10
+            line_short = self.remittance(practice, 'EFT7b', [answer(
+                        practice.claim.number, paid=D(90),
+                        adjustments=[('CO', '45', D(50))])],
+                payment=D(90))
+            with self.assertRaises(UserError) as raised:
+                Remittance.post([line_short])
+            self.assertRegex(raised.exception.message,
+                rf'claim {practice.claim.number}, line 90834: .* is not the '
+                r'payment plus the adjustments \(10(\.00)? is not')
             self.assertEqual(Move.search([], count=True), moves)
             self.assertEqual(self.line(practice).paid, D(0))
             posted = self.post(self.remittance(practice, 'EFT8', [answer(
