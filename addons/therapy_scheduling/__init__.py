@@ -1,7 +1,8 @@
 from trytond.wsgi import app
 
-from . import routes  # noqa: F401
+from . import row_reader, routes  # noqa: F401
 from . import waitlist_routes  # noqa: F401
 from .web_guard import install
 
 install(app)
+row_reader.install()
