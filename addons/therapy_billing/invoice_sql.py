@@ -37,7 +37,7 @@ from .batch import slices
 from .exceptions import BillingError
 from .ledger_sql import (
     INSERT_SLICE, after_bulk_create, check_accounts, check_origins,
-    check_rows, forget_cached, line_columns)
+    check_rows, forget_cached, insert_rows, line_columns)
 
 ZERO = Decimal(0)
 
@@ -349,8 +349,7 @@ def _insert_invoice_lines(InvoiceLine, company, currency, invoice_ids,
             amount, description, str(origin), rate, user, now]
         for invoice, invoice_lines in zip(invoice_ids, lines)
         for origin, account, amount, description in invoice_lines]
-    for chunk in slices(values, INSERT_SLICE):
-        cursor.execute(*table.insert(columns, chunk))
+    insert_rows(table, columns, values)
     by_invoice = defaultdict(list)
     for chunk in slices(invoice_ids):
         cursor.execute(*table.select(table.invoice, table.id,
@@ -397,8 +396,7 @@ def _insert_move_lines(MoveLine, move_ids, lines):
     table, columns, values = line_columns(MoveLine)
     rows = [values(move, r) for move, rows in zip(move_ids, lines)
         for r in rows]
-    for chunk in slices(rows, INSERT_SLICE):
-        cursor.execute(*table.insert(columns, chunk))
+    insert_rows(table, columns, rows)
     ids = []
     for chunk in slices(move_ids):
         cursor.execute(*table.select(table.id,

@@ -18,8 +18,8 @@ written, with Tryton's own message."""
 from collections import defaultdict
 from decimal import Decimal
 
+from sql import Column, Expression, Values
 from sql.aggregate import Max
-from sql.conditionals import Case
 from sql.functions import CurrentTimestamp
 
 from trytond.i18n import gettext
@@ -205,12 +205,33 @@ def line_columns(MoveLine):
     return table, columns, values
 
 
+def insert_rows(table, columns, rows):
+    """INSERT rows (lists of values in columns' order) into table, the
+    statement run once for every row (executemany). Why not one INSERT of
+    many VALUES: psycopg parses a query for its placeholders each time it
+    is run unless it is short, and for a slice of 500 ledger lines that
+    costs more than PostgreSQL's work. A value may be an SQL expression
+    (CURRENT_TIMESTAMP) when every row has one at that place; rows shaped
+    otherwise go in a VALUES list of their own"""
+    cursor = Transaction().connection.cursor()
+    shapes = defaultdict(list)
+    for row in rows:
+        shapes[tuple(isinstance(v, Expression) for v in row)].append(row)
+    for shape, same in shapes.items():
+        query, params = tuple(table.insert(columns, [same[0]]))
+        places = [i for i, sql in enumerate(shape) if not sql]
+        if [same[0][i] for i in places] != list(params):
+            # python-sql made parameters otherwise than assumed here
+            for chunk in slices(same, INSERT_SLICE):
+                cursor.execute(*table.insert(columns, chunk))
+            continue
+        cursor.executemany(query, [[r[i] for i in places] for r in same])
+
+
 def _insert_lines(MoveLine, move, rows):
     cursor = Transaction().connection.cursor()
     table, columns, values = line_columns(MoveLine)
-    for chunk in slices(rows, INSERT_SLICE):
-        cursor.execute(*table.insert(columns,
-                [values(move.id, r) for r in chunk]))
+    insert_rows(table, columns, [values(move.id, r) for r in rows])
     cursor.execute(*table.select(table.id, where=table.move == move.id))
     ids = [i for i, in cursor]
     forget_cached(MoveLine.__name__)
@@ -323,15 +344,15 @@ def reconcile(groups):
             group = numbers.pop((company, number))
             ids.append(id_)
             reconciled.append((id_, group))
-        # one UPDATE a slice, each line its group's reconciliation
-        for part in slices(reconciled):
+        # one UPDATE a slice, each line joined to its reconciliation
+        pairs = [[i, id_] for id_, group in reconciled for i in group]
+        for part in slices(pairs, INSERT_SLICE):
+            found = Values(part)
             cursor.execute(*line.update(
                     [line.reconciliation, line.write_uid, line.write_date],
-                    [Case(*((SQL_OPERATORS['in'](line.id, group), id_)
-                                for id_, group in part)),
-                        transaction.user, CurrentTimestamp()],
-                    where=SQL_OPERATORS['in'](line.id,
-                        [i for _, group in part for i in group])))
+                    [Column(found, 'column2'), transaction.user,
+                        CurrentTimestamp()],
+                    from_=[found], where=line.id == Column(found, 'column1')))
         if numbers:
             raise ReconciliationError(gettext(
                     'therapy_billing.msg_bulk_reconcile_number_used'))

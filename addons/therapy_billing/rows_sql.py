@@ -34,7 +34,8 @@ from trytond.tools import is_instance_method
 from trytond.transaction import Transaction, without_check_access
 
 from .batch import slices
-from .ledger_sql import INSERT_SLICE, after_bulk_create, forget_cached
+from .ledger_sql import (
+    INSERT_SLICE, after_bulk_create, forget_cached, insert_rows)
 
 STAMPS = {'id', 'create_uid', 'create_date', 'write_uid', 'write_date'}
 SIMPLE = {'char', 'text', 'numeric', 'integer', 'float', 'boolean', 'date',
@@ -106,11 +107,10 @@ def create(Model, vlist, parent, digits=2):
     newer_than = cursor.fetchone()[0] or 0
     columns = [getattr(table, n) for n in names] + [
         table.create_uid, table.create_date]
-    for chunk in slices(rows, INSERT_SLICE):
-        cursor.execute(*table.insert(columns, [
-                    [Model._fields[n].sql_format(r.get(n)) for n in names]
-                    + [transaction.user, CurrentTimestamp()]
-                    for r in chunk]))
+    insert_rows(table, columns, [
+            [Model._fields[n].sql_format(r.get(n)) for n in names]
+            + [transaction.user, CurrentTimestamp()]
+            for r in rows])
     ids = []
     parents = sorted({r[parent] for r in rows})
     for chunk in slices(parents):
