@@ -139,7 +139,9 @@ class InboundMixin:
             refused=None):
         """Import one 999, 277CA, 271 or 835 file (bytes); return its EDI
         file (refused: the record of an earlier refusal of that file)"""
-        from .x12 import X12Error, summary
+        from .x12 import X12Error
+        from .x12.summary import summary_of
+        from .x12.tokens import parse
         company = company or Transaction().context.get('company')
         if isinstance(data, str):
             data = data.encode('utf-8')
@@ -156,20 +158,22 @@ class InboundMixin:
                     name=name, previous=duplicate.name,
                     date=duplicate.create_date.date()))
         try:
-            result = summary(data)
+            # parsed once: an 835 of thousands of claims is read by
+            # _import_835, not summarized first
+            document = parse(data)
+            types = {t.type for t in document.transactions}
+            kinds = {KIND_OF_TYPE.get(t) for t in types}
+            if len(kinds) != 1 or None in kinds:
+                raise EDIError(gettext('therapy_edi.msg_edi_file_kind',
+                        name=name, types=', '.join(sorted(types))))
+            kind, = kinds
+            if kind == '835':
+                return cls._import_835(document, data, name, company,
+                    clearinghouse, sha256, refused)
+            transactions = summary_of(document)['transactions']
         except X12Error as error:
             raise EDIError(gettext('therapy_edi.msg_edi_file_malformed',
                     name=name, error=str(error)))
-        transactions = result['transactions']
-        kinds = {KIND_OF_TYPE.get(t['type']) for t in transactions}
-        if len(kinds) != 1 or None in kinds:
-            raise EDIError(gettext('therapy_edi.msg_edi_file_kind',
-                    name=name, types=', '.join(sorted(
-                            {t['type'] for t in transactions}))))
-        kind, = kinds
-        if kind == '835':
-            return cls._import_835(
-                data, name, company, clearinghouse, sha256, refused)
         log, claims, answers = [], [], []
         for transaction in transactions:
             if kind == '999':

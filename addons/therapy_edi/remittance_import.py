@@ -45,17 +45,19 @@ class RemittanceImportMixin:
     __slots__ = ()
 
     @classmethod
-    def _import_835(cls, data, name, company, clearinghouse, sha256,
-            refused=None):
-        """The EDI file of an 835 (bytes) and its remittances, posted;
-        EDIError (nothing imported) on anything the file gets wrong"""
+    def _import_835(cls, document, data, name, company, clearinghouse,
+            sha256, refused=None):
+        """The EDI file of an 835 (bytes data, parsed as document) and its
+        remittances, posted; EDIError (nothing imported) on anything the
+        file gets wrong"""
         from .x12 import X12Error
-        from .x12.remittance835 import read_835
+        from .x12.remittance835 import read_transaction
         pool = Pool()
         Remittance = pool.get('therapy.remittance')
         RemittanceClaim = pool.get('therapy.remittance.claim')
         try:
-            found = read_835(data.decode('utf-8-sig', errors='replace'))
+            found = [read_transaction(t) for t in document.transactions
+                if t.type == '835']
         except X12Error as error:
             raise EDIError(gettext('therapy_edi.msg_edi_file_malformed',
                     name=name, error=str(error)))

@@ -13,7 +13,7 @@ from .eligibility import summary_271
 from .remittance835 import summary_835
 from .tokens import element, parse
 
-__all__ = ['summary', 'amount', 'money', 'segment_number']
+__all__ = ['summary', 'summary_of', 'amount', 'money', 'segment_number']
 
 
 def _summary_837(transaction):
@@ -54,7 +54,11 @@ def summary(text, strict=True):
     (ST03 or GS08), ``segment`` (its ST's number in the file) and the
     figures of its type. With ``strict=False`` envelope count mismatches do
     not raise but are listed under ``"problems"``."""
-    document = parse(text, strict=strict)
+    return summary_of(parse(text, strict=strict))
+
+
+def summary_of(document):
+    "summary() of a document parse() made already"
     summarizers = _summarizers()
     transactions = []
     for transaction in document.transactions:
