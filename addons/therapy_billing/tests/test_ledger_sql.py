@@ -1,6 +1,10 @@
 """The bulk ledger path (ledger_sql.py) writes what the ORM would, and
 refuses what the ORM refuses, before writing anything."""
+import datetime as dt
 from decimal import Decimal
+
+from sql import Table
+from sql.functions import CurrentTimestamp
 
 from trytond.model.exceptions import AccessError
 from trytond.modules.account.exceptions import (
@@ -193,3 +197,28 @@ class LedgerSQLTestCase(LedgerCase):
             with self.assertRaisesRegex(AccessError, 'already reconciled'):
                 ledger_sql.reconcile([on_payer])
             self.assertBalanced(practice)
+
+    @with_transaction()
+    def test_insert_rows_of_every_shape(self):
+        """insert_rows writes each row once, in its columns, whether a place
+        holds a value or an SQL expression in it, and writes nothing else"""
+        cursor = Transaction().connection.cursor()
+        cursor.execute('CREATE TEMPORARY TABLE bulk_rows '
+            '(id INTEGER, label VARCHAR, at TIMESTAMP)')
+        table = Table('bulk_rows')
+        rows = [[i, f'row {i}' if i % 3 else None,
+                CurrentTimestamp() if i % 2 else dt.datetime(2026, 1, i)]
+            for i in range(1, 8)]
+        ledger_sql.insert_rows(table, [table.id, table.label, table.at],
+            rows)
+        ledger_sql.insert_rows(table, [table.id, table.label, table.at], [])
+        cursor.execute(*table.select(table.id, table.label, table.at,
+                order_by=[table.id.asc]))
+        found = cursor.fetchall()
+        self.assertEqual([(i, l) for i, l, _ in found],
+            [(r[0], r[1]) for r in rows])
+        for (i, _, at), row in zip(found, rows):
+            with self.subTest(id=i):
+                self.assertIsNotNone(at)
+                if not i % 2:
+                    self.assertEqual(str(at)[:10], str(row[2])[:10])
