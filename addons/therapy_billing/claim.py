@@ -27,6 +27,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from therapy_scheduling import clock
 
+from . import rows_sql
 from .batch import slices
 from .claim_ledger import ClaimLedgerMixin
 from .scrubber import ClaimScrubMixin
@@ -608,9 +609,11 @@ class Claim(ClaimScrubMixin, ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def log_events(cls, claims, state, reason=None):
+        "An event of each claim: by rows, a remittance settles thousands"
         Event = Pool().get('therapy.claim.event')
-        Event.create([{'claim': c.id, 'state': state, 'reason': reason}
-                for c in claims])
+        rows_sql.create(Event, [
+                {'claim': c.id, 'state': state, 'reason': reason}
+                for c in claims], 'claim')
 
     # --- the workflow -------------------------------------------------------
     @classmethod
