@@ -207,9 +207,14 @@ def journey(page, demo_server, demo_database, stripe_standin, found):
     forms = page.locator('.forms a')
     while forms.count():
         done.append(forms.first.inner_text())
-        forms.first.click()
+        with page.expect_navigation(timeout=TIMEOUT):
+            forms.first.click()
         fill_form(page)
-        page.click('text=Back to your care')
+        # the home page's list is read once it has loaded: counted while
+        # the link was still navigating, it is empty
+        with page.expect_navigation(timeout=TIMEOUT):
+            page.click('text=Back to your care')
+        page.get_by_role('heading', name='Welcome').wait_for(timeout=TIMEOUT)
     assert {"Client intake questionnaire",
         "Telehealth informed consent"} <= set(done), done
 
