@@ -14,6 +14,12 @@ from .exceptions import ClientNumberError, ClientValidationError
 
 ADULT_AGE = 18
 
+
+def years_between(birth_date, date):
+    "Whole years from birth_date to date: the age on that date"
+    return relativedelta(date, birth_date).years
+
+
 STATUSES = [
     ('inquiry', "Inquiry"),
     ('waitlist', "Waitlist"),
@@ -178,7 +184,7 @@ class Client(Workflow, ModelSQL, ModelView):
     def age_on(self, date):
         if not self.birth_date:
             return None
-        return relativedelta(date, self.birth_date).years
+        return years_between(self.birth_date, date)
 
     def get_age(self, name):
         return self.age_on(dt.date.today())

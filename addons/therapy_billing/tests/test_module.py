@@ -43,5 +43,62 @@ class TherapyBillingTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual(
                 Service.search([('billable', '=', False)]), [unbilled])
 
+    @with_transaction()
+    def test_guarantors(self):
+        """Who pays a client's share: the first guardian marked guarantor,
+        else a minor's first guardian who can consent, else the client; the
+        field and the rows agree for many clients at once"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Client = pool.get('therapy.client')
+        company = create_company()
+        today = dt.date.today()
+        with set_company(company):
+            parties = Party.create([{'name': n} for n in [
+                        'Kid', 'Aunt', 'Mom', 'Dad', 'Adult', 'Payer Son',
+                        'Teen', 'Grandma', 'Grown', 'Mentor']])
+            (kid, aunt, mom, dad, adult, son, teen, grandma, grown,
+                mentor) = parties
+            clients = Client.create([{
+                        # a minor: the first who can consent (Aunt cannot)
+                        'party': kid.id,
+                        'birth_date': today.replace(year=today.year - 7),
+                        'guardians': [('create', [
+                                    {'party': aunt.id,
+                                        'legal_guardian': False},
+                                    {'party': mom.id},
+                                    {'party': dad.id}])],
+                        }, {
+                        # an adult whose son pays: the guarantor
+                        'party': adult.id,
+                        'birth_date': today.replace(year=today.year - 80),
+                        'guardians': [('create', [
+                                    {'party': son.id, 'guarantor': True,
+                                        'legal_guardian': False}])],
+                        }, {
+                        # a minor with two guarantors: the first in order
+                        # (sequence), not the first created
+                        'party': teen.id,
+                        'birth_date': today.replace(year=today.year - 15),
+                        'guardians': [('create', [
+                                    {'party': dad.id, 'sequence': 2,
+                                        'guarantor': True},
+                                    {'party': grandma.id, 'sequence': 1,
+                                        'guarantor': True},
+                                    {'party': mom.id}])],
+                        }, {
+                        # an adult who can be consented for pays himself
+                        'party': grown.id,
+                        'guardians': [('create', [{'party': mentor.id}])],
+                        }])
+            expected = [mom, son, grandma, grown]
+            self.assertEqual(
+                [c.guarantor for c in Client.browse(clients)], expected)
+            self.assertEqual(Client.guarantors([c.id for c in clients]),
+                {c.id: p.id for c, p in zip(clients, expected)})
+            # a client read alone answers the same
+            self.assertEqual(Client(clients[2].id).guarantor, grandma)
+            self.assertEqual(Client.guarantors([]), {})
+
 
 del ModuleTestCase
