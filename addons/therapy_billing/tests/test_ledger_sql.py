@@ -134,8 +134,10 @@ class LedgerSQLTestCase(LedgerCase):
     @with_transaction()
     def test_reconcile_like_the_orm(self):
         """A balanced group is reconciled with a numbered reconciliation
-        of the latest date, and the invoice sees itself reconciled"""
+        of the latest date, and the invoice sees itself reconciled and
+        is queued to be marked paid"""
         pool = Pool()
+        Queue = pool.get('ir.queue')
         Claim = pool.get('therapy.claim')
         MoveLine = pool.get('account.move.line')
         Invoice = pool.get('account.invoice')
@@ -156,6 +158,13 @@ class LedgerSQLTestCase(LedgerCase):
             self.assertEqual(reconciliation.date,
                 max(l.date for l in lines))
             self.assertTrue(Invoice(invoice.id).reconciled)
+            # account_invoice's hook found it from the lines' moves: it
+            # is queued to be marked paid (after the commit)
+            self.assertIn(invoice.id, [i
+                    for task in Queue.search([])
+                    if task.data['model'] == 'account.invoice'
+                    and task.data['method'] == 'process'
+                    for i in task.data['instances']])
             self.assertBalanced(practice)
 
     @with_transaction()
