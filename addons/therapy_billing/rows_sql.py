@@ -21,7 +21,6 @@ from collections import defaultdict
 from decimal import Decimal
 
 from sql.aggregate import Max
-from sql.conditionals import Case
 from sql.functions import CurrentTimestamp
 
 from trytond.i18n import gettext
@@ -35,7 +34,7 @@ from trytond.transaction import Transaction, without_check_access
 
 from .batch import slices
 from .ledger_sql import (
-    INSERT_SLICE, after_bulk_create, forget_cached, insert_rows)
+    after_bulk_create, forget_cached, insert_rows, update_rows)
 
 STAMPS = {'id', 'create_uid', 'create_date', 'write_uid', 'write_date'}
 SIMPLE = {'char', 'text', 'numeric', 'integer', 'float', 'boolean', 'date',
@@ -156,23 +155,15 @@ def _write(Model, names, rows, digits):
         Model.log(records, 'write', ','.join(names))
     for name in names:
         _check(Model, name, [(r, v[name]) for r, v in rows], digits)
-    cursor = transaction.connection.cursor()
     table = Model.__table__()
-    ids = []
-    for chunk in slices(rows, INSERT_SLICE):
-        chunk_ids = [r.id for r, _ in chunk]
-        columns = [table.write_uid, table.write_date]
-        values = [transaction.user, CurrentTimestamp()]
-        for name in names:
-            field = Model._fields[name]
-            column = getattr(table, name)
-            columns.append(column)
-            values.append(Case(*((table.id == r.id,
-                                field.sql_format(v[name]))
-                            for r, v in chunk), else_=column))
-        cursor.execute(*table.update(columns, values,
-                where=fields.SQL_OPERATORS['in'](table.id, chunk_ids)))
-        ids += chunk_ids
+    formats = [Model._fields[n].sql_format for n in names]
+    update_rows(table,
+        [table.write_uid, table.write_date]
+        + [getattr(table, n) for n in names],
+        [[transaction.user, CurrentTimestamp()]
+            + [f(v[n]) for f, n in zip(formats, names)] + [r.id]
+            for r, v in rows])
+    ids = [r.id for r, _ in rows]
     for record in records:
         # as ModelStorage.write: what the record read before is stale
         record._values = None

@@ -231,3 +231,34 @@ class LedgerSQLTestCase(LedgerCase):
                 self.assertIsNotNone(at)
                 if not i % 2:
                     self.assertEqual(str(at)[:10], str(row[2])[:10])
+
+    @with_transaction()
+    def test_update_rows_of_every_shape(self):
+        """update_rows sets each row's columns by its id, a value or an SQL
+        expression at a place, and leaves the other rows and columns"""
+        cursor = Transaction().connection.cursor()
+        cursor.execute('CREATE TEMPORARY TABLE bulk_updates '
+            '(id INTEGER, label VARCHAR, kept VARCHAR, at TIMESTAMP)')
+        table = Table('bulk_updates')
+        ledger_sql.insert_rows(table,
+            [table.id, table.label, table.kept, table.at],
+            [[i, 'old', f'kept {i}', None] for i in range(1, 9)])
+        rows = [[f'new {i}' if i % 3 else None,
+                CurrentTimestamp() if i % 2 else dt.datetime(2026, 1, i), i]
+            for i in range(1, 8, 2)] + [['even', dt.datetime(2026, 2, 1), 2]]
+        ledger_sql.update_rows(table, [table.label, table.at], rows)
+        ledger_sql.update_rows(table, [table.label, table.at], [])
+        cursor.execute(*table.select(table.id, table.label, table.kept,
+                table.at, order_by=[table.id.asc]))
+        found = {i: (label, kept, at) for i, label, kept, at in cursor}
+        updated = {r[-1]: r for r in rows}
+        for i, (label, kept, at) in found.items():
+            with self.subTest(id=i):
+                self.assertEqual(kept, f'kept {i}')
+                if i not in updated:
+                    self.assertEqual((label, at), ('old', None))
+                    continue
+                self.assertEqual(label, updated[i][0])
+                self.assertIsNotNone(at)
+                if not isinstance(updated[i][1], CurrentTimestamp):
+                    self.assertEqual(str(at)[:10], str(updated[i][1])[:10])
