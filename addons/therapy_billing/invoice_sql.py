@@ -24,7 +24,6 @@ from collections import defaultdict
 from decimal import Decimal
 
 from sql.aggregate import Max
-from sql.conditionals import Case
 from sql.functions import CurrentTimestamp
 
 from trytond.i18n import gettext
@@ -36,8 +35,8 @@ from trytond.transaction import Transaction, without_check_access
 from .batch import slices
 from .exceptions import BillingError
 from .ledger_sql import (
-    INSERT_SLICE, after_bulk_create, check_accounts, check_origins,
-    check_rows, forget_cached, insert_rows, line_columns)
+    after_bulk_create, check_accounts, check_origins, check_rows,
+    forget_cached, insert_rows, line_columns, update_rows)
 
 ZERO = Decimal(0)
 
@@ -315,12 +314,12 @@ def _insert_invoices(Invoice, sequence, rows, posted_by):
     columns = [getattr(table, n) for n in names + extra] + [
         table.create_uid, table.create_date, table.write_uid,
         table.write_date]
+    insert_rows(table, columns, [
+            [r[n] for n in names] + list(_digits(r['number']))
+            + [sequence.id, posted_by, user, now, user, now]
+            for r in rows])
     ids = []
-    for chunk in slices(rows, INSERT_SLICE):
-        cursor.execute(*table.insert(columns, [
-                    [r[n] for n in names] + list(_digits(r['number']))
-                    + [sequence.id, posted_by, user, now, user, now]
-                    for r in chunk]))
+    for chunk in slices(rows):
         cursor.execute(*table.select(table.id, table.number,
                 where=(table.sequence == sequence.id)
                 & SQL_OPERATORS['in'](table.number,
@@ -372,14 +371,14 @@ def _insert_moves(Move, company, journal, period, date, today, invoice_ids,
         table.origin, table.number, table.post_date, table.state,
         table.create_uid, table.create_date, table.write_uid,
         table.write_date]
-    ids = []
     rows = list(zip(invoice_ids, numbers))
-    for chunk in slices(rows, INSERT_SLICE):
-        cursor.execute(*table.insert(columns, [
-                    [company.id, journal.id, period.id, date,
-                        f'account.invoice,{invoice}', number, today,
-                        'posted', user, now, user, now]
-                    for invoice, number in chunk]))
+    insert_rows(table, columns, [
+            [company.id, journal.id, period.id, date,
+                f'account.invoice,{invoice}', number, today, 'posted', user,
+                now, user, now]
+            for invoice, number in rows])
+    ids = []
+    for chunk in slices(rows):
         cursor.execute(*table.select(table.id, table.number,
                 where=(table.period == period.id)
                 & SQL_OPERATORS['in'](table.number, [n for _, n in chunk])
@@ -406,10 +405,7 @@ def _insert_move_lines(MoveLine, move_ids, lines):
 
 
 def _set_moves(Invoice, invoice_ids, move_ids):
-    "Each invoice's move, one UPDATE a slice"
-    cursor = Transaction().connection.cursor()
+    "Each invoice's move"
     table = Invoice.__table__()
-    for chunk in slices(list(zip(invoice_ids, move_ids)), INSERT_SLICE):
-        cursor.execute(*table.update([table.move], [
-                    Case(*((table.id == i, m) for i, m in chunk))],
-                where=SQL_OPERATORS['in'](table.id, [i for i, _ in chunk])))
+    update_rows(table, [table.move],
+        [[m, i] for i, m in zip(invoice_ids, move_ids)])
