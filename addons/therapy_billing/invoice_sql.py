@@ -161,7 +161,6 @@ def post_invoices(company, account, date, invoices):
     _set_moves(Invoice, invoice_ids, move_ids)
     forget_cached(Invoice.__name__, InvoiceLine.__name__, Move.__name__,
         MoveLine.__name__)
-    Move.validate_move(Move.browse(move_ids))
     after_bulk_create(Invoice, invoice_ids)
     after_bulk_create(InvoiceLine, [i for ids in line_ids for i in ids])
     after_bulk_create(Move, move_ids, hooks=False)

@@ -8,10 +8,11 @@ the reconciliations were over 40 % of the import (about 130 ms a
 reconciliation, 15 ms a line). The checks those domains and validations
 make are made here once per batch, on the distinct values the rows use
 (the accounts, the period, the journal, the lines of each group), then
-the rows are written with one INSERT a slice. What the ORM would do
-after a create is still done: the move is posted by Tryton's own
-``Move.post`` (balance, number, post date), ``Move.validate_move`` sets
-the lines' state, and the reconciliations' ``on_modification`` hooks run
+the rows are written with executemany. What the ORM would do after a
+create is still done: the move is posted by Tryton's own ``Move.post``
+(balance, number, post date), the lines go in valid as
+``Move.validate_move`` would set them (each move is checked balanced
+first), and the reconciliations' ``on_modification`` hooks run
 (the invoices they pay are processed, payments updated), as do the
 models' triggers. Anything that fails a check raises before a row is
 written, with Tryton's own message."""
@@ -107,7 +108,6 @@ def post_move(company, journal, date, description, lines, origin=None):
                 'origin': _as_reference(origin),
                 }])
     _insert_lines(MoveLine, move, rows)
-    Move.validate_move([move])
     Move.post([move])
     return move
 
@@ -187,7 +187,8 @@ def check_origins(MoveLine, rows):
 def line_columns(MoveLine):
     """The columns a bulk insert of move lines writes, and a function of
     (move id, row) giving a line's values in that order (account_payment's
-    columns from the row when it has them, else their defaults)"""
+    columns from the row when it has them, else their defaults); the rows
+    of one move must balance (check_rows)"""
     transaction = Transaction()
     table = MoveLine.__table__()
     defaults = MoveLine.default_get([name for name in PAYMENT_DEFAULTS
@@ -198,9 +199,12 @@ def line_columns(MoveLine):
         table.state, table.create_uid, table.create_date] + [
         getattr(table, name) for name in extra]
 
+    # valid: the callers check each move balanced (check_rows) before its
+    # lines go in, as Move.validate_move would find it; an UPDATE of every
+    # line to say so was a tenth of PostgreSQL's work in a posting
     def values(move, r):
         return [move, r['account'], r['party'], r['debit'], r['credit'],
-            r['origin'], r['description'], r['maturity_date'], 'draft',
+            r['origin'], r['description'], r['maturity_date'], 'valid',
             transaction.user, CurrentTimestamp()] + [
             defaults[n] if r.get(n) is None else r[n] for n in extra]
     return table, columns, values
