@@ -233,6 +233,24 @@ class LedgerSQLTestCase(LedgerCase):
                     self.assertEqual(str(at)[:10], str(row[2])[:10])
 
     @with_transaction()
+    def test_insert_rows_of_mixed_kinds(self):
+        """A column of values of mixed kinds (an int among Decimals) is
+        written too: PostgreSQL's arrays take one kind, so those rows go
+        one statement each"""
+        cursor = Transaction().connection.cursor()
+        cursor.execute('CREATE TEMPORARY TABLE bulk_kinds '
+            '(id INTEGER, amount NUMERIC)')
+        table = Table('bulk_kinds')
+        rows = [[1, Decimal('1.50')], [2, 3], [3, None], [4, Decimal(0)]]
+        ledger_sql.insert_rows(table, [table.id, table.amount], rows)
+        cursor.execute(*table.select(table.id, table.amount,
+                order_by=[table.id.asc]))
+        self.assertEqual(
+            [(i, None if a is None else Decimal(str(a))) for i, a in cursor],
+            [(1, Decimal('1.50')), (2, Decimal(3)), (3, None),
+                (4, Decimal(0))])
+
+    @with_transaction()
     def test_update_rows_of_every_shape(self):
         """update_rows sets each row's columns by its id, a value or an SQL
         expression at a place, and leaves the other rows and columns"""
