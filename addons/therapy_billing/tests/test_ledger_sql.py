@@ -112,12 +112,15 @@ class LedgerSQLTestCase(LedgerCase):
             both[1].credit += Decimal(-1)
             cents = self.lines(practice, Decimal('40.001'))
             closed = self.lines(practice)
+            foreign = self.lines(practice)
+            foreign[0].origin = 'res.user,1'
             for lines, error, message in [
                     (unbalanced, PostError, 'unbalanced by'),
                     (no_party, AccessError, 'party'),
                     (party_set, AccessError, 'party'),
                     (both, PostError, 'both a debit'),
                     (cents, PostError, 'decimals'),
+                    (foreign, PostError, 'res.user'),
                     (closed, AccessError, 'unclose'),
                     ]:
                 with self.subTest(message=message):
