@@ -83,6 +83,8 @@ class Amounts:
             return accounts[name]
         self.account = account
         self.lines = []
+        # {claim line id: (account id, party id)} of its payer receivable
+        self.receivables = {}
         self.balances = {}
         # one record per claim line: each read of a relation is a new
         # instance, and the roll-ups must add up on the one saved
@@ -99,31 +101,37 @@ class Amounts:
         # once (Claim.coverages_in_effect)
         self.coverages = {}
 
+    # the move's lines are rows for ledger_sql.post_move (dicts of ids):
+    # a remittance makes thousands, and an unsaved account.move.line
+    # record cost more to make and to read back than its posting
+
     def move_line(self, account, amount, origin, party=None):
         """Dr amount (Cr when negative) on account, or on the configured
         account of that name"""
-        MoveLine = Pool().get('account.move.line')
         if isinstance(account, str):
             account = self.account(account)
-        self.lines.append(MoveLine(account=account, origin=origin,
-                debit=amount if amount > 0 else ZERO,
-                credit=-amount if amount < 0 else ZERO,
-                party=(party or self.payer.party)
-                if account.party_required else None))
+        self.lines.append({'account': account.id,
+                'origin': str(origin) if origin is not None else None,
+                'debit': amount if amount > 0 else ZERO,
+                'credit': -amount if amount < 0 else ZERO,
+                'party': (party or self.payer.party).id
+                if account.party_required else None})
 
     def record(self, claim_line):
         return self.records.setdefault(claim_line.id, claim_line)
 
     def receivable(self, claim_line, amount):
         "Cr amount off the payer's receivable of claim_line (Dr if negative)"
-        MoveLine = Pool().get('account.move.line')
         claim_line = self.record(claim_line)
-        invoice = claim_line.invoice_line.invoice
-        self.lines.append(MoveLine(account=invoice.account,
-                origin=claim_line,
-                debit=-amount if amount < 0 else ZERO,
-                credit=amount if amount > 0 else ZERO,
-                party=invoice.party))
+        if claim_line.id not in self.receivables:
+            invoice = claim_line.invoice_line.invoice
+            self.receivables[claim_line.id] = (
+                invoice.account.id, invoice.party.id)
+        account, party = self.receivables[claim_line.id]
+        self.lines.append({'account': account, 'origin': str(claim_line),
+                'debit': -amount if amount < 0 else ZERO,
+                'credit': amount if amount > 0 else ZERO,
+                'party': party})
         self.balances[claim_line] = self.balance(claim_line) - amount
 
     def balance(self, claim_line):
