@@ -5,8 +5,17 @@ for another), so a Brooklyn desk sees a Denver session two hours late on
 the grid. The label therefore starts with the location's own wall time and
 zone ("9:00 AM MST"), which is what the front desk tells the client. Each
 clinician has a colour; cancelled and no-show sessions are grey."""
+from collections import defaultdict
+
+from sql.aggregate import Count
+
+from trytond import backend
 from trytond.model import fields
-from trytond.pool import PoolMeta
+from trytond.pool import Pool, PoolMeta
+from trytond.tools import grouped_slice, reduce_ids
+from trytond.transaction import Transaction
+
+from .appointment import clock_text, local_time
 
 # readable with white text, distinct side by side
 CLINICIAN_COLOURS = [
@@ -32,17 +41,34 @@ class Appointment(metaclass=PoolMeta):
     calendar_text = fields.Function(
         fields.Char("Calendar Text Colour"), 'get_calendar_colours')
 
-    def get_calendar_label(self, name):
-        client = self.client
-        who = (f'{client.preferred_name or client.party.name} '
-            f'[{client.number}]' if client
-            else f'Group ({len(self.attendees)})')
-        room = f' · {self.room.name}' if self.room else ''
-        state = ('' if self.state in {'scheduled', 'confirmed', 'arrived',
-                    'completed'}
-            else f' ({dict(self._fields["state"].selection)[self.state]})')
-        return (f'{self.clock} {who} · {self.service.code}{room} · '
-            f'{self.clinician.party.name}{state}')
+    @classmethod
+    def get_calendar_label(cls, appointments, name):
+        pool = Pool()
+        Attendee = pool.get('therapy.appointment.attendee')
+        cursor = Transaction().connection.cursor()
+        rows = cls.display_rows([a.id for a in appointments])
+        states = dict(cls._fields['state'].selection)
+        attendee = Attendee.__table__()
+        groups = [i for i, r in rows.items() if not r.client]
+        attending = defaultdict(int)
+        for chunk in grouped_slice(groups, backend.MAX_QUERY_PARAMS):
+            cursor.execute(*attendee.select(attendee.appointment,
+                    Count(attendee.id),
+                    where=reduce_ids(attendee.appointment, list(chunk)),
+                    group_by=[attendee.appointment]))
+            attending.update(cursor)
+        result = {}
+        for id_, row in rows.items():
+            who = (f'{row.preferred_name or row.client_name} [{row.number}]'
+                if row.client else f'Group ({attending[id_]})')
+            room = f' · {row.room_name}' if row.room_name else ''
+            state = ('' if row.state in {'scheduled', 'confirmed', 'arrived',
+                        'completed'}
+                else f' ({states[row.state]})')
+            result[id_] = (
+                f'{clock_text(local_time(row.start, row.timezone))} {who} · '
+                f'{row.service_code}{room} · {row.clinician_name}{state}')
+        return result
 
     @classmethod
     def get_calendar_colours(cls, appointments, names):

@@ -15,6 +15,14 @@ from .exceptions import ClientNumberError, ClientValidationError
 ADULT_AGE = 18
 
 
+def client_rec_name(party_name, preferred_name, number):
+    "A client's name as lists show it: Name (Preferred) [C00042]"
+    name = party_name
+    if preferred_name and preferred_name != name:
+        name = f'{name} ({preferred_name})'
+    return f'{name} [{number}]' if number else name
+
+
 def years_between(birth_date, date):
     "Whole years from birth_date to date: the age on that date"
     return relativedelta(date, birth_date).years
@@ -171,10 +179,8 @@ class Client(Workflow, ModelSQL, ModelView):
         return 'inquiry'
 
     def get_rec_name(self, name):
-        name = self.party.rec_name if self.party else ''
-        if self.preferred_name and self.preferred_name != name:
-            name = f'{name} ({self.preferred_name})'
-        return f'{name} [{self.number}]' if self.number else name
+        return client_rec_name(self.party.rec_name if self.party else '',
+            self.preferred_name, self.number)
 
     @classmethod
     def search_rec_name(cls, name, clause):

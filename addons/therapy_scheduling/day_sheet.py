@@ -11,7 +11,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
-from .appointment import local_time, to_utc
+from .appointment import clock_text, local_time, to_utc
 
 # sao sizes a list column by its type (10em for text, a button, a name) and
 # scrolls the list sideways beyond; the front desk's lists give their
@@ -81,9 +81,8 @@ class Appointment(metaclass=PoolMeta):
         return super().view_attributes() + widths(FRONT_DESK_WIDTHS)
 
     def get_clock(self, name):
-        local = local_time(
-            self.start, self.location.timezone if self.location else None)
-        return local.strftime('%I:%M %p %Z').lstrip('0') if local else None
+        return clock_text(local_time(
+                self.start, self.location.timezone if self.location else None))
 
     def get_service_code(self, name):
         return self.service.code if self.service else None

@@ -85,6 +85,57 @@ class AppointmentTestCase(unittest.TestCase):
                 Appointment.reopen([second])
 
     @with_transaction()
+    def test_names_and_labels_read_together(self):
+        """An appointment's name and calendar label, read for many at once
+        as rows, say what its records say: the client (preferred name,
+        number), a group's service and attendee count, the room, a state
+        that frees the slot, the location's own time; a change written in
+        the same transaction shows in the next read"""
+        pool = Pool()
+        Appointment = pool.get('therapy.appointment')
+        Client = pool.get('therapy.client')
+        company = create_company()
+        with set_company(company):
+            practice = SchedulingPractice()
+            Client.write([practice.ben], {'preferred_name': "Benny"})
+            single = practice.book(at(9), room=practice.room)
+            preferred = practice.book(at(10), client=practice.ben)
+            group = practice.book(at(14), room=practice.group_room,
+                attendees=[
+                    {'client': practice.ann.id},
+                    {'client': practice.cara.id}])
+            cancelled = practice.book(at(16), client=practice.cara)
+            Appointment.do_cancel([cancelled], 'practice', 'clinician')
+            appointments = [single, preferred, group, cancelled]
+            read = {r['id']: r for r in Appointment.read(
+                    [a.id for a in appointments],
+                    ['rec_name', 'calendar_label'])}
+            for appointment in Appointment.browse(appointments):
+                with self.subTest(appointment=appointment.id):
+                    client = appointment.client
+                    who = (client.rec_name if client
+                        else appointment.service.rec_name)
+                    self.assertEqual(read[appointment.id]['rec_name'],
+                        f'{who} — {appointment.local_time}')
+                    label = read[appointment.id]['calendar_label']
+                    self.assertTrue(label.startswith(
+                            f'{appointment.clock} '), label)
+                    self.assertIn(
+                        f' · {appointment.clinician.party.name}', label)
+                    self.assertIn(f' · {appointment.service.code}', label)
+            self.assertIn("Ben (Benny) [", read[preferred.id]['rec_name'])
+            self.assertIn(" Benny [", read[preferred.id]['calendar_label'])
+            self.assertIn(" · Room 1 · ", read[single.id]['calendar_label'])
+            self.assertIn("Group (2)", read[group.id]['calendar_label'])
+            self.assertTrue(
+                read[cancelled.id]['calendar_label'].endswith("(Cancelled)"))
+            # AM in New York: the location's wall time, not UTC's
+            self.assertIn("AM E", read[single.id]['calendar_label'])
+            Client.write([practice.ben], {'preferred_name': "B."})
+            self.assertIn("Ben (B.) [",
+                Appointment(preferred.id).rec_name)
+
+    @with_transaction()
     def test_group_session_capacity_and_attendees(self):
         Appointment = Pool().get('therapy.appointment')
         company = create_company()
