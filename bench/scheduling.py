@@ -4,11 +4,15 @@ create a 52-occurrence series against N past appointments in PostgreSQL.
     .venv/bin/python bench/scheduling.py \\
         --uri postgresql://tryton@127.0.0.1:55432/ --sizes 100000,1000000
 
-Creates caseload_bench_<pid> (therapy_scheduling activated by trytond-admin),
-loads the data with plain SQL, measures each size (ascending, topping the
-data up) and drops the database, also on failure. Every figure is a ratio to
-a raw SQL baseline run interleaved with it (see PERFORMANCE.md); nothing is
-asserted. Progress goes to stderr, the report (Markdown) to stdout.
+Creates caseload_bench_<pid> (therapy_scheduling and the bare peer
+bench_bare activated by trytond-admin), loads the data with plain SQL,
+measures each size (ascending, topping the data up) and drops the database,
+also on failure. Every figure is a ratio to a raw SQL baseline run
+interleaved with it (see PERFORMANCE.md), and Caseload's also to bare
+Tryton: bench_bare/'s appointment-like model with the same relations,
+exclusion constraints and indexes and none of Caseload's logic, on the same
+data; nothing is asserted. Progress goes to stderr, the report (Markdown)
+to stdout.
 """
 import argparse
 import datetime as dt
@@ -38,6 +42,9 @@ DURATION = dt.timedelta(minutes=45)
 TIMEZONE = 'America/New_York'
 WARMUP = 5
 CALENDAR_FIELDS = ['start', 'end', 'calendar_label', 'rec_name']
+# bare Tryton's week: stored fields only (it has no label to compute)
+BARE_FIELDS = ['start', 'end', 'client', 'state']
+HERE = Path(__file__).resolve().parent
 
 
 def log(message):
@@ -52,6 +59,22 @@ def pg_connect(uri, dbname, **kwargs):
         **kwargs)
 
 
+def offer_bare_tryton(folder):
+    """Make bench_bare/ a Tryton module for this process and the
+    trytond-admin it runs: an entry point in a throwaway dist-info, so it
+    is never installed with Caseload"""
+    info = Path(folder, 'bare', 'bench_bare-0.dist-info')
+    info.mkdir(parents=True)
+    (info / 'METADATA').write_text(
+        'Metadata-Version: 2.1\nName: bench-bare\nVersion: 0\n')
+    (info / 'entry_points.txt').write_text(
+        '[trytond.modules]\nbench_bare = bench_bare\n')
+    paths = [str(info.parent), str(HERE)]
+    sys.path[:0] = paths
+    os.environ['PYTHONPATH'] = os.pathsep.join(
+        paths + [p for p in [os.environ.get('PYTHONPATH')] if p])
+
+
 def create_database(uri, name, folder, module='therapy_scheduling'):
     with pg_connect(uri, 'postgres', autocommit=True) as conn:
         conn.execute(sql.SQL(
@@ -63,7 +86,7 @@ def create_database(uri, name, folder, module='therapy_scheduling'):
     password_file.write_text('bench-admin\n')
     admin = os.path.join(os.path.dirname(sys.executable), 'trytond-admin')
     subprocess.run([admin, '-c', config_file, '-d', name, '--all',
-            '-u', module, '--activate-dependencies',
+            '-u', *module.split(), '--activate-dependencies',
             '--email', 'bench@example.com'],
         env={**os.environ, 'TRYTONPASSFILE': str(password_file)},
         stdin=subprocess.DEVNULL, stdout=sys.stderr, check=True)
@@ -170,6 +193,10 @@ FROM therapy_appointment WHERE id > %s ORDER BY id"""
 LOAD_RAW = """INSERT INTO bench_raw (clinician, room, client, start, "end",
     state) SELECT clinician, room, client, start, "end", state
 FROM therapy_appointment WHERE id > %s ORDER BY id"""
+LOAD_BARE = """INSERT INTO bench_appointment (company, clinician, room,
+    client, start, "end", state, create_uid, create_date)
+SELECT company, clinician, room, client, start, "end", state, 0, now()
+FROM therapy_appointment WHERE id > %s ORDER BY id"""
 
 
 def load(conn, practice, first, last):
@@ -181,6 +208,7 @@ def load(conn, practice, first, last):
         conn.execute('DELETE FROM therapy_appointment WHERE start > now()')
         conn.execute('DELETE FROM therapy_appointment_series')
         conn.execute('DELETE FROM bench_raw WHERE start > now()')
+        conn.execute('DELETE FROM bench_appointment WHERE start > now()')
         top, = conn.execute(
             'SELECT coalesce(max(id), 0) FROM therapy_appointment').fetchone()
         conn.execute(LOAD_APPOINTMENTS, {'first': first, 'last': last - 1,
@@ -188,6 +216,7 @@ def load(conn, practice, first, last):
                 **vars(practice)})
         conn.execute(LOAD_ATTENDEES, (top,))
         conn.execute(LOAD_RAW, (top,))
+        conn.execute(LOAD_BARE, (top,))
     conn.autocommit = True
     conn.execute('VACUUM ANALYZE')    # ANALYZE, and the visibility map
     conn.autocommit = False
@@ -254,6 +283,15 @@ class Bench:
                     'start': start, 'end': start + DURATION}
                 for clinician, client, start in rows])
 
+    def book_bare(self, rows):
+        "The same rows as bare Tryton appointments"
+        from trytond.pool import Pool
+        Pool().get('bench.appointment').create([{
+                    'company': self.practice.company, 'client': client,
+                    'clinician': clinician, 'start': start,
+                    'end': start + DURATION}
+                for clinician, client, start in rows])
+
     def booking(self, reps):
         """a. One booking at a random free future weekday slot (clinicians
         0-99, clients 0-9999; the series take the others, on Saturdays)"""
@@ -267,7 +305,7 @@ class Bench:
                     self.monday + dt.timedelta(weeks=week + 1,
                         days=rest // DAY_SLOTS,
                         hours=FIRST_HOUR + rest % DAY_SLOTS))
-        raw_slots, orm_slots = slots(), slots()
+        raw_slots, orm_slots, bare_slots = slots(), slots(), slots()
 
         def raw(rep):
             clinician, client, start = next(raw_slots)
@@ -278,7 +316,11 @@ class Bench:
         def orm(rep):
             with self.transaction():
                 self.book([next(orm_slots)])
-        return interleaved(reps, {'raw': raw, 'orm': orm})
+
+        def bare(rep):
+            with self.transaction():
+                self.book_bare([next(bare_slots)])
+        return interleaved(reps, {'raw': raw, 'orm': orm, 'bare': bare})
 
     def week_read(self, reps):
         """b. One clinician's week, last week: the clinician's whole
@@ -298,8 +340,13 @@ class Bench:
                 Pool().get('therapy.appointment').search_read(
                     calendar_domain(clinicians[rep], start, end, lower_bound),
                     fields_names=CALENDAR_FIELDS)
+        def bare(rep):
+            with self.transaction(readonly=True):
+                Pool().get('bench.appointment').search_read(
+                    calendar_domain(clinicians[rep], start, end),
+                    fields_names=BARE_FIELDS)
         return interleaved(reps, {'raw': raw, 'orm': orm,
-                'bounded': lambda rep: orm(rep, True)})
+                'bounded': lambda rep: orm(rep, True), 'bare': bare})
 
     def series(self, reps):
         """c. 52 weekly appointments in one transaction: booking j takes
@@ -308,6 +355,7 @@ class Bench:
         practice = self.practice
         saturday = self.monday + dt.timedelta(weeks=1, days=5)
         bookings = iter(range(10 ** 6))    # ORM ones, direct or by series
+        bare_bookings = iter(range(10 ** 6))
 
         def who(j):
             return (practice.clinicians[100 + j % 100],
@@ -346,7 +394,11 @@ class Bench:
                 Pool().get('therapy.appointment').create([
                         record.appointment_values(occurrence)
                         for occurrence in record.occurrences()])
-        return interleaved(reps, {'raw': raw, 'orm': orm, 'series': series})
+        def bare(rep):
+            with self.transaction():
+                self.book_bare(weekly(next(bare_bookings)))
+        return interleaved(reps, {'raw': raw, 'orm': orm, 'series': series,
+                'bare': bare})
 
     def calendar_sql(self, clinician, lower_bound):
         "The SQL of the ORM's calendar search, from trytond's cursor log"
@@ -412,18 +464,22 @@ def measure(bench, size, args):
     print(f'\n## {size:,} past appointments ({CLINICIANS} clinicians, '
         f'{ROOMS} rooms, {CLIENTS:,} clients)\n')
     print(f'| {"measure":<56} | reps | median ms | p95 ms |'
-        ' ratio (median) | ratio (p95) | goal |')
+        ' ratio (median) | ratio (p95) | goal | vs bare (median) |')
     print(f'|{"-" * 58}|-----:|----------:|-------:|---------------:'
-        '|------------:|-----:|')
+        '|------------:|-----:|-----------------:|')
     for label, group, key, goal in [
             ('A raw INSERT .. RETURNING + commit, 3 exclusions', a, 'raw', ''),
+            ('A bare Tryton create 1 + commit, 3 exclusions', a, 'bare', ''),
             ('A ORM create 1 appointment + commit, all checks', a, 'orm',
                 '4x'),
             ('B raw SELECT clinician = and start < and end >', b, 'raw', ''),
-            ('B ORM search_read, sao calendar domain', b, 'orm', '1.5x'),
+            ('B bare Tryton search_read, calendar domain, stored', b,
+                'bare', ''),
+            ('B ORM search_read, sao calendar domain', b, 'orm', '3x'),
             ('B ORM search_read, same + start >= week - 1 day', b, 'bounded',
-                '1.5x'),
+                '3x'),
             ('C raw 52-row INSERT .. VALUES + commit', c, 'raw', ''),
+            ('C bare Tryton create 52 + commit', c, 'bare', ''),
             ('C ORM create 52 appointments + commit', c, 'orm', '3x'),
             ('C ORM series (count 52) + its 52 appointments', c, 'series',
                 '3x')]:
@@ -433,8 +489,12 @@ def measure(bench, size, args):
         if baseline:
             ratios = tuple(f'{x / y:.1f}x'
                 for x, y in zip((median, p95), summary(baseline)))
+        bare = ''
+        if key not in {'raw', 'bare'}:
+            bare = f'{median / summary(group["bare"])[0]:.1f}x'
         print(f'| {label:<56} | {len(times):>4} | {median:>9.2f} | '
-            f'{p95:>6.2f} | {ratios[0]:>14} | {ratios[1]:>11} | {goal:>4} |')
+            f'{p95:>6.2f} | {ratios[0]:>14} | {ratios[1]:>11} | {goal:>4} | '
+            f'{bare:>16} |')
     start, end = bench.week
     clinician = bench.practice.clinicians[7]
     print(f'\nEXPLAIN (ANALYZE, BUFFERS) of B for clinician {clinician}, '
@@ -479,8 +539,11 @@ def main():
     name = f'caseload_bench_{os.getpid()}'
     with tempfile.TemporaryDirectory() as folder:
         try:
-            log(f'creating {name}, activating therapy_scheduling')
-            config_file = create_database(args.uri, name, folder)
+            log(f'creating {name}, activating therapy_scheduling and '
+                'bench_bare')
+            offer_bare_tryton(folder)
+            config_file = create_database(args.uri, name, folder,
+                'therapy_scheduling bench_bare')
             from trytond import config
             config.update_etc(str(config_file))
             config.set('database', 'uri', args.uri)
