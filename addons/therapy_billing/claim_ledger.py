@@ -12,6 +12,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from sql import Null
+from sql.conditionals import Coalesce
 
 from trytond.i18n import gettext
 from trytond.model.fields import SQL_OPERATORS
@@ -192,8 +193,10 @@ class ClaimLedgerMixin:
         for line, amount in amounts.items():
             line.patient_responsibility += amount
         if amounts:
+            # the company's: a line's currency is a Function field
+            # computed for every line read with it
             rows_sql.save(Line, list(amounts),
-                digits=next(iter(amounts)).currency.digits)
+                digits=next(iter(per_company)).currency.digits)
         DeskPayment.reconcile_deposits(invoices)
         cls.reconcile_transfers(list(by_claim))
         return invoices
@@ -231,24 +234,38 @@ class ClaimLedgerMixin:
         cursor = Transaction().connection.cursor()
         move_line = MoveLine.__table__()
         move = Move.__table__()
-        # browsed again in id order: a record reads its fields for the
-        # records after it in its list, and a set's order would read them
-        # one by one
-        roots = browse_in_slices(cls,
-            sorted({(c.primary_claim or c).id for c in claims}))
-        # one search per company and slice of roots, one reconcile for
-        # all: a remittance settles thousands of claims at once
-        by_company = defaultdict(list)
-        for root in roots:
-            by_company[root.company.id].append(root)
+        Line = pool.get('therapy.claim.line')
+        claim = cls.__table__()
+        claim_line = Line.__table__()
+        # rows: a remittance settles thousands of claims at once, and
+        # their records' secondary claims and lines cost more to read
+        # than the reconciliations
+        roots = set()
+        for chunk in slices([c.id for c in claims]):
+            cursor.execute(*claim.select(
+                    Coalesce(claim.primary_claim, claim.id),
+                    where=SQL_OPERATORS['in'](claim.id, chunk)))
+            roots.update(r for r, in cursor)
+        # {company: {root claim: its and its secondaries' line origins}}
+        by_company = defaultdict(lambda: defaultdict(list))
+        for chunk in slices(sorted(roots)):
+            cursor.execute(*claim_line.join(claim,
+                    condition=claim_line.claim == claim.id).select(
+                    claim.company, claim_line.id,
+                    Coalesce(claim.primary_claim, claim.id),
+                    where=SQL_OPERATORS['in'](claim.id, chunk)
+                    | SQL_OPERATORS['in'](claim.primary_claim, chunk)))
+            for company, line_id, root in cursor:
+                by_company[company][root].append(
+                    f'{Line.__name__},{line_id}')
+        # one search per company and slice of roots (a root's lines net
+        # to zero together), one reconcile for all
         to_reconcile = []
-        for company, roots in by_company.items():
+        for company, origins in by_company.items():
             account = Configuration(1).get_multivalue(
                 'transfer_account', company=company)
-            for chunk in slices(roots):
-                root_of = {str(l): root for root in chunk
-                    for claim in [root] + list(root.secondary_claims)
-                    for l in claim.lines}
+            for chunk in slices(sorted(origins)):
+                root_of = {o: root for root in chunk for o in origins[root]}
                 # rows: thousands of ledger lines a remittance
                 found = defaultdict(list)
                 cursor.execute(*move_line.join(move,
@@ -361,16 +378,23 @@ class ClaimLedgerMixin:
         claim_line = Line.__table__()
         invoice_line = InvoiceLine.__table__()
         invoice = Invoice.__table__()
+        Client = pool.get('therapy.client')
+        claim_table = cls.__table__()
         claims = [c for c in claims
             if c.state == 'paid' or (reopen and c.state == 'closed')]
         owing = set()
         # rows: a remittance settles thousands of claims
         for chunk in slices(claims):
             by_id = {c.id: c for c in chunk}
-            cursor.execute(*claim_line.select(claim_line.id,
-                    claim_line.claim,
+            cursor.execute(*claim_line.join(claim_table,
+                    condition=claim_line.claim == claim_table.id).select(
+                    claim_line.id, claim_line.claim, claim_table.client,
                     where=SQL_OPERATORS['in'](claim_line.claim, list(by_id))))
-            claim_of = {f'{Line.__name__},{l}': by_id[c] for l, c in cursor}
+            claim_of, client_of = {}, {}
+            for line_id, claim_id, client_id in cursor:
+                claim_of[f'{Line.__name__},{line_id}'] = by_id[claim_id]
+                client_of[claim_id] = client_id
+            guarantors = Client.guarantors(set(client_of.values()))
             for origins in slices(list(claim_of)):
                 cursor.execute(*invoice_line.join(invoice,
                         condition=invoice_line.invoice == invoice.id
@@ -382,7 +406,7 @@ class ClaimLedgerMixin:
                             ['draft', 'validated', 'posted'])))
                 for origin, party in cursor.fetchall():
                     claim = claim_of[origin]
-                    if party == claim.client.guarantor.id:
+                    if party == guarantors[client_of[claim.id]]:
                         owing.add(claim)
         settled = [c for c in claims if c.state == 'paid' and c not in owing]
         if settled:

@@ -492,9 +492,21 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         Claim = pool.get('therapy.claim')
         Claim.reconcile_payer_invoices(list({l.claim for l in amounts}))
 
+    def _move_row(self, account, amount, party=None):
+        """As _get_move_line, a row for ledger_sql.post_move (ids): a
+        remittance moves thousands of shares, and an unsaved record a
+        ledger line cost more than its posting. account: a record, or the
+        id of a receivable with its party"""
+        if not isinstance(account, int):
+            party = party.id if party and account.party_required else None
+            account = account.id
+        return {'account': account, 'party': party, 'origin': str(self),
+            'debit': amount if amount > 0 else Decimal(0),
+            'credit': -amount if amount < 0 else Decimal(0)}
+
     @classmethod
     def transfer_responsibility(cls, amounts, reconcile=True,
-            coverages=None, balances=None):
+            coverages=None, balances=None, receivables=None):
         """Move the patient responsibility amounts {line: amount} the payer
         named (PR) off its receivable: Dr responsibility transfer, Cr the
         payer's receivable. It then goes to the next payer (its secondary
@@ -502,8 +514,9 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         visit's deposits applied), or is written off when a payer of the
         visit forbids billing its beneficiary. reconcile=False leaves the
         payer invoices to the caller (a remittance settles its claims after);
-        coverages: {claim id: coverages in effect} and balances: {line id:
-        payer balance} the caller read or counted already"""
+        coverages: {claim id: coverages in effect}, balances: {line id:
+        payer balance} and receivables: {line id: (account id, party id)}
+        the caller read or counted already"""
         pool = Pool()
         Configuration = pool.get('therapy.configuration')
         Claim = pool.get('therapy.claim')
@@ -511,25 +524,31 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
             return
         pairs = []
         balances = balances or {}
+        receivables = receivables or {}
         accounts = {}
         for line, amount in amounts.items():
             line.check_balance(amount, balances.get(line.id))
-            invoice = line.invoice_line.invoice
             company = line.claim.company
             if company not in accounts:
                 accounts[company] = Configuration(1).billing_account(
                     'transfer_account', company)
             transfer = accounts[company]
-            pairs.append((line.claim.company, [
-                        line._get_move_line(transfer, amount),
-                        line._get_move_line(
-                            invoice.account, -amount, invoice.party),
+            if line.id in receivables:
+                account, party = receivables[line.id]
+            else:
+                invoice = line.invoice_line.invoice
+                account, party = invoice.account.id, invoice.party.id
+            pairs.append((company, [
+                        line._move_row(transfer, amount),
+                        line._move_row(account, -amount, party),
                         ]))
             line.pr += amount
         cls._post_moves(pairs,
             gettext('therapy_billing.msg_transfer_move'))
+        # the company's digits: a line's currency is a Function field
+        # computed for every line read with it
         rows_sql.save(cls, list(amounts),
-            digits=next(iter(amounts)).currency.digits)
+            digits=next(iter(accounts)).currency.digits)
         claims = list({l.claim for l in amounts})
         if reconcile:
             Claim.reconcile_payer_invoices(claims)
@@ -557,13 +576,17 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         if not amounts:
             return
         pairs = []
+        accounts = {}
         for line, amount in amounts.items():
             company = line.claim.company
+            if company not in accounts:
+                accounts[company] = [configuration.billing_account(name,
+                        company)
+                    for name in ['write_off_account', 'transfer_account']]
+            write_off, transfer = accounts[company]
             pairs.append((company, [
-                        line._get_move_line(configuration.billing_account(
-                                'write_off_account', company), amount),
-                        line._get_move_line(configuration.billing_account(
-                                'transfer_account', company), -amount),
+                        line._move_row(write_off, amount),
+                        line._move_row(transfer, -amount),
                         ]))
         cls._post_moves(pairs, gettext(
                 'therapy_billing.msg_responsibility_write_off_move'))

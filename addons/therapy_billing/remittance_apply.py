@@ -102,7 +102,8 @@ class RemittanceClaim(metaclass=PoolMeta):
         for service in answer.lines:
             service.claim_line = Remittance.find_line(
                 claim.lines, service, taken)
-            taken.add(service.claim_line)
+            if service.claim_line:
+                taken.add(service.claim_line.id)
         RemittanceLine.save(answer.lines)
         amounts = released(remittance, answer, answer.paid)
         Remittance._post_answer(answer, amounts)

@@ -36,6 +36,7 @@ from decimal import Decimal
 from sql import Null
 
 from trytond.i18n import gettext
+from trytond.model.fields import SQL_OPERATORS
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -119,6 +120,28 @@ class Amounts:
 
     def record(self, claim_line):
         return self.records.setdefault(claim_line.id, claim_line)
+
+    def read_receivables(self, claim_ids):
+        """Read the payer receivable (account, party) of the claims'
+        lines as rows: a line's invoice line and invoice as records cost
+        more than the posting of its payment"""
+        pool = Pool()
+        Line = pool.get('therapy.claim.line')
+        InvoiceLine = pool.get('account.invoice.line')
+        Invoice = pool.get('account.invoice')
+        line = Line.__table__()
+        invoice_line = InvoiceLine.__table__()
+        invoice = Invoice.__table__()
+        cursor = Transaction().connection.cursor()
+        for chunk in slices(sorted(set(claim_ids))):
+            cursor.execute(*line.join(invoice_line,
+                    condition=line.invoice_line == invoice_line.id
+                    ).join(invoice,
+                    condition=invoice_line.invoice == invoice.id).select(
+                    line.id, invoice.account, invoice.party,
+                    where=SQL_OPERATORS['in'](line.claim, chunk)))
+            for line_id, account, party in cursor:
+                self.receivables.setdefault(line_id, (account, party))
 
     def receivable(self, claim_line, amount):
         "Cr amount off the payer's receivable of claim_line (Dr if negative)"
@@ -250,12 +273,14 @@ class RemittancePostingMixin:
             claim_lines = {c.id: c.lines for c in browse_in_slices(Claim,
                     sorted({a.claim.id for a in answered}))}
             for answer in answered:
-                taken = {l.claim_line for l in answer.lines if l.claim_line}
+                taken = {l.claim_line.id for l in answer.lines
+                    if l.claim_line}
                 for service in answer.lines:
                     if not service.claim_line:
                         service.claim_line = cls.find_line(
                             claim_lines[answer.claim.id], service, taken)
-                        taken.add(service.claim_line)
+                        if service.claim_line:
+                            taken.add(service.claim_line.id)
                         lines.append(service)
         digits = (remittances[0].company.currency.digits
             if remittances else 2)
@@ -284,8 +309,9 @@ class RemittancePostingMixin:
 
     @staticmethod
     def find_line(claim_lines, service, taken):
-        "The line of claim_lines a service line (SVC) answers, or None"
-        lines = [l for l in claim_lines if l not in taken]
+        """The line of claim_lines a service line (SVC) answers, or None;
+        taken: the ids of the lines other services answer"""
+        lines = [l for l in claim_lines if l.id not in taken]
         if service.control_number:
             for line in lines:
                 if line.control_number == service.control_number:
@@ -403,8 +429,9 @@ class RemittancePostingMixin:
                             ('status', '!=', '22')], order=[('id', 'ASC')]),
                     ])
             for chunk in slices(answers):
-                amounts.coverages.update(Claim.coverages_in_effect(
-                        [a.claim for a in chunk if a.claim]))
+                claims = [a.claim for a in chunk if a.claim]
+                amounts.coverages.update(Claim.coverages_in_effect(claims))
+                amounts.read_receivables([c.id for c in claims])
             for answer in answers:
                 cls._post_answer(answer, amounts)
             cls._post_offsets(remittance, amounts)
@@ -450,9 +477,10 @@ class RemittancePostingMixin:
             coverages=amounts.coverages,
             # what the payer owed before the transfer, as posted here
             balances={l.id: amounts.balances[l] + a
-                for l, a in amounts.transfers.items()})
+                for l, a in amounts.transfers.items()},
+            receivables=amounts.receivables)
         Claim.cross_over({a.claim: a.crossover_payer for a in answers
-                if a.claim and a.status in FORWARDED})
+                if a.status in FORWARDED and a.claim})
         cls._settle_claims(browse_in_slices(Claim,
                 list({l.claim.id for l in touched})), remittance, amounts)
         return move
