@@ -98,6 +98,8 @@ NOT_PHI = {
     'therapy.poverty.guideline': "public HHS tables",
     'therapy.sliding.tier': "the practice's fee tiers",
     'therapy.kpi.week': "practice-wide counts and sums, no client",
+    'therapy.utilization': "a clinician's hours and visit counts a week, "
+    "no client; a clinician reads their own",
     'therapy.receivable.aging': "practice-wide sums, no client",
     'therapy.payer.days_to_pay': "per-payer counts and days, no client",
     'therapy.payer.rates': "per-payer counts and rates, no client",
