@@ -115,6 +115,11 @@ def load_trytond(config_file, name):
     "trytond in this process, on the bench database"
     from trytond import config
     config.update_etc(str(config_file))
+    # no LISTEN thread for cache invalidation (clean_timeout 0 in the
+    # server's config): this process writes once, before any server
+    # starts, and the thread would crash loudly when the database is
+    # dropped at the end
+    config.set('cache', 'clean_timeout', '300')
     from trytond.pool import Pool
     Pool(name).init()
 
