@@ -50,6 +50,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -516,6 +517,9 @@ def main():
     args.workers = [int(w) for w in args.workers.split(',')]
     if args.sessions[0] != 1:
         parser.error('--sessions must include 1 (the baseline)')
+    if args.sessions[-1] > sum(load_data.STAFF.values()):
+        parser.error(f'at most {sum(load_data.STAFF.values())} sessions: '
+            'one staff login each (load_data.STAFF)')
     name = args.reuse or f'caseload_load_{os.getpid()}'
     state = Path(tempfile.gettempdir(), f'{name}.practice.pickle')
     timings = {}
