@@ -158,6 +158,10 @@ class GoodFaithEstimate(Workflow, ModelSQL, ModelView):
         "Document SHA-256", readonly=True,
         help="The fingerprint of the PDF as issued.")
 
+    # the workflow's own fields: only the server writes them (extended by
+    # the modules that add such fields)
+    _server_fields = SERVER_FIELDS
+
     @classmethod
     def __setup__(cls):
         super().__setup__()
@@ -266,7 +270,7 @@ class GoodFaithEstimate(Workflow, ModelSQL, ModelView):
         values = super().preprocess_values(mode, values)
         if mode == 'create' and not Transaction().context.get(CONTEXT_KEY):
             # a new estimate is a draft, whatever the call says
-            for name in SERVER_FIELDS - {'origin'}:
+            for name in cls._server_fields - {'origin'}:
                 values.pop(name, None)
             values['origin'] = 'request'
         return values
@@ -277,11 +281,12 @@ class GoodFaithEstimate(Workflow, ModelSQL, ModelView):
         super().check_modification(
             mode, estimates, values=values, external=external)
         server = Transaction().context.get(CONTEXT_KEY)
+        owned = cls._server_fields
         if mode == 'write' and external and not server and (
-                values.keys() & SERVER_FIELDS):
+                values.keys() & owned):
             raise AccessError(gettext(
                     'therapy_billing.msg_gfe_server_owned',
-                    fields=', '.join(sorted(values.keys() & SERVER_FIELDS))))
+                    fields=', '.join(sorted(values.keys() & owned))))
         if mode in {'write', 'delete'} and not server:
             for estimate in estimates:
                 if estimate.state != 'draft':
@@ -294,7 +299,7 @@ class GoodFaithEstimate(Workflow, ModelSQL, ModelView):
     def copy(cls, estimates, default=None):
         "A copy is a new draft, to correct and issue in place of the old"
         default = dict(default or {})
-        for name in SERVER_FIELDS:
+        for name in cls._server_fields:
             default.setdefault(name)
         default['state'] = 'draft'
         default['origin'] = 'request'
@@ -388,9 +393,13 @@ class GoodFaithEstimate(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def make(cls, clients, start=None, origin='request'):
-        "Draft estimates of clients (start: today), returned"
+        """Draft estimates of clients (start: today), returned. The
+        server's reading: the series, fees, tiers and problem list behind
+        the lines are read whatever the requesting role may open (the
+        front desk does not read diagnoses)"""
         today = Pool().get('ir.date').today()
-        with Transaction().set_context(**{CONTEXT_KEY: True}):
+        with Transaction().set_context(**{CONTEXT_KEY: True}), \
+                without_check_access():
             return cls.create([cls.prepare(c, start or today, origin)
                     for c in clients])
 

@@ -206,14 +206,29 @@ class GoodFaithEstimateTestCase(unittest.TestCase):
             self.assertEqual(Estimate(estimate.id).superseded_by, new)
 
     @with_transaction()
-    def test_insured_client_is_refused_a_requested_estimate(self):
-        Client = Pool().get('therapy.client')
+    def test_front_desk_requests_an_estimate_not_for_the_insured(self):
+        pool = Pool()
+        Client = pool.get('therapy.client')
+        Estimate = pool.get('therapy.good_faith_estimate')
         with set_company(create_company()):
             practice = EstimatePractice()
-            with self.assertRaises(EstimateError) as refused:
-                Client.request_good_faith_estimate([practice.ivy])
-            self.assertIn("has insurance coverage in force",
-                str(refused.exception))
+            practice.book(day_at(3))
+            desk = create_user('desk_ask',
+                ['therapy_scheduling.group_front_desk'])
+            with as_user(desk):
+                Client.request_good_faith_estimate([Client(practice.sam.id)])
+                estimate, = Estimate.search([])
+                self.assertEqual(estimate.origin, 'request')
+                self.assertEqual(estimate.total, Decimal('150.00'))
+                # the diagnoses are filled in, not shown to the front desk
+                with self.assertRaises(AccessError):
+                    Estimate.read([estimate.id], ['diagnosis_codes'])
+                with self.assertRaises(EstimateError) as refused:
+                    Client.request_good_faith_estimate(
+                        [Client(practice.ivy.id)])
+                self.assertIn("has insurance coverage in force",
+                    str(refused.exception))
+            self.assertEqual(Estimate(estimate.id).diagnosis_codes, 'F41.1')
 
     @with_transaction()
     def test_billed_400_over_the_estimate_raises_the_flag(self):
