@@ -24,6 +24,12 @@ SUPERBILL_TEXT = ('title', 'heading', 'npi_tax', 'purpose', 'period',
     'col_code', 'col_description', 'services', 'col_date', 'col_procedure',
     'col_modifiers', 'col_units', 'col_place', 'col_fee', 'total', 'paid',
     'balance')
+ESTIMATE_TEXT = ('title', 'heading', 'draft', 'npi_tax', 'issued',
+    'period', 'col_client', 'col_provider', 'client', 'services',
+    'col_service', 'col_code', 'col_frequency', 'col_quantity', 'col_fee',
+    'col_amount', 'tier', 'total', 'diagnoses', 'no_diagnoses',
+    'notice_heading', 'notice_right', 'notice_estimate', 'notice_dispute',
+    'notice_more', 'notice_keep')
 RECEIPT_TEXT = ('heading', 'date', 'client', 'received_from', 'for',
     'visit', 'amount', 'method', 'applies_to', 'thanks')
 
@@ -162,6 +168,64 @@ def superbill_pdf(data):
                 _text(data, 'balance')], [[
                 money(data['total']), money(data['paid']),
                 money(data['total'] - data['paid'])]]))
+    return _build(_text(data, 'title', number=client['number']), story)
+
+
+def estimate_pdf(data):
+    """The Good Faith Estimate (45 CFR 149.610, after CMS's model form).
+    data: practice (name, address, phone, npi, tax_id), client (name,
+    number, birth_date), issued (date or None: a draft), period (from,
+    to), lines [(description, code, frequency, quantity, fee, amount,
+    tier name or None)], total, diagnoses (codes), text (the keys of
+    ESTIMATE_TEXT)"""
+    practice = data['practice']
+    client = data['client']
+    story = _paragraphs([practice['name']], 'Title')
+    story += _paragraphs(practice['address'] + [practice.get('phone'),
+            _text(data, 'npi_tax', npi=practice.get('npi') or '-',
+                tax_id=practice.get('tax_id') or '-')])
+    story.append(Spacer(1, 10))
+    story += _paragraphs([_text(data, 'heading')], 'Heading1')
+    if not data.get('issued'):
+        story += _paragraphs([_text(data, 'draft')], 'Heading2')
+    story += _paragraphs([
+            _text(data, 'issued', date=data.get('issued') or '-'),
+            _text(data, 'period', start=data['period'][0],
+                end=data['period'][1])])
+    story.append(Spacer(1, 6))
+    story.append(_table(
+            [_text(data, 'col_client'), _text(data, 'col_provider')], [[
+                Paragraph(escape(_text(data, 'client', name=client['name'],
+                            number=client['number'],
+                            birth_date=client.get('birth_date') or '-')),
+                    STYLES['Normal']),
+                Paragraph(escape(practice['name']), STYLES['Normal'])]],
+            [3.3 * inch, 3.3 * inch]))
+    story.append(Spacer(1, 10))
+    story += _paragraphs([_text(data, 'services')], 'Heading2')
+    rows = []
+    for description, code, frequency, quantity, fee, amount, tier in (
+            data['lines']):
+        if tier:
+            description = f'{description} ({_text(data, "tier", tier=tier)})'
+        rows.append([Paragraph(escape(description), STYLES['Normal']), code,
+                Paragraph(escape(frequency or ''), STYLES['Normal']),
+                str(quantity), money(fee), money(amount)])
+    rows.append(['', '', '', '', _text(data, 'total'), money(data['total'])])
+    story.append(_table([_text(data, key) for key in ('col_service',
+                    'col_code', 'col_frequency', 'col_quantity', 'col_fee',
+                    'col_amount')], rows,
+            [2.2 * inch, 0.7 * inch, 1.3 * inch, 0.7 * inch, 0.85 * inch,
+                0.85 * inch]))
+    story.append(Spacer(1, 10))
+    story += _paragraphs([_text(data, 'diagnoses')], 'Heading2')
+    story += _paragraphs([', '.join(data['diagnoses'])
+            or _text(data, 'no_diagnoses')])
+    story.append(Spacer(1, 10))
+    story += _paragraphs([_text(data, 'notice_heading')], 'Heading2')
+    story += _paragraphs([_text(data, key) for key in ('notice_right',
+                'notice_estimate', 'notice_dispute', 'notice_more',
+                'notice_keep')])
     return _build(_text(data, 'title', number=client['number']), story)
 
 

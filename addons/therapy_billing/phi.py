@@ -63,3 +63,11 @@ class RemittanceAdjustment(PHIMixin, metaclass=PoolMeta):
 
 class RemittanceProviderAdjustment(PHIMixin, metaclass=PoolMeta):
     __name__ = 'therapy.remittance.provider_adjustment'
+
+
+class GoodFaithEstimate(PHIMixin, metaclass=PoolMeta):
+    __name__ = 'therapy.good_faith_estimate'
+
+
+class GoodFaithEstimateLine(PHIMixin, metaclass=PoolMeta):
+    __name__ = 'therapy.good_faith_estimate.line'

@@ -14,8 +14,8 @@ from trytond.transaction import Transaction, without_check_access
 from therapy_scheduling.web import public_url
 
 from .documents import (
-    RECEIPT_TEXT, STATEMENT_TEXT, SUPERBILL_TEXT, receipt_pdf, statement_pdf,
-    superbill_pdf)
+    ESTIMATE_TEXT, RECEIPT_TEXT, STATEMENT_TEXT, SUPERBILL_TEXT, estimate_pdf,
+    receipt_pdf, statement_pdf, superbill_pdf)
 from .exceptions import BillingError
 
 # age limit in days (None: older) and the message of its column
@@ -297,3 +297,62 @@ class AppointmentReceipt(DeskPaymentReceipt):
     @classmethod
     def document_name(cls, appointment):
         return appointment.desk_payments[0].number
+
+
+class GoodFaithEstimateReport(PDFReport):
+    """The Good Faith Estimate: as issued (the PDF kept on the estimate,
+    the client's copy), or a draft rendered now, marked as one"""
+    __name__ = 'therapy.good_faith_estimate.report'
+    model = 'therapy.good_faith_estimate'
+
+    @classmethod
+    def check_access(cls, action, model, ids):
+        """An estimate may carry diagnoses: only who may read an
+        estimate's diagnosis codes prints one that has some (the front
+        desk prints those without)"""
+        pool = Pool()
+        FieldAccess = pool.get('ir.model.field.access')
+        Estimate = pool.get(cls.model)
+        super().check_access(action, model, ids)
+        if Transaction().user == 0:
+            return
+        access = FieldAccess.get_access([cls.model])[cls.model]
+        if access.get('diagnosis_codes', {}).get('read', True):
+            return
+        with without_check_access():
+            coded = [e for e in Estimate.browse(ids) if e.diagnosis_codes]
+        if coded:
+            raise AccessError(gettext(
+                    'therapy_billing.msg_gfe_print_access',
+                    estimate=coded[0].rec_name))
+
+    @classmethod
+    def render_pdf(cls, estimate):
+        if estimate.document:
+            return bytes(estimate.document)
+        return estimate_pdf(cls.estimate_data(estimate))
+
+    @classmethod
+    def estimate_data(cls, estimate):
+        client = estimate.client
+        return {
+            'practice': practice_data(estimate.company),
+            'client': {
+                'name': client.party.name, 'number': client.number,
+                'birth_date': client.birth_date,
+                },
+            'issued': estimate.issue_date,
+            'period': (estimate.period_start, estimate.period_end),
+            'lines': [(l.description, l.procedure_code, l.frequency,
+                    l.quantity, l.unit_price, l.amount,
+                    l.sliding_tier.name if l.sliding_tier else None)
+                for l in estimate.lines],
+            'total': estimate.total,
+            'diagnoses': [c.strip() for c in (
+                    estimate.diagnosis_codes or '').split(',') if c.strip()],
+            'text': document_text('gfe', ESTIMATE_TEXT),
+            }
+
+    @classmethod
+    def document_name(cls, estimate):
+        return f'{estimate.client.number}-{estimate.issue_date or "draft"}'

@@ -2,6 +2,9 @@ from dateutil.relativedelta import relativedelta
 
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
+
+from therapy_billing.gfe import CONTEXT_KEY
 
 AGE_OF_MAJORITY = 18
 
@@ -77,3 +80,24 @@ class Guardian(metaclass=PoolMeta):
     @classmethod
     def default_portal_after_majority(cls):
         return False
+
+
+class GoodFaithEstimate(metaclass=PoolMeta):
+    "The portal login that acknowledged an estimate's receipt"
+    __name__ = 'therapy.good_faith_estimate'
+
+    acknowledged_web_user = fields.Many2One(
+        'web.user', "Acknowledged By Login", readonly=True,
+        ondelete='RESTRICT')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._server_fields = cls._server_fields | {'acknowledged_web_user'}
+
+    @classmethod
+    def acknowledge_in_portal(cls, estimates, web_user, by):
+        "Record the receipt by web_user (by: its words for the estimate)"
+        cls.acknowledge(estimates, by)
+        with Transaction().set_context(**{CONTEXT_KEY: True}):
+            cls.write(estimates, {'acknowledged_web_user': web_user.id})

@@ -24,6 +24,7 @@ from therapy_audit.login import LOGIN_MAX
 
 from .appointments import visits
 from .billing import balance_due, money
+from .estimates import to_acknowledge
 from .forms import pending_forms
 from .messages import unread_count
 from .mfa import (
@@ -228,6 +229,7 @@ def home(request, pool, user):
     balance, accounts = balance_due(pool, user)
     return portal_page('home.html', base=portal_base(pool), user=user,
         clients=clients, forms=forms, next_visit=next_visit,
+        estimates=to_acknowledge(pool, clients),
         unread=unread_count(pool, clients),
         balance=balance, currency=accounts[0].company.currency
         if accounts else None, money=money)
