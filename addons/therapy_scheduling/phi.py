@@ -99,6 +99,8 @@ NOT_PHI = {
     'therapy.sliding.tier': "the practice's fee tiers",
     'therapy.kpi.week': "practice-wide counts and sums, no client",
     'therapy.receivable.aging': "practice-wide sums, no client",
+    'therapy.leakage': "counts and sums per leak, location and clinician, "
+    "no client",
     'therapy.payer.days_to_pay': "per-payer counts and days, no client",
     'therapy.payer.rates': "per-payer counts and rates, no client",
     'therapy.carc.rates': "per-reason-code counts, no client",
