@@ -32,10 +32,9 @@ from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
+from therapy_billing.revenue_stats import median
 from therapy_scheduling import clock
 from therapy_scheduling.phi import PHIMixin
-
-from therapy_billing.revenue_stats import median
 
 KINDS = [
     ('no_note', "Sessions without a final note"),
@@ -311,7 +310,8 @@ class LeakageItem(PHIMixin, CurrencyMixin, ModelSQL, ModelView):
         location = pool.get('therapy.location').__table__()
         service = pool.get('therapy.service').__table__()
         join = (attendee
-            .join(appointment, condition=attendee.appointment == appointment.id)
+            .join(appointment,
+                condition=attendee.appointment == appointment.id)
             .join(service, condition=appointment.service == service.id)
             .join(location, 'LEFT',
                 condition=appointment.location == location.id))
@@ -424,7 +424,8 @@ class LeakageItem(PHIMixin, CurrencyMixin, ModelSQL, ModelView):
                     appointment.location,
                     Coalesce(charge.rendering, appointment.clinician),
                     charge.client, charge.date, cls.deadline.sql_cast(Null),
-                    cls._reference('therapy.charge', charge.id), charge.amount),
+                    cls._reference('therapy.charge', charge.id),
+                    charge.amount),
                 where=(charge.company == cls._company())
                 & (charge.kind == 'service')
                 & (charge.responsibility == 'payer')
