@@ -68,6 +68,7 @@ def test_owner_day(page, sao_errors, demo_server, demo_database):
     weeks = board_list(page, 'Practice Weeks')
     aging = board_list(page, 'Receivables by Age')
     overdue = board_list(page, 'Notes to Write')
+    leakage = board_list(page, 'Revenue Leakage')
     # the week's KPIs as graphs: a bar per kept session count...
     visits.locator('svg .bb-bar, svg path.bb-shape').first.wait_for(
         timeout=TIMEOUT)
@@ -89,6 +90,9 @@ def test_owner_day(page, sao_errors, demo_server, demo_database):
     # notes overdue across the practice
     expect(overdue.get_by_role('tab', name=re.compile(r'^Overdue'))
         ).to_be_visible()
+    # where revenue leaks: a row per leak with its amount at stake
+    expect(rows_of(leakage).first).to_contain_text(
+        re.compile(r'\d\.\d\d'), timeout=TIMEOUT)
     journey.shot('home', docs='back-office-owner-home.png')
 
     # the owner sees the ERP's menus, the front desk would not

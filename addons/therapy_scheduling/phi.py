@@ -101,6 +101,8 @@ NOT_PHI = {
     'therapy.utilization': "a clinician's hours and visit counts a week, "
     "no client; a clinician reads their own",
     'therapy.receivable.aging': "practice-wide sums, no client",
+    'therapy.leakage': "counts and sums per leak, location and clinician, "
+    "no client",
     'therapy.payer.days_to_pay': "per-payer counts and days, no client",
     'therapy.payer.rates': "per-payer counts and rates, no client",
     'therapy.carc.rates': "per-reason-code counts, no client",
