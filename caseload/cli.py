@@ -279,8 +279,12 @@ def setup(args, email, password_path):
         stamp_path(args).write_text(database.code_fingerprint())
         print(f"Activated the Caseload modules in {name!r}.")
     if args.demo:
-        from . import demo
+        # the settings first: the demo imports our modules, which import
+        # trytond's backend, chosen from the configuration at import (a
+        # PostgreSQL file given with -c came too late: 'the .sqlite
+        # database does not exist')
         config = proteus_config(args)
+        from . import demo
         if demo.load(config):
             print("Loaded the demo practice.")
         else:
