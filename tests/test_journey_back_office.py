@@ -69,6 +69,7 @@ def test_owner_day(page, sao_errors, demo_server, demo_database):
     aging = board_list(page, 'Receivables by Age')
     overdue = board_list(page, 'Notes to Write')
     leakage = board_list(page, 'Revenue Leakage')
+    hours = board_list(page, 'Hours Available and Booked per Week')
     # the week's KPIs as graphs: a bar per kept session count...
     visits.locator('svg .bb-bar, svg path.bb-shape').first.wait_for(
         timeout=TIMEOUT)
@@ -90,6 +91,9 @@ def test_owner_day(page, sao_errors, demo_server, demo_database):
     # notes overdue across the practice
     expect(overdue.get_by_role('tab', name=re.compile(r'^Overdue'))
         ).to_be_visible()
+    # the clinicians' hours: available and booked, a bar each per week
+    hours.locator('svg .bb-bar, svg path.bb-shape').first.wait_for(
+        timeout=TIMEOUT)
     # where revenue leaks: a row per leak with its amount at stake
     expect(rows_of(leakage).first).to_contain_text(
         re.compile(r'\d\.\d\d'), timeout=TIMEOUT)

@@ -18,7 +18,6 @@ from decimal import Decimal
 from sql import Literal, Null
 from sql.aggregate import Count, Max, Min, Sum
 from sql.conditionals import Case, Coalesce
-from sql.functions import CurrentTimestamp
 
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.currency.fields import Monetary
@@ -26,6 +25,7 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from therapy_scheduling.phi import PHIMixin
+from therapy_scheduling.report_sql import table_query_columns
 
 from .carc import text as carc_text
 from .revenue_stats import (
@@ -50,15 +50,6 @@ def _period():
     start = context.get('from_date') or end - dt.timedelta(days=PERIOD_DAYS)
     return start, end
 
-
-def _sql_columns(cls):
-    "The columns every table_query row carries"
-    return [
-        Literal(0).as_('create_uid'),
-        CurrentTimestamp().as_('create_date'),
-        cls.write_uid.sql_cast(Literal(Null)).as_('write_uid'),
-        cls.write_date.sql_cast(Literal(Null)).as_('write_date'),
-        ]
 
 
 class CurrencyMixin:
@@ -157,7 +148,7 @@ class Aging(PHIMixin, CurrencyMixin, ModelSQL, ModelView):
             *(bucket(i).as_(name) for i, (_, _, name, _) in
                 enumerate(BUCKETS)),
             Sum(rows.amount).as_('total'),
-            *_sql_columns(cls),
+            *table_query_columns(cls),
             group_by=[rows.party, rows.kind],
             having=Sum(rows.amount) != 0)
 
@@ -227,7 +218,7 @@ class DaysToPay(ModelSQL, ModelView):
         paid = cls._paid_events()
         return paid.select(
             paid.payer.as_('id'), paid.payer.as_('payer'),
-            *_sql_columns(cls),
+            *table_query_columns(cls),
             group_by=[paid.payer])
 
     @classmethod
@@ -343,7 +334,7 @@ class PayerRates(RateMixin, ModelSQL, ModelView):
         return rows.select(
             rows.payer.as_('id'), rows.payer.as_('payer'),
             Count(rows.line).as_('lines'), Sum(rows.denied).as_('denied_lines'),
-            *_sql_columns(cls),
+            *table_query_columns(cls),
             group_by=[rows.payer])
 
     @classmethod
@@ -409,7 +400,7 @@ class ReasonRates(RateMixin, ModelSQL, ModelView):
         return denied.join(totals, condition=Literal(True)).select(
             denied.id.as_('id'), denied.reason.as_('reason'),
             totals.total.as_('lines'), denied.denied.as_('denied_lines'),
-            *_sql_columns(cls))
+            *table_query_columns(cls))
 
     def get_description(self, name):
         return carc_text(self.reason)
@@ -436,7 +427,7 @@ class ProcedureRates(RateMixin, ModelSQL, ModelView):
             Min(rows.line).as_('id'),
             rows.procedure_code.as_('procedure_code'),
             Count(rows.line).as_('lines'), Sum(rows.denied).as_('denied_lines'),
-            *_sql_columns(cls),
+            *table_query_columns(cls),
             group_by=[rows.procedure_code])
 
 
@@ -538,7 +529,7 @@ class Underpayment(PHIMixin, CurrencyMixin, ModelSQL, ModelView):
                 contracted.as_('contracted'),
                 allowed.as_('allowed'),
                 (contracted - allowed).as_('shortfall'),
-                *_sql_columns(cls),
+                *table_query_columns(cls),
                 where=(remittance.company == _company())
                 & (remittance.state == 'posted')
                 & (answer.status != '22')

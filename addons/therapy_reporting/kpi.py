@@ -6,46 +6,23 @@ VALUES list built here, because SQLite's date_trunc knows no weeks. Weeks
 start on Monday and bucket sessions by their stored (UTC) start: a session
 late on a Sunday evening in the Mountain zone counts in the next week,
 which moves a handful of sessions and none of the rates that matter."""
-import datetime as dt
 
 from sql import Literal, Null, Values
 from sql.aggregate import Sum
 from sql.conditionals import Case, Coalesce
-from sql.functions import CurrentTimestamp
 
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
-DEFAULT_WEEKS = 12
+from therapy_scheduling.report_sql import (
+    WeeksContextMixin, context_weeks, table_query_columns, week_of)
 
 
-def week_starts(today, count):
-    "The Mondays of the last count weeks, this week last"
-    monday = today - dt.timedelta(days=today.weekday())
-    return [monday - dt.timedelta(weeks=i) for i in reversed(range(count))]
-
-
-class KPIContext(ModelView):
+class KPIContext(WeeksContextMixin, ModelView):
     "Practice KPI Context"
     __name__ = 'therapy.kpi.context'
-
-    weeks = fields.Integer(
-        "Weeks", required=True,
-        domain=[('weeks', '>=', 1), ('weeks', '<=', 104)],
-        help="How many weeks back, this week included.")
-    location = fields.Many2One(
-        'therapy.location', "Location",
-        help="Empty: every location of the practice.")
-
-    @classmethod
-    def default_weeks(cls):
-        return Transaction().context.get('weeks', DEFAULT_WEEKS)
-
-    @classmethod
-    def default_location(cls):
-        return Transaction().context.get('location')
 
 
 class WeekKPI(ModelSQL, ModelView):
@@ -83,7 +60,7 @@ class WeekKPI(ModelSQL, ModelView):
     def table_query(cls):
         context = Transaction().context
         company = context.get('company') or -1
-        starts = cls._starts()
+        starts = context_weeks()
         values = Values([[i + 1, start] for i, start in enumerate(starts)])
         weeks = values.select(
             values.column1.as_('id'), values.column2.as_('start'))
@@ -105,24 +82,8 @@ class WeekKPI(ModelSQL, ModelView):
                 Coalesce(visits.cancellations, 0).as_('cancellations'),
                 Coalesce(money.charged, 0).as_('charged'),
                 Coalesce(cash.collected, 0).as_('collected'),
-                Literal(0).as_('create_uid'),
-                CurrentTimestamp().as_('create_date'),
-                cls.write_uid.sql_cast(Literal(Null)).as_('write_uid'),
-                cls.write_date.sql_cast(Literal(Null)).as_('write_date'),
+                *table_query_columns(cls),
                 ))
-
-    @classmethod
-    def _week_of(cls, starts, column):
-        "The week number (1..n) of column, or NULL outside the weeks"
-        whens = []
-        for i, start in enumerate(starts):
-            whens.append(((column >= start)
-                    & (column < start + dt.timedelta(weeks=1)), i + 1))
-        return Case(*whens, else_=Null)
-
-    # Each source first tags its rows with their week in a subquery, then
-    # groups by that column: PostgreSQL cannot group by the CASE itself,
-    # whose parameters differ between the SELECT and the GROUP BY.
 
     @classmethod
     def _visits(cls, company, location):
@@ -131,7 +92,7 @@ class WeekKPI(ModelSQL, ModelView):
         Appointment = pool.get('therapy.appointment')
         attendee = Attendee.__table__()
         appointment = Appointment.__table__()
-        week = cls._week_of(cls._starts(), attendee.start)
+        week = week_of(context_weeks(), attendee.start)
         where = (appointment.company == company) & (week != Null)
         if location:
             where &= appointment.location == location
@@ -161,7 +122,7 @@ class WeekKPI(ModelSQL, ModelView):
     def _charged(cls, company):
         Charge = Pool().get('therapy.charge')
         charge = Charge.__table__()
-        week = cls._week_of(cls._starts(), charge.date)
+        week = week_of(context_weeks(), charge.date)
         rows = charge.select(
             week.as_('week'), charge.amount,
             where=(charge.company == company) & (week != Null)
@@ -182,7 +143,7 @@ class WeekKPI(ModelSQL, ModelView):
         line = Line.__table__()
         move = Move.__table__()
         accounts = cls._money_accounts(company) or [-1]
-        week = cls._week_of(cls._starts(), move.date)
+        week = week_of(context_weeks(), move.date)
         rows = line.join(move, condition=line.move == move.id).select(
             week.as_('week'), (line.debit - line.credit).as_('amount'),
             where=(move.company == company) & (week != Null)
@@ -203,12 +164,6 @@ class WeekKPI(ModelSQL, ModelView):
             for a in [m.debit_account, m.credit_account] if a}
         accounts |= {j.account.id for j in journals if j.account}
         return sorted(accounts)
-
-    @classmethod
-    def _starts(cls):
-        context = Transaction().context
-        return week_starts(Pool().get('ir.date').today(), max(1, min(
-                    int(context.get('weeks') or DEFAULT_WEEKS), 104)))
 
     @classmethod
     def get_rates(cls, weeks, names):

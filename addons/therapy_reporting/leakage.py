@@ -23,7 +23,7 @@ import math
 from sql import Cast, Literal, Null, Union
 from sql.aggregate import Count, Max, Min, Sum
 from sql.conditionals import Case, Coalesce
-from sql.functions import CurrentTimestamp, Extract, Function
+from sql.functions import Extract, Function
 from sql.operators import Concat, Exists
 
 from trytond import backend
@@ -35,6 +35,7 @@ from trytond.transaction import Transaction, without_check_access
 from therapy_billing.revenue_stats import median
 from therapy_scheduling import clock
 from therapy_scheduling.phi import PHIMixin
+from therapy_scheduling.report_sql import table_query_columns
 
 KINDS = [
     ('no_note', "Sessions without a final note"),
@@ -168,15 +169,6 @@ class LeakageContext(ModelView):
         return Transaction().context.get('clinician')
 
 
-def _sql_columns(cls):
-    "The columns every table_query row carries"
-    return [
-        Literal(0).as_('create_uid'),
-        CurrentTimestamp().as_('create_date'),
-        cls.write_uid.sql_cast(Literal(Null)).as_('write_uid'),
-        cls.write_date.sql_cast(Literal(Null)).as_('write_date'),
-        ]
-
 
 class CurrencyMixin:
     __slots__ = ()
@@ -247,7 +239,7 @@ class LeakageItem(PHIMixin, CurrencyMixin, ModelSQL, ModelView):
             rows.deadline.as_('deadline'),
             rows.record.as_('record'),
             rows.amount.as_('amount'),
-            *_sql_columns(cls),
+            *table_query_columns(cls),
             where=where)
 
     @classmethod
@@ -690,5 +682,5 @@ class Leakage(CurrencyMixin, ModelSQL, ModelView):
             Max(items.clinician).as_('clinician'),
             Count(Literal(1)).as_('count'),
             Sum(items.amount).as_('amount'),
-            *_sql_columns(cls),
+            *table_query_columns(cls),
             group_by=[items.summary])

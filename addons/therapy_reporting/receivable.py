@@ -9,12 +9,13 @@ import datetime as dt
 from sql import Literal, Null
 from sql.aggregate import Sum
 from sql.conditionals import Case, Coalesce
-from sql.functions import CurrentTimestamp
 
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.transaction import Transaction
+
+from therapy_scheduling.report_sql import table_query_columns
 
 KINDS = [
     ('insurance', "Insurance"),
@@ -93,10 +94,7 @@ class ReceivableAging(ModelSQL, ModelView):
             Case((rows.kind == 1, 'insurance'), else_='patient').as_('kind'),
             *(bucket(i).as_(name) for i, name in enumerate(BUCKETS)),
             Coalesce(Sum(rows.amount), 0).as_('total'),
-            Literal(0).as_('create_uid'),
-            CurrentTimestamp().as_('create_date'),
-            cls.write_uid.sql_cast(Literal(Null)).as_('write_uid'),
-            cls.write_date.sql_cast(Literal(Null)).as_('write_date'),
+            *table_query_columns(cls),
             group_by=[rows.kind])
 
     def get_currency(self, name):

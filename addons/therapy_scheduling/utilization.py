@@ -16,24 +16,19 @@ from collections import defaultdict
 from sql import Literal, Null, Union, Values, Window
 from sql.aggregate import Count, Sum
 from sql.conditionals import Case, Coalesce
-from sql.functions import CurrentTimestamp, RowNumber
+from sql.functions import RowNumber
 
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
-from .appointment import BLOCKING_STATES
 from . import slots
+from .appointment import BLOCKING_STATES
+from .report_sql import (
+    WeeksContextMixin, context_weeks, table_query_columns, week_of)
 
-DEFAULT_WEEKS = 12
 # the clinician's time is held by these (a no-show held it too)
 HELD_STATES = BLOCKING_STATES + ['no_show']
-
-
-def week_starts(today, count):
-    "The Mondays of the last count weeks, this week last"
-    monday = today - dt.timedelta(days=today.weekday())
-    return [monday - dt.timedelta(weeks=i) for i in reversed(range(count))]
 
 
 def hours(intervals):
@@ -46,29 +41,14 @@ def percent(part, whole):
     return round(100 * part / whole, 1) if whole else 0.0
 
 
-class UtilizationContext(ModelView):
+class UtilizationContext(WeeksContextMixin, ModelView):
     "Utilization Context"
     __name__ = 'therapy.utilization.context'
 
-    weeks = fields.Integer(
-        "Weeks", required=True,
-        domain=[('weeks', '>=', 1), ('weeks', '<=', 104)],
-        help="How many weeks back, this week included.")
-    location = fields.Many2One(
-        'therapy.location', "Location",
-        help="Empty: every location of the practice.")
     clinician = fields.Many2One(
         'company.employee', "Clinician",
         domain=[('discipline', '!=', None)],
         help="Empty: every clinician.")
-
-    @classmethod
-    def default_weeks(cls):
-        return Transaction().context.get('weeks', DEFAULT_WEEKS)
-
-    @classmethod
-    def default_location(cls):
-        return Transaction().context.get('location')
 
     @classmethod
     def default_clinician(cls):
@@ -123,33 +103,20 @@ class Utilization(ModelSQL, ModelView):
             ('location', 'ASC'), ('id', 'ASC')]
 
     @classmethod
-    def _starts(cls):
-        context = Transaction().context
-        return week_starts(Pool().get('ir.date').today(), max(1, min(
-                    int(context.get('weeks') or DEFAULT_WEEKS), 104)))
-
-    @classmethod
-    def _week_of(cls, starts, column):
-        "The week number (1..n) of column, or NULL outside the weeks"
-        return Case(*[((column >= start)
-                    & (column < start + dt.timedelta(weeks=1)), i + 1)
-                for i, start in enumerate(starts)], else_=Null)
-
-    @classmethod
     def table_query(cls):
         pool = Pool()
         Appointment = pool.get('therapy.appointment')
         Availability = pool.get('therapy.availability')
         context = Transaction().context
         company = context.get('company') or -1
-        starts = cls._starts()
+        starts = context_weeks()
         values = Values([[i + 1, start, start + dt.timedelta(days=6)]
                 for i, start in enumerate(starts)])
         weeks = values.select(values.column1.as_('id'),
             values.column2.as_('start'), values.column3.as_('last'))
         appointment = Appointment.__table__()
         availability = Availability.__table__()
-        booked_in = cls._week_of(starts, appointment.start)
+        booked_in = week_of(starts, appointment.start)
         hours_where = ((availability.company == company)
             & ((availability.valid_from == Null)
                 | (availability.valid_from <= weeks.last))
@@ -194,22 +161,15 @@ class Utilization(ModelSQL, ModelView):
                     'late_cancellations'),
                 Coalesce(visits.cancellations, 0).as_('cancellations'),
                 Coalesce(fills.fills, 0).as_('waitlist_fills'),
-                Literal(0).as_('create_uid'),
-                CurrentTimestamp().as_('create_date'),
-                cls.write_uid.sql_cast(Literal(Null)).as_('write_uid'),
-                cls.write_date.sql_cast(Literal(Null)).as_('write_date'),
+                *table_query_columns(cls),
                 where=(keys.clinician != Null) & (keys.location != Null)))
-
-    # Each source first tags its rows with their week in a subquery, then
-    # groups by that column: PostgreSQL cannot group by the CASE itself,
-    # whose parameters differ between the SELECT and the GROUP BY.
 
     @classmethod
     def _sessions(cls, starts):
         Appointment = Pool().get('therapy.appointment')
         appointment = Appointment.__table__()
         rows = appointment.select(
-            cls._week_of(starts, appointment.start).as_('week'),
+            week_of(starts, appointment.start).as_('week'),
             appointment.clinician, appointment.location, appointment.id,
             where=cls._same_where(appointment)
             & appointment.state.in_(HELD_STATES))
@@ -233,7 +193,7 @@ class Utilization(ModelSQL, ModelView):
             return Case((condition, 1), else_=0)
         rows = attendee.join(appointment,
             condition=attendee.appointment == appointment.id).select(
-                cls._week_of(starts, appointment.start).as_('week'),
+                week_of(starts, appointment.start).as_('week'),
                 appointment.clinician, appointment.location,
                 flag(attendee.attendance == 'attended').as_('kept'),
                 flag(attendee.attendance == 'no_show').as_('no_shows'),
@@ -257,7 +217,7 @@ class Utilization(ModelSQL, ModelView):
         appointment = Appointment.__table__()
         rows = slot.join(appointment,
             condition=slot.booked_appointment == appointment.id).select(
-                cls._week_of(starts, appointment.start).as_('week'),
+                week_of(starts, appointment.start).as_('week'),
                 appointment.clinician, appointment.location, slot.id,
                 where=cls._same_where(appointment)
                 & (slot.state == 'filled'))
@@ -272,7 +232,7 @@ class Utilization(ModelSQL, ModelView):
         weeks, the location and clinician when chosen"""
         context = Transaction().context
         where = ((appointment.company == (context.get('company') or -1))
-            & (cls._week_of(cls._starts(), appointment.start) != Null))
+            & (week_of(context_weeks(), appointment.start) != Null))
         for name in ['location', 'clinician']:
             if context.get(name):
                 where &= getattr(appointment, name) == context[name]

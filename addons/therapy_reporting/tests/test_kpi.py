@@ -13,7 +13,7 @@ from trytond.transaction import Transaction
 
 from therapy_scheduling.tests.fixtures import (
     create_client, create_clinician, create_location, create_service)
-from therapy_reporting.kpi import week_starts
+from therapy_scheduling.report_sql import week_starts
 
 
 class KPITestCase(unittest.TestCase):
