@@ -30,7 +30,7 @@ from therapy_scheduling.booking import PLACES_OF_SERVICE
 from . import rows_sql
 from .batch import slices
 from .exceptions import ClaimError
-from .ledger_sql import post_move
+from .ledger_sql import line_row, post_move
 
 MAX_POINTERS = 4  # SV107: four diagnosis pointers a line
 MAX_DIAGNOSES = 12  # HI: twelve diagnoses a claim
@@ -500,9 +500,7 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         if not isinstance(account, int):
             party = party.id if party and account.party_required else None
             account = account.id
-        return {'account': account, 'party': party, 'origin': str(self),
-            'debit': amount if amount > 0 else Decimal(0),
-            'credit': -amount if amount < 0 else Decimal(0)}
+        return line_row(account, amount, self, party)
 
     @classmethod
     def transfer_responsibility(cls, amounts, reconcile=True,

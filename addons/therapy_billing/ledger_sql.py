@@ -115,6 +115,15 @@ def post_move(company, journal, date, description, lines, origin=None):
     return move
 
 
+def line_row(account_id, amount, origin=None, party_id=None):
+    """A row for post_move: amount on the account (ids), a debit when
+    positive, a credit when negative"""
+    return {'account': account_id, 'party': party_id,
+        'origin': _as_reference(origin),
+        'debit': amount if amount > 0 else ZERO,
+        'credit': -amount if amount < 0 else ZERO}
+
+
 def _row(line):
     get = line.get if isinstance(line, dict) else (
         lambda name, default=None: getattr(line, name, default))

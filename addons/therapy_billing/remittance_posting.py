@@ -45,7 +45,7 @@ from . import rows_sql
 from .batch import browse_in_slices, search_ids, slices
 from .carc import describe
 from .exceptions import ClaimError
-from .ledger_sql import post_move
+from .ledger_sql import line_row, post_move
 
 ZERO = Decimal(0)
 # where a provider-level adjustment (PLB03-1) posts with no rule of the
@@ -111,12 +111,9 @@ class Amounts:
         account of that name"""
         if isinstance(account, str):
             account = self.account(account)
-        self.lines.append({'account': account.id,
-                'origin': str(origin) if origin is not None else None,
-                'debit': amount if amount > 0 else ZERO,
-                'credit': -amount if amount < 0 else ZERO,
-                'party': (party or self.payer.party).id
-                if account.party_required else None})
+        self.lines.append(line_row(account.id, amount, origin,
+                (party or self.payer.party).id
+                if account.party_required else None))
 
     def record(self, claim_line):
         return self.records.setdefault(claim_line.id, claim_line)
@@ -151,10 +148,7 @@ class Amounts:
             self.receivables[claim_line.id] = (
                 invoice.account.id, invoice.party.id)
         account, party = self.receivables[claim_line.id]
-        self.lines.append({'account': account, 'origin': str(claim_line),
-                'debit': -amount if amount < 0 else ZERO,
-                'credit': amount if amount > 0 else ZERO,
-                'party': party})
+        self.lines.append(line_row(account, -amount, claim_line, party))
         self.balances[claim_line] = self.balance(claim_line) - amount
 
     def balance(self, claim_line):
