@@ -166,6 +166,7 @@ class GoodFaithEstimateTestCase(unittest.TestCase):
             for words in ["Good Faith Estimate", "Sam Self", "90834",
                     "$450.00", "F41.1", "www.cms.gov/nosurprises",
                     "at least $400 more", "within 120 calendar days",
+                    "a $25 fee to use the dispute process",
                     "not a contract", "Keep a copy",
                     f"Date issued: {dt.date.today()}"]:
                 self.assertIn(words, text.replace('\n', ' '))
@@ -229,6 +230,37 @@ class GoodFaithEstimateTestCase(unittest.TestCase):
                 self.assertIn("has insurance coverage in force",
                     str(refused.exception))
             self.assertEqual(Estimate(estimate.id).diagnosis_codes, 'F41.1')
+
+    @with_transaction()
+    def test_a_series_is_counted_over_the_estimates_months(self):
+        "Every other week for a year, and a session booked apart"
+        pool = Pool()
+        Series = pool.get('therapy.appointment.series')
+        Estimate = pool.get('therapy.good_faith_estimate')
+        with set_company(create_company()):
+            practice = EstimatePractice()
+            today = dt.date.today()
+            first = today + dt.timedelta(days=7)
+            Series.create([{'client': practice.sam.id,
+                        'clinician': practice.clinician.id,
+                        'location': practice.location.id,
+                        'service': practice.service.id,
+                        'first_date': first, 'start_time': dt.time(10),
+                        'frequency': 'weekly', 'interval': 2,
+                        'end_type': 'never', 'skip_holidays': False}])
+            practice.book(day_at(3))
+            estimate, = Estimate.make([practice.sam])
+            end = today.replace(year=today.year + 1) - dt.timedelta(days=1)
+            self.assertEqual((estimate.period_start, estimate.period_end),
+                (today, end))
+            # every 14 days from the first date to the period's end
+            every_other_week = (end - first).days // 14 + 1
+            line, = estimate.lines
+            self.assertEqual((line.procedure_code, line.frequency,
+                    line.quantity),
+                ('90834', "Every 2 weeks", every_other_week + 1))
+            self.assertEqual(estimate.total,
+                Decimal('150.00') * (every_other_week + 1))
 
     @with_transaction()
     def test_billed_400_over_the_estimate_raises_the_flag(self):
