@@ -25,7 +25,7 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from therapy_scheduling.phi import PHIMixin
-from therapy_scheduling.report_sql import table_query_columns
+from therapy_scheduling.report_sql import CurrencyMixin, table_query_columns
 
 from .carc import text as carc_text
 from .revenue_stats import (
@@ -50,16 +50,6 @@ def _period():
     start = context.get('from_date') or end - dt.timedelta(days=PERIOD_DAYS)
     return start, end
 
-
-
-class CurrencyMixin:
-    __slots__ = ()
-    currency = fields.Function(
-        fields.Many2One('currency.currency', "Currency"), 'get_currency')
-
-    def get_currency(self, name):
-        company = Pool().get('company.company')(_company())
-        return company.currency.id
 
 
 class AgingContext(ModelView):

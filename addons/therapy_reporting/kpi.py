@@ -7,7 +7,7 @@ start on Monday and bucket sessions by their stored (UTC) start: a session
 late on a Sunday evening in the Mountain zone counts in the next week,
 which moves a handful of sessions and none of the rates that matter."""
 
-from sql import Literal, Null, Values
+from sql import Literal, Values
 from sql.aggregate import Sum
 from sql.conditionals import Case, Coalesce
 
@@ -17,7 +17,8 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
 from therapy_scheduling.report_sql import (
-    WeeksContextMixin, context_weeks, table_query_columns, week_of)
+    CurrencyMixin, WeeksContextMixin, context_weeks, in_weeks,
+    table_query_columns, week_of)
 
 
 class KPIContext(WeeksContextMixin, ModelView):
@@ -25,7 +26,7 @@ class KPIContext(WeeksContextMixin, ModelView):
     __name__ = 'therapy.kpi.context'
 
 
-class WeekKPI(ModelSQL, ModelView):
+class WeekKPI(CurrencyMixin, ModelSQL, ModelView):
     "Practice Week"
     __name__ = 'therapy.kpi.week'
 
@@ -41,8 +42,6 @@ class WeekKPI(ModelSQL, ModelView):
         fields.Float("No-Show %", digits=(3, 1)), 'get_rates')
     late_cancel_rate = fields.Function(
         fields.Float("Late Cancel %", digits=(3, 1)), 'get_rates')
-    currency = fields.Function(
-        fields.Many2One('currency.currency', "Currency"), 'get_currency')
     charged = Monetary(
         "Charged", currency='currency', digits='currency', readonly=True,
         help="Charges for the sessions of the week, voided ones excepted.")
@@ -92,8 +91,10 @@ class WeekKPI(ModelSQL, ModelView):
         Appointment = pool.get('therapy.appointment')
         attendee = Attendee.__table__()
         appointment = Appointment.__table__()
-        week = week_of(context_weeks(), attendee.start)
-        where = (appointment.company == company) & (week != Null)
+        starts = context_weeks()
+        week = week_of(starts, attendee.start)
+        where = ((appointment.company == company)
+            & in_weeks(starts, attendee.start))
         if location:
             where &= appointment.location == location
         cancelled = ((attendee.attendance == 'cancelled')
@@ -122,10 +123,11 @@ class WeekKPI(ModelSQL, ModelView):
     def _charged(cls, company):
         Charge = Pool().get('therapy.charge')
         charge = Charge.__table__()
-        week = week_of(context_weeks(), charge.date)
+        starts = context_weeks()
+        week = week_of(starts, charge.date)
         rows = charge.select(
             week.as_('week'), charge.amount,
-            where=(charge.company == company) & (week != Null)
+            where=(charge.company == company) & in_weeks(starts, charge.date)
             & (charge.state != 'void'))
         return rows.select(
             rows.week, Sum(rows.amount).as_('charged'),
@@ -143,10 +145,11 @@ class WeekKPI(ModelSQL, ModelView):
         line = Line.__table__()
         move = Move.__table__()
         accounts = cls._money_accounts(company) or [-1]
-        week = week_of(context_weeks(), move.date)
+        starts = context_weeks()
+        week = week_of(starts, move.date)
         rows = line.join(move, condition=line.move == move.id).select(
             week.as_('week'), (line.debit - line.credit).as_('amount'),
-            where=(move.company == company) & (week != Null)
+            where=(move.company == company) & in_weeks(starts, move.date)
             & (move.state == 'posted') & line.account.in_(accounts))
         return rows.select(
             rows.week, Sum(rows.amount).as_('collected'),
@@ -176,9 +179,6 @@ class WeekKPI(ModelSQL, ModelView):
                     result[name][week.id] = (
                         round(100 * count / booked, 1) if booked else 0.0)
         return result
-
-    def get_currency(self, name):
-        return self.company.currency.id if self.company else None
 
     def get_rec_name(self, name):
         return self.week.strftime('%m/%d/%Y') if self.week else ''

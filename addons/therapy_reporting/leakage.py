@@ -35,7 +35,7 @@ from trytond.transaction import Transaction, without_check_access
 from therapy_billing.revenue_stats import median
 from therapy_scheduling import clock
 from therapy_scheduling.phi import PHIMixin
-from therapy_scheduling.report_sql import table_query_columns
+from therapy_scheduling.report_sql import CurrencyMixin, table_query_columns
 
 KINDS = [
     ('no_note', "Sessions without a final note"),
@@ -68,6 +68,7 @@ DEFAULTS = {
     'ack_days': 3,
     'pay_days': 30,
     'deadline_days': 14,
+    'look_back_days': 365,
     }
 # how far back the payers' days to pay and the underpaid lines are read
 HISTORY_DAYS = 365
@@ -131,6 +132,11 @@ class LeakageContext(ModelView):
         required=True, domain=[('deadline_days', '>=', 0)],
         help="A denial not worked whose appeal deadline is this close, or "
         "past, leaks.")
+    look_back_days = fields.Integer("Look Back (Days)", required=True,
+        domain=[('look_back_days', '>=', 1)],
+        help="Sessions and charges older than this are not listed: past "
+        "the payers' timely filing limits (90 days to a year) they are "
+        "lost, not work to do. Widen it to see older ones.")
     location = fields.Many2One('therapy.location', "Location",
         help="Empty: every location.")
     clinician = fields.Many2One('company.employee', "Clinician",
@@ -161,6 +167,10 @@ class LeakageContext(ModelView):
         return thresholds()['deadline_days']
 
     @classmethod
+    def default_look_back_days(cls):
+        return thresholds()['look_back_days']
+
+    @classmethod
     def default_location(cls):
         return Transaction().context.get('location')
 
@@ -168,15 +178,6 @@ class LeakageContext(ModelView):
     def default_clinician(cls):
         return Transaction().context.get('clinician')
 
-
-
-class CurrencyMixin:
-    __slots__ = ()
-    currency = fields.Function(
-        fields.Many2One('currency.currency', "Currency"), 'get_currency')
-
-    def get_currency(self, name):
-        return self.company.currency.id if self.company else None
 
 
 class LeakageItem(PHIMixin, CurrencyMixin, ModelSQL, ModelView):
@@ -265,6 +266,13 @@ class LeakageItem(PHIMixin, CurrencyMixin, ModelSQL, ModelView):
         return Transaction().context.get('company') or -1
 
     @classmethod
+    def _since(cls, days):
+        "The first moment the look back lists"
+        return dt.datetime.combine(
+            Pool().get('ir.date').today()
+            - dt.timedelta(days=days['look_back_days']), dt.time())
+
+    @classmethod
     def _reference(cls, model, column):
         "A Reference value 'model,id' of an id column"
         return Concat(f'{model},', Cast(column, 'VARCHAR'))
@@ -343,14 +351,11 @@ class LeakageItem(PHIMixin, CurrencyMixin, ModelSQL, ModelView):
         note = pool.get('therapy.note').__table__()
         charge = pool.get('therapy.charge').__table__()
         attendee, appointment, location, service, join = cls._sessions()
-        charged = charge.select(
-            charge.appointment, charge.client,
-            Sum(charge.amount).as_('amount'),
-            where=(charge.kind == 'service') & (charge.state != 'void'),
-            group_by=[charge.appointment, charge.client])
-        join = join.join(charged, 'LEFT',
-            condition=(charged.appointment == appointment.id)
-            & (charged.client == attendee.client))
+        # a subquery for the rows listed only, not a sum of every charge
+        charged = charge.select(Sum(charge.amount),
+            where=(charge.appointment == appointment.id)
+            & (charge.client == attendee.client)
+            & (charge.kind == 'service') & (charge.state != 'void'))
         date = cls._session_date(appointment, location)
         final = note.select(note.id,
             where=(note.appointment == appointment.id)
@@ -360,11 +365,12 @@ class LeakageItem(PHIMixin, CurrencyMixin, ModelSQL, ModelView):
                 appointment.location, appointment.clinician,
                 attendee.client, date, cls.deadline.sql_cast(Null),
                 cls._reference(SESSION, appointment.id),
-                Coalesce(charged.amount, cls._estimate(service,
+                Coalesce(charged, cls._estimate(service,
                         appointment.start, appointment.end, date))),
             where=(appointment.company == cls._company())
             & (attendee.attendance == 'attended')
             & (appointment.end < before)
+            & (appointment.start >= cls._since(days))
             & ~Exists(final))
 
     @classmethod
@@ -397,6 +403,7 @@ class LeakageItem(PHIMixin, CurrencyMixin, ModelSQL, ModelView):
                     Coalesce(note.end, appointment.end), note.date)),
             where=(appointment.company == cls._company())
             & (appointment.state == 'completed')
+            & (appointment.start >= cls._since(days))
             & (attendee.attendance == 'attended')
             & cls._final(note)
             & ~Exists(charged))
@@ -422,6 +429,7 @@ class LeakageItem(PHIMixin, CurrencyMixin, ModelSQL, ModelView):
                 & (charge.kind == 'service')
                 & (charge.responsibility == 'payer')
                 & (charge.state == 'pending')
+                & (charge.date >= cls._since(days).date())
                 & (charge.date <= today - dt.timedelta(
                         days=days['charge_days']))))
 

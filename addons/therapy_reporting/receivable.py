@@ -15,7 +15,7 @@ from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
-from therapy_scheduling.report_sql import table_query_columns
+from therapy_scheduling.report_sql import CurrencyMixin, table_query_columns
 
 KINDS = [
     ('insurance', "Insurance"),
@@ -24,14 +24,12 @@ KINDS = [
 BUCKETS = ['current', 'days_31_60', 'days_61_90', 'over_90']
 
 
-class ReceivableAging(ModelSQL, ModelView):
+class ReceivableAging(CurrencyMixin, ModelSQL, ModelView):
     "Receivables by Age"
     __name__ = 'therapy.receivable.aging'
 
     company = fields.Many2One('company.company', "Company", readonly=True)
     kind = fields.Selection(KINDS, "Owed By", readonly=True)
-    currency = fields.Function(
-        fields.Many2One('currency.currency', "Currency"), 'get_currency')
     current = Monetary(
         "0-30 Days", currency='currency', digits='currency', readonly=True)
     days_31_60 = Monetary(
@@ -97,5 +95,3 @@ class ReceivableAging(ModelSQL, ModelView):
             *table_query_columns(cls),
             group_by=[rows.kind])
 
-    def get_currency(self, name):
-        return self.company.currency.id if self.company else None

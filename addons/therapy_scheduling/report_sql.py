@@ -40,6 +40,14 @@ def week_of(starts, column):
             for i, start in enumerate(starts)], else_=Null)
 
 
+def in_weeks(starts, column):
+    """SQL: column falls in the weeks of starts (contiguous Mondays), the
+    rows week_of tags; a range an index can answer, where week_of's CASE
+    is computed for every row of the table"""
+    return ((column >= starts[0])
+        & (column < starts[-1] + dt.timedelta(weeks=1)))
+
+
 def table_query_columns(cls):
     "The columns every table_query row of cls carries"
     return [
@@ -69,3 +77,17 @@ class WeeksContextMixin:
     @classmethod
     def default_location(cls):
         return Transaction().context.get('location')
+
+
+class CurrencyMixin:
+    "A report row's currency: the context company's, read once a read"
+    __slots__ = ()
+    currency = fields.Function(
+        fields.Many2One('currency.currency', "Currency"), 'get_currency')
+
+    @classmethod
+    def get_currency(cls, rows, name):
+        company_id = Transaction().context.get('company')
+        currency = (Pool().get('company.company')(company_id).currency.id
+            if company_id else None)
+        return {r.id: currency for r in rows}

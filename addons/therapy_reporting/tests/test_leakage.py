@@ -279,6 +279,22 @@ class LeakageTestCase(RemittanceCase):
             self.assertEqual(len(items), 3)
             self.assertEqual(sum(i.amount for i in items), D(450))
 
+            # the look back: a session 400 days ago without its note is
+            # past the payers' filing limits, listed only when asked for
+            def sessions(**context):
+                return {i.record for i in self.rows(
+                        'therapy.leakage.item', **context)
+                    if i.kind in {'no_note', 'no_charge', 'unclaimed'}}
+            listed = sessions()
+            self.assertEqual(len(listed), 6)
+            old = self.session(p, 400)
+            self.assertEqual(sessions(), listed)
+            self.assertEqual(sessions(look_back_days=500), listed | {old})
+            # a day back: none of the others is that recent
+            self.assertEqual(sessions(look_back_days=1), set())
+            self.assertIn('unpaid', {i.kind for i in self.rows(
+                        'therapy.leakage.item', look_back_days=1)})
+
     @with_transaction()
     def test_only_the_owner_and_the_biller_read_it(self):
         pool = Pool()
