@@ -53,6 +53,9 @@ from therapy_scheduling.report_sql import table_query_columns
 
 from .leakage import CurrencyMixin, JulianDay
 
+# any place's day is within a day of its UTC day
+MARGIN = dt.timedelta(days=1)
+
 
 def previous_month(today):
     "The first and last days of the calendar month before today's"
@@ -66,6 +69,16 @@ def period():
     first, last = previous_month(Pool().get('ir.date').today())
     return (context.get('from_date') or first,
         context.get('to_date') or last)
+
+
+def utc_span(appointment, first, last):
+    """SQL: the appointments starting (in UTC) from a day before first to
+    a day after last: the local date is computed on these only, and an
+    index on the start serves a period of a long history"""
+    low = dt.datetime.combine(first - MARGIN, dt.time())
+    high = dt.datetime.combine(last + MARGIN + dt.timedelta(days=1),
+        dt.time())
+    return (appointment.start >= low) & (appointment.start < high)
 
 
 def company_id():
@@ -186,11 +199,14 @@ class PayLine(CurrencyMixin, ModelSQL, ModelView):
             charge.client.as_('client'),
             Sum(charge.units).as_('units'),
             Min(charge.id).as_('first'),
-            where=(charge.kind == 'service') & (charge.state != 'void'),
+            where=(charge.kind == 'service') & (charge.state != 'void')
+            & (charge.date >= first - MARGIN)
+            & (charge.date <= last + MARGIN),
             group_by=[charge.appointment, charge.client])
         date = local_date(appointment, location)
         where = ((appointment.company == company_id())
-            & (attendee.attendance == 'attended'))
+            & (attendee.attendance == 'attended')
+            & utc_span(appointment, first, last))
         if context.get('clinician'):
             where &= appointment.clinician == context['clinician']
         rows = (attendee
@@ -373,7 +389,8 @@ class Pay(CurrencyMixin, ModelSQL, ModelView):
             & (Coalesce(appointment.cancel_reason, '') != 'rescheduled')
             & (appointment.late_cancellation == Literal(True)))
         where = ((appointment.company == company_id())
-            & ((attendee.attendance == 'no_show') | late))
+            & ((attendee.attendance == 'no_show') | late)
+            & utc_span(appointment, first, last))
         if context.get('clinician'):
             where &= appointment.clinician == context['clinician']
         rows = (attendee
