@@ -94,11 +94,12 @@ def scheduled_minutes(start, end):
 
 
 def real(column):
-    """A numeric column SQLite may hold as an integer, for a division that
-    must not truncate"""
+    """column as a number whose division does not truncate: SQLite may
+    hold a numeric as an integer, and PostgreSQL's round takes a numeric
+    (not a double)"""
     if backend.name == 'sqlite':
         return Cast(column, 'REAL')
-    return column
+    return Cast(column, 'NUMERIC')
 
 
 def local_date(appointment, location):
@@ -271,7 +272,7 @@ class PayLine(CurrencyMixin, ModelSQL, ModelView):
             (per_session.id != Null, per_session.amount),
             else_=0)
         hourly_pay = Coalesce(Round(
-                real(hourly.amount) * s.minutes / Literal(60.0), 2), 0)
+                real(hourly.amount) * s.minutes / Literal(60), 2), 0)
         return (s
             .join(employee, 'LEFT', condition=employee.id == s.clinician)
             .join(per_session, 'LEFT', condition=cls.rule_in_effect(
@@ -362,7 +363,7 @@ class Pay(CurrencyMixin, ModelSQL, ModelView):
                 employee.supervisor.as_('supervisor'),
                 Coalesce(worked.sessions, 0).as_('sessions'),
                 Coalesce(worked.units, 0).as_('units'),
-                Round(real(Coalesce(worked.minutes, 0)) / Literal(60.0),
+                Round(real(Coalesce(worked.minutes, 0)) / Literal(60),
                     2).as_('hours'),
                 Coalesce(missed.no_shows, 0).as_('no_shows'),
                 Coalesce(missed.late, 0).as_('late_cancellations'),
@@ -462,7 +463,7 @@ class Pay(CurrencyMixin, ModelSQL, ModelView):
                 where=desk_where))
         money = Union(payers, clients, all_=True)
         share = real(money.amount) * real(Coalesce(rule.percentage, 0)) \
-            / Literal(100.0)
+            / Literal(100)
         return (money
             .join(rule, 'LEFT', condition=PayLine.rule_in_effect(
                     rule, 'collections', money.clinician, money.date))
