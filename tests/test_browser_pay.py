@@ -41,7 +41,8 @@ def test_owner_and_clinician_read_pay(page, demo_server, demo_database):
         call('model.therapy.pay.read', others, FIELDS)
     name, = call('model.company.employee.read', [employee], ['rec_name'])
 
-    page.set_viewport_size({'width': 1600, 'height': 900})
+    # wide enough for every pay column beside the menu
+    page.set_viewport_size({'width': 1920, 'height': 900})
     sao_login(page, demo_server, demo_database, 'owner')
     open_action(page, 'Caseload', 'Schedule', 'Clinician Pay')
     rows = list_rows(page)
