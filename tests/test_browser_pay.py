@@ -42,7 +42,7 @@ def test_owner_and_clinician_read_pay(page, demo_server, demo_database):
     name, = call('model.company.employee.read', [employee], ['rec_name'])
 
     # wide enough for every pay column beside the menu
-    page.set_viewport_size({'width': 1920, 'height': 900})
+    page.set_viewport_size({'width': 2240, 'height': 800})
     sao_login(page, demo_server, demo_database, 'owner')
     open_action(page, 'Caseload', 'Schedule', 'Clinician Pay')
     rows = list_rows(page)
