@@ -104,6 +104,13 @@ NOT_PHI = {
     'therapy.leakage': "counts and sums per leak, location and clinician, "
     "no client",
     'therapy.payer.days_to_pay': "per-payer counts and days, no client",
+    'therapy.pay.rule': "the owner's pay rules for clinicians, no client",
+    'therapy.pay.rule.line': "the owner's pay rules for clinicians, no "
+    "client",
+    'therapy.pay': "a clinician's session counts, collections and pay in a "
+    "period, no client; a clinician reads their own",
+    'therapy.pay.line': "a kept session's date, service, code, units and "
+    "pay, no client; a clinician reads their own",
     'therapy.payer.rates': "per-payer counts and rates, no client",
     'therapy.carc.rates': "per-reason-code counts, no client",
     'therapy.cpt.rates': "per-procedure-code counts, no client",

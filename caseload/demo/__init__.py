@@ -6,8 +6,9 @@ is. The `caseload init --demo` command calls load().
 
 The package, by concept:
 
-- practice.py: the company, its ledger, locations, services, clinicians and
-  staff logins (through proteus, as a client would);
+- practice.py: the company, its ledger, locations, services, clinicians,
+  staff logins and the owner's pay rules (through proteus, as a client
+  would);
 - clients.py: the clients and the portal logins (proteus);
 - payers.py: payers, fees, coverages, sliding scale and authorizations
   (inside the server, see server.py);
@@ -104,6 +105,7 @@ class DemoPractice(PracticeSetup, ClientsSetup):
             self.bill_history(company)
         self.load_edi(company)
         self.load_messages(company)
+        self.create_pay_rules(company)
 
     def load_messages(self, company):
         from . import messages

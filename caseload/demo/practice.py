@@ -92,6 +92,19 @@ CLINICIANS = [
 # the Luhn check digit added) and a fictional EIN (its tax ID on claims)
 PRACTICE_NPI_STEM = '190020260'
 PRACTICE_EIN = '12-3456789'
+# the owner's pay rules (therapy_reporting/pay_rule.py): the practice's
+# default per session (with a line per code), and clinicians with their
+# own: clinician key (None: the practice's), kind, amount or percentage,
+# [(code, basis, amount)]
+PAY_RULES = [
+    (None, 'session', '55.00', [('90791', 'session', '75.00'),
+            ('90837', 'session', '70.00'), ('97153', 'unit', '9.00'),
+            ('97155', 'unit', '12.00')]),
+    ('brooks', 'collections', '45', []),
+    ('brooks', 'session', '20.00', []),
+    ('patel', 'hourly', '42.00', []),
+    ('okafor', 'collections', '50', []),
+    ]
 # how the front desk takes copays at check-in: name, journal code
 PAYMENT_METHODS = [("Cash", 'CASH'), ("Card terminal", 'CARD')]
 
@@ -330,6 +343,31 @@ class PracticeSetup:
             employee.save()
             clinicians[key] = employee
         return clinicians
+
+    def create_pay_rules(self, company):
+        """The owner's pay rules, from two years back (a demo loaded
+        before pay rules existed gets them on its next load)"""
+        Rule = self.get('therapy.pay.rule')
+        Employee = self.get('company.employee')
+        if Rule.find([]):
+            return
+        by_name = {e.party.name: e for e in Employee.find([])}
+        names = {key: name for key, name, *_ in CLINICIANS}
+        rules = []
+        for key, kind, figure, lines in PAY_RULES:
+            rule = Rule(company=company, kind=kind,
+                start_date=self.today - dt.timedelta(days=730))
+            if key:
+                rule.clinician = by_name[names[key]]
+            if kind == 'collections':
+                rule.percentage = Decimal(figure)
+            else:
+                rule.amount = Decimal(figure)
+            for code, basis, amount in lines:
+                rule.lines.new(procedure_code=code, basis=basis,
+                    amount=Decimal(amount))
+            rules.append(rule)
+        Rule.save(rules)
 
     def create_users(self):
         User = self.get('res.user')
