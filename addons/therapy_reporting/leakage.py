@@ -23,10 +23,8 @@ import math
 from sql import Cast, Literal, Null, Union
 from sql.aggregate import Count, Max, Min, Sum
 from sql.conditionals import Case, Coalesce
-from sql.functions import Extract, Function
 from sql.operators import Concat, Exists
 
-from trytond import backend
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
@@ -35,7 +33,8 @@ from trytond.transaction import Transaction, without_check_access
 from therapy_billing.revenue_stats import median
 from therapy_scheduling import clock
 from therapy_scheduling.phi import PHIMixin
-from therapy_scheduling.report_sql import CurrencyMixin, table_query_columns
+from therapy_scheduling.report_sql import (
+    CurrencyMixin, minutes_between, table_query_columns)
 
 KINDS = [
     ('no_note', "Sessions without a final note"),
@@ -82,11 +81,6 @@ RECORDS = [
 SESSION = 'therapy.appointment'
 
 
-class JulianDay(Function):
-    __slots__ = ()
-    _function = 'JULIANDAY'
-
-
 def thresholds():
     "The context's thresholds in days (never negative), defaults otherwise"
     context = Transaction().context
@@ -96,13 +90,6 @@ def thresholds():
         values[name] = max(0, int(default if value is None else value))
     return values
 
-
-def _minutes(start, end):
-    "Whole minutes from start to end, in SQL"
-    if backend.name == 'sqlite':
-        return Cast((JulianDay(end) - JulianDay(start)) * 1440 + 0.5,
-            'INTEGER')
-    return Cast(Extract('EPOCH', end - start) / 60, 'INTEGER')
 
 
 class LeakageContext(ModelView):
@@ -297,7 +284,7 @@ class LeakageItem(PHIMixin, CurrencyMixin, ModelSQL, ModelView):
             order_by=[fee.start_date.desc], limit=1)
         units = Case(
             (service.timed == Literal(True),
-                (_minutes(start, end) + 7) / 15),
+                (minutes_between(start, end) + 7) / 15),
             else_=1)
         return Coalesce(price, 0) * units
 

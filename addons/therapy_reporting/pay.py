@@ -40,7 +40,7 @@ import datetime as dt
 from sql import Cast, Literal, Null, Union
 from sql.aggregate import Count, Min, Sum
 from sql.conditionals import Case, Coalesce
-from sql.functions import Extract, Round
+from sql.functions import Round
 from sql.operators import Exists
 
 from trytond import backend
@@ -49,9 +49,8 @@ from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
-from therapy_scheduling.report_sql import table_query_columns
-
-from .leakage import CurrencyMixin, JulianDay
+from therapy_scheduling.report_sql import (
+    CurrencyMixin, minutes_between, table_query_columns)
 
 # any place's day is within a day of its UTC day
 MARGIN = dt.timedelta(days=1)
@@ -83,14 +82,6 @@ def utc_span(appointment, first, last):
 
 def company_id():
     return Transaction().context.get('company') or -1
-
-
-def scheduled_minutes(start, end):
-    "Whole minutes from start to end, in SQL"
-    if backend.name == 'sqlite':
-        return Cast((JulianDay(end) - JulianDay(start)) * 1440 + 0.5,
-            'INTEGER')
-    return Cast(Extract('EPOCH', end - start) / 60, 'INTEGER')
 
 
 def real(column):
@@ -227,7 +218,7 @@ class PayLine(CurrencyMixin, ModelSQL, ModelView):
                 appointment.service.as_('service'),
                 first_charge.procedure_code.as_('procedure_code'),
                 Coalesce(charges.units, 0).as_('units'),
-                scheduled_minutes(appointment.start, appointment.end).as_(
+                minutes_between(appointment.start, appointment.end).as_(
                     'minutes'),
                 where=where))
         # filtered on the date outside: the date is computed

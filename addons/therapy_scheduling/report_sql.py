@@ -6,10 +6,11 @@ python-sql; the reports themselves live with their domain
 revenue reports)."""
 import datetime as dt
 
-from sql import Literal, Null
+from sql import Cast, Literal, Null
 from sql.conditionals import Case
-from sql.functions import CurrentTimestamp
+from sql.functions import CurrentTimestamp, Extract, Function
 
+from trytond import backend
 from trytond.model import fields
 from trytond.pool import Pool
 from trytond.transaction import Transaction
@@ -46,6 +47,19 @@ def in_weeks(starts, column):
     is computed for every row of the table"""
     return ((column >= starts[0])
         & (column < starts[-1] + dt.timedelta(weeks=1)))
+
+
+class JulianDay(Function):
+    __slots__ = ()
+    _function = 'JULIANDAY'
+
+
+def minutes_between(start, end):
+    "SQL: the whole minutes from timestamp start to end"
+    if backend.name == 'sqlite':
+        return Cast((JulianDay(end) - JulianDay(start)) * 1440 + 0.5,
+            'INTEGER')
+    return Cast(Extract('EPOCH', end - start) / 60, 'INTEGER')
 
 
 def table_query_columns(cls):
