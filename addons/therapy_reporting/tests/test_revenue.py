@@ -18,7 +18,8 @@ from trytond.transaction import Transaction
 from therapy_billing.tests.test_remittance import RemittanceCase, answer
 from therapy_reporting.revenue import month_start
 from therapy_scheduling.tests.fixtures import (
-    as_user, create_client, create_clinician, create_user)
+    as_user, create_client, create_clinician, create_location, create_user,
+    day_at)
 
 D = Decimal
 MODELS = ['therapy.revenue', 'therapy.revenue.reimbursement']
@@ -46,9 +47,15 @@ class RevenueTestCase(RemittanceCase):
         Journal = pool.get('account.journal')
         Method = pool.get('account.invoice.payment.method')
         Address = pool.get('party.address')
+        Location = pool.get('therapy.location')
+        Employee = pool.get('company.employee')
         today = dt.date.today()
         p = self.practice()
         p.ada = create_clinician("Ada Wu", npi='1245319599')
+        p.uptown = create_location("Uptown", timezone='UTC')
+        Location.write([p.location], {'timezone': 'UTC'})
+        Employee.write([p.ada], {'therapy_locations': [
+                    ('add', [p.location.id, p.uptown.id])]})
         p.lee = create_client("Lee Self")
         Address.create([{'party': p.lee.guarantor.id,
                     'street': "2 Elm St", 'city': "Salem"}])
@@ -73,10 +80,21 @@ class RevenueTestCase(RemittanceCase):
         return p
 
     def charge(self, p, days, amount, clinician=None, client=None,
-            payer=None, self_pay=False):
-        "A charge of days ago for the practice's service (90834)"
+            payer=None, self_pay=False, location=None):
+        """A charge of days ago for the practice's service (90834); with
+        a location, of a session held there"""
         Charge = Pool().get('therapy.charge')
+        appointment = None
+        if location:
+            home, p.location = p.location, location
+            try:
+                # left scheduled: completing it would charge it itself
+                appointment = p.book(day_at(-days, 14),
+                    client or p.client, clinician or p.clinician)
+            finally:
+                p.location = home
         charge, = Charge.create([{
+                    'appointment': appointment.id if appointment else None,
                     'company': p.company.id,
                     'client': (client or p.client).id,
                     'kind': 'service',
@@ -149,12 +167,13 @@ class RevenueTestCase(RemittanceCase):
                         adjustments=[('CO', '45', D(50))])]))
         # Lee pays herself: a $120 session with Ada, paid in full
         self_pay = self.charge(p, 3, D(120), clinician=p.ada, client=p.lee,
-            self_pay=True)
+            self_pay=True, location=p.location)
         _, (invoice,) = Charge.bill_charges([self_pay])
         self.pay(p, invoice, D(120))
         # Blue Cross: a $200 charge of Ada's 40 days ago, not billed yet,
         # and a voided one that never counts
-        blue = self.charge(p, 40, D(200), clinician=p.ada, payer=p.blue)
+        blue = self.charge(p, 40, D(200), clinician=p.ada, payer=p.blue,
+            location=p.uptown)
         void = self.charge(p, 40, D(999), clinician=p.ada, payer=p.blue)
         Charge.void([void])
         return p.charge, self_pay, replaced, blue
@@ -188,15 +207,15 @@ class RevenueTestCase(RemittanceCase):
                     (now, noa, '90834', s, p.payer, None):
                         (0, 1, D(150), D(90), D(35), D(0), D(25), D(10),
                             D(100), 87.0),
-                    (now, ada, '90834', s, None, None):
-                        (0, 1, D(120), D(0), D(0), D(0), D(120), D(120),
+                    (now, ada, '90834', s, None, p.location):
+                        (1, 1, D(120), D(0), D(0), D(0), D(120), D(120),
                             D(120), 100.0),
                     # the replaced claim's charge and payment, once
                     (before, noa, '90834', s, p.payer, None):
                         (0, 1, D(150), D(100), D(50), D(0), D(0), D(0),
                             D(100), 100.0),
-                    (before, ada, '90834', s, p.blue, None):
-                        (0, 1, D(200), D(0), D(0), D(0), D(0), D(0),
+                    (before, ada, '90834', s, p.blue, p.uptown):
+                        (1, 1, D(200), D(0), D(0), D(0), D(0), D(0),
                             D(0), 0.0),
                     })
             reimbursement = [(r.procedure_code, r.payer, r.lines, r.allowed,
@@ -219,8 +238,11 @@ class RevenueTestCase(RemittanceCase):
                 [D(120), D(200)])
             harbor = self.rows('therapy.revenue', payer=p.payer.id)
             self.assertEqual(sum(r.payer_paid for r in harbor), D(190))
-            self.assertEqual(self.rows('therapy.revenue',
-                    location=p.location.id), [])
+            main, = self.rows('therapy.revenue', location=p.location.id)
+            self.assertEqual((main.charges, main.patient_collected),
+                (D(120), D(120)))
+            uptown, = self.rows('therapy.revenue', location=p.uptown.id)
+            self.assertEqual(uptown.charges, D(200))
             self.assertEqual(self.rows('therapy.revenue.reimbursement',
                     payer=p.blue.id), [])
             # a period before everything: nothing
