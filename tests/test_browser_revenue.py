@@ -123,6 +123,14 @@ def test_biller_reads_the_revenue(page, demo_server, demo_database):
     assert rows, "the demo charged sessions in the last 12 months"
     collected = [r for r in rows if r['collected']]
     assert collected, "the demo collected on some of them"
+    # the attacker's side: a clinician and the front desk are refused
+    for login in ['clinician', 'frontdesk']:
+        call, _ = rpc_login(demo_server, demo_database, login, PASSWORD)
+        for model in ['therapy.revenue', 'therapy.revenue.reimbursement']:
+            with pytest.raises(AssertionError,
+                    match='not allowed to access'):
+                call(f'model.{model}.search_read', [], 0, None, None,
+                    ['charges' if model == 'therapy.revenue' else 'paid'])
 
     page.set_viewport_size({'width': 1900, 'height': 900})
     sao_login(page, demo_server, demo_database, 'biller')
