@@ -1,7 +1,10 @@
 """The revenue-cycle views in Chromium as the biller reads them on the
-demo: the denial queue (deadline, payer, reason, next step) and the A/R
-aging by payer, as a list and as a graph; their pictures are README's."""
+demo: the denial queue (deadline, payer, reason, next step), the A/R
+aging by payer, as a list and as a graph, and Practice › Revenue (charges
+and collections by month, clinician, code, payer and location); their
+pictures are README's."""
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -94,3 +97,70 @@ def test_biller_reads_the_denial_queue_and_the_aging(
     settled(page)
     page.mouse.move(0, 0)
     page.screenshot(path=str(DOCS / 'back-office-ar-aging.png'))
+
+
+def decimal(value):
+    "A Decimal as JSON-RPC sends it"
+    if isinstance(value, dict):
+        return Decimal(value['decimal'])
+    return Decimal(value or 0)
+
+
+def money(amount):
+    return f'{amount:,.2f}'
+
+
+def test_biller_reads_the_revenue(page, demo_server, demo_database):
+    rows = rpc(demo_server, demo_database,
+        'model.therapy.revenue.search_read', [], 0, None,
+        [('month', 'DESC'), ('charges', 'DESC'), ('id', 'ASC')],
+        ['month', 'charges', 'payer_paid', 'patient_collected',
+            'collected'])
+    for row in rows:
+        for name in ['charges', 'payer_paid', 'patient_collected',
+                'collected']:
+            row[name] = decimal(row[name])
+    assert rows, "the demo charged sessions in the last 12 months"
+    collected = [r for r in rows if r['collected']]
+    assert collected, "the demo collected on some of them"
+    # the attacker's side: a clinician and the front desk are refused
+    for login in ['clinician', 'frontdesk']:
+        call, _ = rpc_login(demo_server, demo_database, login, PASSWORD)
+        for model in ['therapy.revenue', 'therapy.revenue.reimbursement']:
+            with pytest.raises(AssertionError,
+                    match='not allowed to access'):
+                call(f'model.{model}.search_read', [], 0, None, None,
+                    ['charges' if model == 'therapy.revenue' else 'paid'])
+
+    page.set_viewport_size({'width': 1900, 'height': 900})
+    sao_login(page, demo_server, demo_database, 'biller')
+    open_action(page, 'Caseload', 'Practice', 'Revenue')
+    shown = list_rows(page).filter(has_text=MONEY)
+    shown.first.wait_for(timeout=TIMEOUT)
+    # a page of the rows in the RPC's order: the latest month's biggest
+    # charges first, each row's charges and collections as over RPC
+    texts = shown.all_inner_texts()
+    assert 0 < len(texts) <= len(rows)
+    for text, row in zip(texts, rows):
+        assert money(row['charges']) in text, (text, row)
+        assert money(row['collected']) in text, (text, row)
+    headers = front_tab(page).locator('.treeview thead').inner_text()
+    for column in ['Month', 'Clinician', 'Payer', 'Location', 'Charges',
+            'Payer Paid', 'Patient Collected', 'Collection %']:
+        assert column in headers, headers
+    # sorted by what was collected, most first: the row collecting most
+    header = front_tab(page).locator('.treeview thead th').filter(
+        has_text=re.compile(r'^\s*Collected\s*$'))
+    best = max(collected, key=lambda r: r['collected'])
+    header.click()
+    settled(page)
+    header.click()
+    expect(shown.first).to_contain_text(money(best['collected']),
+        timeout=TIMEOUT)
+    # the sort scrolled the list to its column: back to the row's keys
+    front_tab(page).locator('.treeview').first.evaluate(
+        'element => { element.scrollLeft = 0; }')
+    settled(page)
+    page.mouse.move(0, 0)
+    DOCS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DOCS / 'back-office-revenue.png'))

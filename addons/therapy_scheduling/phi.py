@@ -103,6 +103,10 @@ NOT_PHI = {
     'therapy.receivable.aging': "practice-wide sums, no client",
     'therapy.leakage': "counts and sums per leak, location and clinician, "
     "no client",
+    'therapy.revenue': "sums per month, clinician, code, payer and "
+    "location, no client",
+    'therapy.revenue.reimbursement': "averages per procedure code and "
+    "payer, no client",
     'therapy.payer.days_to_pay': "per-payer counts and days, no client",
     'therapy.pay.rule': "the owner's pay rules for clinicians, no client",
     'therapy.pay.rule.line': "the owner's pay rules for clinicians, no "
