@@ -68,7 +68,7 @@ class SendStatementsStart(ModelView):
         company = Transaction().context.get('company')
         return due_clients(company) if company else []
 
-    @fields.depends('minimum', 'days')
+    @fields.depends('minimum', 'days', 'clients')
     def _refresh(self):
         company = Transaction().context.get('company')
         if company and self.minimum and self.minimum > 0 \
