@@ -97,7 +97,6 @@ def guarantor_clients(company_id):
 class StatementSent(PHIMixin, ModelSQL, ModelView):
     "Client Statement Sent"
     __name__ = 'therapy.client.statement.sent'
-    _rec_name = 'date'
 
     company = fields.Many2One('company.company', "Company", required=True,
         readonly=True, ondelete='RESTRICT')
@@ -129,6 +128,9 @@ class StatementSent(PHIMixin, ModelSQL, ModelView):
 
     def get_currency(self, name):
         return self.company.currency.id if self.company else None
+
+    def get_rec_name(self, name):
+        return f'{self.client.rec_name} {self.date}'
 
     @classmethod
     def create(cls, vlist):
