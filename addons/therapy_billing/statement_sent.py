@@ -32,6 +32,7 @@ from trytond.model import ModelSQL, ModelView, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
+from trytond.pyson import Eval
 from trytond.report import Report
 from trytond.transaction import Transaction, without_check_access
 
@@ -104,6 +105,7 @@ class StatementSent(PHIMixin, ModelSQL, ModelView):
         readonly=True, ondelete='RESTRICT')
     guarantor = fields.Many2One('party.party', "Guarantor", required=True,
         readonly=True, ondelete='RESTRICT',
+        context={'company': Eval('company', -1)}, depends={'company'},
         help="Whose account the statement shows.")
     date = fields.Date("Date", required=True, readonly=True)
     currency = fields.Function(
