@@ -26,6 +26,7 @@ LEAKS = dict([
         ('underpaid', "Underpaid lines"),
         ('authorization', "Sessions booked past their authorization"),
         ('ineligible', "Sessions booked on an inactive coverage"),
+        ('unstatemented', "Client balances not statemented"),
         ])
 
 

@@ -17,8 +17,11 @@ The balance and open invoices come from the statement's own data
 (therapy_billing report.py `statement_data`): the page and the PDF are one
 computation. Superbills are per client (any client the user may see: it is
 about the client's own care). An invoice, statement or superbill that is
-not the user's answers 404, like one that does not exist. GET only: none of
-these pages changes anything."""
+not the user's answers 404, like one that does not exist. GET only: the
+pages change nothing, except the statement's download, which records a
+statement sent by the portal (therapy.client.statement.sent, one a day per
+guarantor), so the client counts as statemented: its transaction is a
+writing one (a GET's is read-only by default)."""
 import datetime as dt
 from decimal import Decimal
 
@@ -269,7 +272,7 @@ def printed(request, user, client, report):
     '/<database_name>/portal/billing/<int:client_id>/statement.pdf',
     methods={'GET'})
 @with_pool
-@with_transaction()
+@with_transaction(readonly=False)
 @requires_sign_in
 def statement_file(request, pool, user, client_id):
     accounts, _, _ = accounts_of(pool, user)
@@ -277,6 +280,7 @@ def statement_file(request, pool, user, client_id):
     account, = [a for a in accounts if client in a.clients]
     content = statement_pdf(account.statement)
     printed(request, user, client, 'therapy.client.statement')
+    pool.get('therapy.client.statement.sent').record([client], 'portal')
     return pdf_response(content, f'statement-{client.number}')
 
 

@@ -13,8 +13,9 @@ Amounts are in the company's currency: what was charged or billed when a
 charge or a claim exists; for a session not charged yet, its estimate at
 the practice's fee schedule (the practice's charge for the booked
 service, per 15-minute unit for a timed code, 0 without a fee line).
-What the product does not record is not guessed: patient statements are
-not recorded when sent, so "balances not statemented" is not a row.
+Client balances not statemented (statements sent are recorded by
+therapy_billing's statement run, Record as Sent and the portal's download)
+are in leakage_statement.py: at stake the guarantor's patient balance.
 Eligibility (the payer's latest 271) is a row only with therapy_edi
 (leakage_edi.py)."""
 import datetime as dt
@@ -51,7 +52,7 @@ KINDS = [
 KIND_NUMBERS = {
     'no_note': 1, 'no_charge': 2, 'unclaimed': 3, 'unsent': 4,
     'unacknowledged': 5, 'unpaid': 6, 'denial': 7, 'underpaid': 8,
-    'authorization': 9, 'ineligible': 10,
+    'authorization': 9, 'ineligible': 10, 'unstatemented': 11,
     }
 # an item's id: kind number * ITEM_SPAN + its record's id; a summary
 # row's: kind number * SUMMARY_SPAN + location * 10**6 + clinician (both
@@ -67,6 +68,7 @@ DEFAULTS = {
     'ack_days': 3,
     'pay_days': 30,
     'deadline_days': 14,
+    'statement_days': 30,
     'look_back_days': 365,
     }
 # how far back the payers' days to pay and the underpaid lines are read
@@ -119,6 +121,10 @@ class LeakageContext(ModelView):
         required=True, domain=[('deadline_days', '>=', 0)],
         help="A denial not worked whose appeal deadline is this close, or "
         "past, leaks.")
+    statement_days = fields.Integer("Statement Within (Days)",
+        required=True, domain=[('statement_days', '>=', 0)],
+        help="A client balance charged longer ago and not on a statement "
+        "sent since leaks.")
     look_back_days = fields.Integer("Look Back (Days)", required=True,
         domain=[('look_back_days', '>=', 1)],
         help="Sessions and charges older than this are not listed: past "
@@ -152,6 +158,10 @@ class LeakageContext(ModelView):
     @classmethod
     def default_deadline_days(cls):
         return thresholds()['deadline_days']
+
+    @classmethod
+    def default_statement_days(cls):
+        return thresholds()['statement_days']
 
     @classmethod
     def default_look_back_days(cls):

@@ -172,6 +172,12 @@ class PortalBillingRouteTestCase(RouteTestCase):
                     ('event_code', 'in', ['portal.view', 'phi.print'])],
                 order=[('seq', 'ASC')])]
 
+    @with_transaction()
+    def statements_sent(self):
+        Sent = Pool().get('therapy.client.statement.sent')
+        return [(s.client.id, s.channel, s.balance, s.date, s.user,
+                s.pdf[:4]) for s in Sent.search([])]
+
     def test_billing_page(self):
         "Balance, open and paid invoices, payments; nobody else's"
         client = self.login()
@@ -209,9 +215,16 @@ class PortalBillingRouteTestCase(RouteTestCase):
         "The PDFs agree with the page; a bad period changes nothing"
         client = self.login()
         since = self.last_seq()
+        self.assertEqual(self.statements_sent(), [])
         response = client.get(self.url(f'billing/{self.annie}/statement.pdf'))
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.mimetype, 'application/pdf')
+        # the download is a statement sent by the portal, once a day
+        sent = [(self.annie, 'portal', Decimal(120), dt.date.today(), None,
+                b'%PDF')]
+        self.assertEqual(self.statements_sent(), sent)
+        client.get(self.url(f'billing/{self.annie}/statement.pdf'))
+        self.assertEqual(self.statements_sent(), sent)
         self.assertEqual(response.headers['Cache-Control'], 'no-store')
         data = response.get_data()
         self.assertTrue(data.startswith(b'%PDF'))
@@ -245,6 +258,7 @@ class PortalBillingRouteTestCase(RouteTestCase):
             self.assertEqual(response.status_code, 400, query)
             self.assertIn(expected, response.get_data(as_text=True))
         self.assertEqual(self.events(since), [
+                ('phi.print', 'pat@example.com', 'therapy.client'),
                 ('phi.print', 'pat@example.com', 'therapy.client'),
                 ('phi.print', 'pat@example.com', 'therapy.client'),
                 ])

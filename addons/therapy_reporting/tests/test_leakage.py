@@ -322,3 +322,57 @@ class LeakageTestCase(RemittanceCase):
                                 Model.search_read([], fields_names=['amount'])
                             with self.assertRaises(AccessError):
                                 Model.read([id_], ['amount'])
+
+    @with_transaction()
+    def test_client_balances_not_statemented(self):
+        """Lee owes $90 charged 40 days ago and was never statemented:
+        listed with the balance; Kim's $150 of 45 days ago went out on a
+        statement since: not listed"""
+        pool = Pool()
+        Charge = pool.get('therapy.charge')
+        Address = pool.get('party.address')
+        Sent = pool.get('therapy.client.statement.sent')
+        today = dt.date.today()
+
+        def self_pay(client, days, amount):
+            date = today - dt.timedelta(days=days)
+            charge, = Charge.create([{
+                        'company': p.company.id, 'client': client.id,
+                        'kind': 'service', 'date': date,
+                        'service': p.service.id, 'procedure_code': '90834',
+                        'units': 1, 'unit_price': amount, 'amount': amount,
+                        'responsibility': 'client',
+                        'rendering': p.clinician.id}])
+            with Transaction().set_context(billing_date=date,
+                    _skip_warnings=True):
+                Charge.bill_charges([charge])
+        with set_company(create_company()):
+            with Transaction().set_context(billing_date=today
+                    - dt.timedelta(days=60), _skip_warnings=True):
+                p = self.build()
+            Address.create([{'party': p.lee.guarantor.id,
+                        'street': "2 Oak St", 'city': "Salem"}])
+            self.session(p, 50, client=p.lee, location=p.uptown,
+                clinician=p.ada)
+            self_pay(p.client, 45, D(150))
+            self_pay(p.lee, 40, D(90))
+            Sent.record([p.client], 'printed')
+            items = [i for i in self.rows('therapy.leakage.item')
+                if i.kind == 'unstatemented']
+            self.assertEqual([(i.client, i.amount, i.date, str(i.record),
+                        i.location, i.clinician) for i in items],
+                [(p.lee, D(90), today - dt.timedelta(days=40),
+                        f'therapy.client,{p.lee.id}', p.uptown, p.ada)])
+            rows = [(r.count, r.amount) for r in self.rows('therapy.leakage')
+                if r.kind == 'unstatemented']
+            self.assertEqual(rows, [(1, D(90))])
+            # 41 days of grace: Lee's balance is not late yet
+            self.assertEqual([i for i in self.rows('therapy.leakage.item',
+                        statement_days=41) if i.kind == 'unstatemented'], [])
+            # Kim's new charge of today, with no grace: today's statement
+            # is on its date, so it counts as statemented
+            self_pay(p.client, 0, D(25))
+            items = {i.client: i.amount for i in self.rows(
+                    'therapy.leakage.item', statement_days=0)
+                if i.kind == 'unstatemented'}
+            self.assertEqual(items, {p.lee: D(90)})
