@@ -34,7 +34,7 @@ def due_clients(company_id, minimum=DEFAULT_MINIMUM, days=DEFAULT_DAYS,
     owing = {p for p, (b, _) in balances.items() if b >= minimum and b > 0}
     last = Sent.last_sent(company_id, owing)
     since = today - dt.timedelta(days=max(days, 0))
-    clients = guarantor_clients(company_id)
+    clients = guarantor_clients(company_id, owing)
     due = [clients[p] for p in owing if p in clients
         and (last.get(p) is None or (last[p] < since and last[p] < today))]
     return sorted(due)

@@ -38,6 +38,7 @@ from trytond.transaction import Transaction, without_check_access
 
 from therapy_scheduling.phi import PHIMixin
 
+from .batch import slices
 from .documents import statement_pdf
 
 CHANNELS = [
@@ -94,19 +95,30 @@ def patient_balances(company_id):
     return {p: (b, sorted(d)) for p, (b, d) in balances.items()}
 
 
-def guarantor_clients(company_id):
-    """{guarantor party id: the client its statements are addressed for}:
-    the first client (by id) each party pays for"""
-    Client = Pool().get('therapy.client')
-    with without_check_access():
-        clients = Client.search([('company', '=', company_id)],
-            order=[('id', 'ASC')])
-        guarantors = Client.guarantors([c.id for c in clients])
+def guarantor_clients(company_id, parties):
+    """{guarantor party id: the client its statements are addressed for}
+    of parties: the first client (by id) each pays for. Read as rows, from
+    the clients each party can pay for (its own, or as a guardian): a
+    practice's every client as records took seconds"""
+    pool = Pool()
+    client = pool.get('therapy.client').__table__()
+    guardian = pool.get('therapy.client.guardian').__table__()
+    cursor = Transaction().connection.cursor()
+    candidates = set()
+    for chunk in slices(list(parties)):
+        cursor.execute(*client.select(client.id,
+                where=(client.company == company_id)
+                & (client.party.in_(chunk)
+                    | client.id.in_(guardian.select(guardian.client,
+                            where=guardian.party.in_(chunk))))))
+        candidates.update(i for i, in cursor)
+    guarantors = pool.get('therapy.client').guarantors(candidates)
+    parties = set(parties)
     result = {}
-    for client in clients:
-        party = guarantors.get(client.id)
-        if party:
-            result.setdefault(party, client.id)
+    for client_id in sorted(candidates):
+        party = guarantors.get(client_id)
+        if party in parties:
+            result.setdefault(party, client_id)
     return result
 
 

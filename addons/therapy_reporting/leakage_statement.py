@@ -24,7 +24,8 @@ def unstatemented(company_id, days, today):
     cutoff = today - dt.timedelta(days=days)
     balances = patient_balances(company_id)
     last = Sent.last_sent(company_id, balances)
-    clients = guarantor_clients(company_id)
+    clients = guarantor_clients(company_id,
+        [p for p, (balance, _) in balances.items() if balance > 0])
     result = {}
     for party, (balance, dates) in balances.items():
         if balance <= 0 or party not in clients:
