@@ -1,7 +1,11 @@
 """Clinician Pay in Chromium on the demo: the owner opens it from the
-Schedule menu and reads every clinician's pay for last month (and exports
-it over RPC, every row); a clinician opens it and reads their own row
-only, and cannot read another clinician's. Its picture is README's."""
+Schedule menu, reads every clinician's pay for last month and exports it
+with sao's Export (a CSV of every row; over RPC too); a clinician opens it
+and reads their own row only, and cannot read another clinician's. Its
+picture is README's."""
+import csv
+import io
+
 import pytest
 
 from helpers import rpc_login
@@ -57,6 +61,29 @@ def test_owner_and_clinician_read_pay(page, demo_server, demo_database):
     page.mouse.move(0, 0)
     DOCS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(DOCS / 'back-office-pay.png'))
+
+    # the owner exports the period's pay: the tab's menu, Export, Save As
+    tab = front_tab(page)
+    tab.locator('.toolbar a.navbar-brand.dropdown-toggle').click()
+    tab.locator('.toolbar .dropdown-menu a#export').click()
+    dialog = page.locator('.modal-dialog:visible',
+        has_text='CSV Export: Clinician Pay')
+    dialog.wait_for(timeout=TIMEOUT)
+    settled(page)
+    with page.expect_download(timeout=TIMEOUT) as download:
+        dialog.get_by_role('button', name='Save As...').click()
+    with open(download.value.path(), encoding='utf-8-sig') as file:
+        table = list(csv.reader(io.StringIO(file.read())))
+    header, *lines = table
+    assert 'Total Pay' in header, header
+    assert len(lines) == len(everyone), table
+    names = {r['rec_name'] for r in owner('model.company.employee.read',
+            [r['clinician'] for r in everyone], ['rec_name'])}
+    column = header.index('Clinician')
+    assert {line[column] for line in lines} == names, table
+    footer = dialog.locator('.modal-footer')
+    footer.get_by_role('button', name='Close').click()
+    expect(dialog).to_be_hidden(timeout=TIMEOUT)
 
     # the clinician, in a browser of their own
     clinician = page.context.browser.new_page()
