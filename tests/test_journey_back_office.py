@@ -70,6 +70,8 @@ def test_owner_day(page, sao_errors, demo_server, demo_database):
     overdue = board_list(page, 'Notes to Write')
     leakage = board_list(page, 'Revenue Leakage')
     hours = board_list(page, 'Hours Available and Booked per Week')
+    revenue = board_list(page, 'Charges and Collections by Month')
+    pay = board_list(page, 'Clinician Pay')
     # the week's KPIs as graphs: a bar per kept session count...
     visits.locator('svg .bb-bar, svg path.bb-shape').first.wait_for(
         timeout=TIMEOUT)
@@ -97,6 +99,15 @@ def test_owner_day(page, sao_errors, demo_server, demo_database):
     # where revenue leaks: a row per leak with its amount at stake
     expect(rows_of(leakage).first).to_contain_text(
         re.compile(r'\d\.\d\d'), timeout=TIMEOUT)
+    # charges against collections by month of service, a bar each (a
+    # month's bar may be of zero height: playwright takes it as hidden)
+    revenue.locator('svg path.bb-bar:visible').first.wait_for(
+        timeout=TIMEOUT)
+    expect(revenue).to_contain_text('Collected')
+    # last month's pay per clinician
+    expect(rows_of(pay).first).to_contain_text(
+        re.compile(r'\d\.\d\d'), timeout=TIMEOUT)
+    assert 'Total Pay' in pay.locator('thead').inner_text()
     # the board from its top left, whatever the checks above scrolled
     page.evaluate("document.querySelectorAll('*').forEach("
         "e => { e.scrollTop = 0; e.scrollLeft = 0; })")

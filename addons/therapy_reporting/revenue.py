@@ -262,20 +262,13 @@ class ChargeSQL:
         return Union(lines, charges, all_=True)
 
 
-class Revenue(ChargeSQL, CompanyMixin, ModelSQL, ModelView):
-    "Revenue"
-    __name__ = 'therapy.revenue'
+class RevenueFigures(ChargeSQL, CompanyMixin):
+    "What the charges of a month of service came to"
+    __slots__ = ()
 
     month = fields.Date("Month", readonly=True,
         help="The month of service: every figure of the row belongs to "
         "the charges of that month, whenever the money came.")
-    clinician = fields.Many2One('company.employee', "Clinician",
-        readonly=True, help="The rendering clinician.")
-    service = fields.Many2One('therapy.service', "Service", readonly=True)
-    procedure_code = fields.Char("Procedure Code", readonly=True)
-    payer = fields.Many2One('therapy.payer', "Payer", readonly=True,
-        help="The charge's payer; empty: the client pays.")
-    location = fields.Many2One('therapy.location', "Location", readonly=True)
     sessions = fields.Integer("Sessions", readonly=True)
     units = fields.Integer("Units", readonly=True)
     charges = _money("Charges", "The charges' amounts, void ones "
@@ -296,13 +289,12 @@ class Revenue(ChargeSQL, CompanyMixin, ModelSQL, ModelView):
             help="Collected / (charges - contractual adjustments)."),
         'get_collection_rate')
 
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._order = [('month', 'DESC'), ('charges', 'DESC'), ('id', 'ASC')]
+    MONEY = ['charges', 'payer_paid', 'contractual', 'write_offs',
+        'patient_responsibility', 'patient_collected', 'collected']
 
     @classmethod
-    def table_query(cls):
+    def _grouped(cls, key_names):
+        "The context's charges and what came of them, grouped by key_names"
         charges = cls._charges()
         paid = cls._payer_paid()
         paid = paid.select(paid.charge, Sum(paid.paid).as_('paid'),
@@ -315,11 +307,10 @@ class Revenue(ChargeSQL, CompanyMixin, ModelSQL, ModelView):
                 condition=adjusted.charge == charges.charge)
             .join(patient, 'LEFT',
                 condition=patient.charge == charges.charge))
-        keys = [charges.month, charges.clinician, charges.service,
-            charges.procedure_code, charges.payer, charges.location]
+        keys = [getattr(charges, k) for k in key_names]
         payer_paid = _sum(paid.paid)
         patient_collected = _sum(patient.collected)
-        grouped = rows.select(
+        return rows.select(
             *keys,
             Count(charges.appointment, distinct=True).as_('sessions'),
             _sum(charges.units).as_('units'),
@@ -332,22 +323,6 @@ class Revenue(ChargeSQL, CompanyMixin, ModelSQL, ModelView):
             (payer_paid + patient_collected).as_('collected'),
             where=charges.month != Null,
             group_by=keys)
-        order = [Coalesce(getattr(grouped, k.name), -1
-                if k.name != 'procedure_code' else '').asc
-            for k in keys if k.name != 'month']
-        money = ['charges', 'payer_paid', 'contractual', 'write_offs',
-            'patient_responsibility', 'patient_collected', 'collected']
-        return grouped.select(
-            RowNumber(window=Window([],
-                    order_by=[grouped.month.asc] + order)).as_('id'),
-            Literal(_company()).as_('company'),
-            cls.month.sql_cast(grouped.month).as_('month'),
-            grouped.clinician, grouped.service,
-            grouped.procedure_code, grouped.payer, grouped.location,
-            grouped.sessions, grouped.units,
-            *(getattr(cls, n).sql_cast(getattr(grouped, n)).as_(n)
-                for n in money),
-            *table_query_columns(cls))
 
     @classmethod
     def _accounts(cls, name):
@@ -461,11 +436,79 @@ class Revenue(ChargeSQL, CompanyMixin, ModelSQL, ModelView):
                     1) if base else None)
         return result
 
+
+
+class Revenue(RevenueFigures, ModelSQL, ModelView):
+    "Revenue"
+    __name__ = 'therapy.revenue'
+
+    clinician = fields.Many2One('company.employee', "Clinician",
+        readonly=True, help="The rendering clinician.")
+    service = fields.Many2One('therapy.service', "Service", readonly=True)
+    procedure_code = fields.Char("Procedure Code", readonly=True)
+    payer = fields.Many2One('therapy.payer', "Payer", readonly=True,
+        help="The charge's payer; empty: the client pays.")
+    location = fields.Many2One('therapy.location', "Location", readonly=True)
+
+    KEYS = ['month', 'clinician', 'service', 'procedure_code', 'payer',
+        'location']
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('month', 'DESC'), ('charges', 'DESC'), ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        grouped = cls._grouped(cls.KEYS)
+        order = [Coalesce(getattr(grouped, k), -1
+                if k != 'procedure_code' else '').asc
+            for k in cls.KEYS if k != 'month']
+        return grouped.select(
+            RowNumber(window=Window([],
+                    order_by=[grouped.month.asc] + order)).as_('id'),
+            Literal(_company()).as_('company'),
+            cls.month.sql_cast(grouped.month).as_('month'),
+            *(getattr(grouped, k) for k in cls.KEYS if k != 'month'),
+            grouped.sessions, grouped.units,
+            *(getattr(cls, n).sql_cast(getattr(grouped, n)).as_(n)
+                for n in cls.MONEY),
+            *table_query_columns(cls))
+
     def get_rec_name(self, name):
         return ' '.join(filter(None, [
                     self.month.strftime('%Y-%m') if self.month else '',
                     self.procedure_code,
                     self.payer.rec_name if self.payer else None]))
+
+
+class RevenueMonth(RevenueFigures, ModelSQL, ModelView):
+    """Revenue per Month: the figures of therapy.revenue summed per month
+    of service, a dozen rows for a year, so that a graph of them (the
+    owner's home) reads a row per bar instead of every row of the
+    revenue report"""
+    __name__ = 'therapy.revenue.month'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('month', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        grouped = cls._grouped(['month'])
+        return grouped.select(
+            RowNumber(window=Window([], order_by=[grouped.month.asc])).as_(
+                'id'),
+            Literal(_company()).as_('company'),
+            cls.month.sql_cast(grouped.month).as_('month'),
+            grouped.sessions, grouped.units,
+            *(getattr(cls, n).sql_cast(getattr(grouped, n)).as_(n)
+                for n in cls.MONEY),
+            *table_query_columns(cls))
+
+    def get_rec_name(self, name):
+        return self.month.strftime('%Y-%m') if self.month else ''
 
 
 class Reimbursement(ChargeSQL, CompanyMixin, ModelSQL, ModelView):

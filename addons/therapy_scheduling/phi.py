@@ -105,6 +105,7 @@ NOT_PHI = {
     "no client",
     'therapy.revenue': "sums per month, clinician, code, payer and "
     "location, no client",
+    'therapy.revenue.month': "sums per month of service, no client",
     'therapy.revenue.reimbursement': "averages per procedure code and "
     "payer, no client",
     'therapy.payer.days_to_pay': "per-payer counts and days, no client",

@@ -22,7 +22,8 @@ from therapy_scheduling.tests.fixtures import (
     day_at)
 
 D = Decimal
-MODELS = ['therapy.revenue', 'therapy.revenue.reimbursement']
+MODELS = ['therapy.revenue', 'therapy.revenue.month',
+    'therapy.revenue.reimbursement']
 GROUP = 'therapy_scheduling.group_%s'
 FIELDS = ['sessions', 'units', 'charges', 'payer_paid', 'contractual',
     'write_offs', 'patient_responsibility', 'patient_collected',
@@ -227,6 +228,15 @@ class RevenueTestCase(RemittanceCase):
                         D('-15.00'))])
             self.assertEqual(self.rows('therapy.revenue')[0].currency,
                 p.company.currency)
+            # the home's graph: a row a month, the sums of that month's rows
+            months = {r.month: (r.sessions, r.charges, r.payer_paid,
+                    r.patient_collected, r.collected, r.collection_rate)
+                for r in self.rows('therapy.revenue.month')}
+            self.assertEqual(months, {
+                    # 210 / (270 - 35)
+                    now: (1, D(270), D(90), D(130), D(220), 93.6),
+                    before: (1, D(350), D(100), D(0), D(100), 33.3),
+                    })
 
     @with_transaction()
     def test_filters(self):
@@ -243,6 +253,10 @@ class RevenueTestCase(RemittanceCase):
                 (D(120), D(120)))
             uptown, = self.rows('therapy.revenue', location=p.uptown.id)
             self.assertEqual(uptown.charges, D(200))
+            # the month rows read the same context
+            self.assertEqual(sorted(r.charges for r in self.rows(
+                        'therapy.revenue.month', clinician=p.ada.id)),
+                [D(120), D(200)])
             self.assertEqual(self.rows('therapy.revenue.reimbursement',
                     payer=p.blue.id), [])
             # a period before everything: nothing
