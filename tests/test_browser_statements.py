@@ -98,3 +98,61 @@ def test_biller_sends_statements(page, demo_server, demo_database):
     settled(page)
     assert shown.count() >= min(listed, 20)
     assert 'Printed' in front_tab(page).inner_text()
+
+
+def statements_of(url, database, client):
+    return rpc(url, database, 'biller',
+        'model.therapy.client.statement.sent.search_read',
+        [('client', '=', client)], 0, None, None,
+        ['channel', 'date', 'user.login', 'balance'])
+
+
+def test_front_desk_prints_and_records_a_statement(
+        page, demo_server, demo_database):
+    """A client at the desk asks for their statement: the front desk opens
+    the client, Action › Print Statement and Record as Sent, and hands over
+    the PDF; the statement is recorded as printed by the front desk and the
+    client's balance leaves the leakage's unstatemented row"""
+    shots = output_dir('browser')
+    items = rpc(demo_server, demo_database, 'biller',
+        'model.therapy.leakage.item.search_read',
+        [('kind', '=', 'unstatemented')], 0, 1, None, ['record'])
+    if items:
+        client = int(items[0]['record'].split(',')[1])
+    else:
+        # this worker's biller already sent today's statements: the desk
+        # prints again what was recorded, and nothing new is recorded
+        client = sent(demo_server, demo_database)[0]['client']
+    before = statements_of(demo_server, demo_database, client)
+    sao_login(page, demo_server, demo_database, 'frontdesk')
+    page.goto(f'{demo_server}/#{demo_database}/model/therapy.client/{client}')
+    tab = front_tab(page)
+    action = tab.get_by_role('button', name='Action')
+    action.wait_for(timeout=TIMEOUT)
+    settled(page)
+    action.click()
+
+    def record_as_sent():
+        page.get_by_role('menuitem',
+            name='Print Statement and Record as Sent').click()
+    pdf = download_of(page, record_as_sent)
+    pdf.save_as(str(shots / 'statement-at-desk.pdf'))
+    assert pdf.suggested_filename.endswith('.pdf')
+    with open(shots / 'statement-at-desk.pdf', 'rb') as data:
+        assert data.read(5) == b'%PDF-'
+    after = statements_of(demo_server, demo_database, client)
+    assert len(after) == 1, after
+    statement, = after
+    assert statement['channel'] == 'printed'
+    if before:
+        # printed again, not recorded twice
+        assert after == before
+    else:
+        assert statement['user.']['login'] == 'frontdesk', statement
+        assert Decimal(statement['balance']['decimal']) > 0, statement
+        left = rpc(demo_server, demo_database, 'biller',
+            'model.therapy.leakage.item.search_read',
+            [('kind', '=', 'unstatemented'),
+                ('record', '=', f'therapy.client,{client}')],
+            0, None, None, ['record'])
+        assert left == [], left

@@ -202,6 +202,15 @@ class StatementRunTestCase(RemittanceCase):
                     Sent.search_read([], fields_names=['balance'])
                 with self.assertRaises(AccessError):
                     Sent.read([statement.id], ['balance'])
+                # nor through the other read paths: export, the PDF, the
+                # statement's report
+                with self.assertRaises(AccessError):
+                    Sent.export_data([Sent(statement.id)], ['balance'])
+                with self.assertRaises(AccessError):
+                    Sent.read([statement.id], ['pdf'])
+                with self.assertRaises(AccessError):
+                    pool.get(MODEL, type='report').execute(
+                        [statement.id], {'model': MODEL})
                 with self.assertRaises(AccessError):
                     Sent.record([p.lee], 'printed')
             # not even the server's own code changes one
