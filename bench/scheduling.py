@@ -454,7 +454,36 @@ def summary(times):
         max(0, math.ceil(0.95 * len(times)) - 1)]
 
 
+def profile(bench, size, path, reps=100):
+    """cProfile of reps ORM bookings and of reps // 10 52-occurrence
+    series (each call in its own transaction, as measured): the top 40 by
+    cumulative and by own time go to path"""
+    import cProfile
+    import io
+    import pstats
+    profiler = cProfile.Profile()
+    out = io.StringIO()
+    for label, run in [
+            ('ORM create 1 appointment + commit', lambda: bench.booking(reps)),
+            ('ORM create 52 appointments + commit',
+                lambda: bench.series(max(reps // 10, 1)))]:
+        profiler.enable()
+        run()
+        profiler.disable()
+        for key in ['cumulative', 'tottime']:
+            out.write(f'## {size:,}: {label} (and the raw and bare runs '
+                f'interleaved with it), by {key}\n\n')
+            pstats.Stats(profiler, stream=out).sort_stats(key).print_stats(
+                40)
+        profiler = cProfile.Profile()
+    Path(path).write_text(out.getvalue())
+    log(f'{size}: profile written to {path}')
+
+
 def measure(bench, size, args):
+    if args.profile:
+        profile(bench, size, args.profile)
+        return
     log(f'{size}: a. single bookings')
     a = bench.booking(args.single_reps)
     log(f'{size}: b. clinician-week reads')
@@ -533,6 +562,9 @@ def main():
     parser.add_argument('--single-reps', type=int, default=200)
     parser.add_argument('--read-reps', type=int, default=200)
     parser.add_argument('--batch-reps', type=int, default=30)
+    parser.add_argument('--profile', metavar='FILE',
+        help="profile the ORM's bookings and series into FILE instead of "
+        "measuring them")
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(','))
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
