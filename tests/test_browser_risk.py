@@ -30,8 +30,8 @@ def test_clinician_reviews_a_risk_answer(page, demo_server, demo_database):
     sao_login(page, demo_server, demo_database, 'clinician')
     risks = board_list(page, TITLE)
     rows = rows_of(risks)
-    rows.first.wait_for(timeout=TIMEOUT)
-    assert 'PHQ-9' in risks.inner_text()
+    # sao draws the row before its cells are filled: wait for the text
+    expect(risks).to_contain_text('PHQ-9', timeout=TIMEOUT)
     expect(rows).to_have_count(len(waiting), timeout=TIMEOUT)
     settled(page)
     DOCS.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,7 @@ it, by month of service, rendering clinician, procedure code, payer and
 location, and what each payer pays per procedure code against the fee
 schedule.
 
-Two table_query models read through one context (a period of dates of
+Three table_query models read through one context (a period of dates of
 service, default the last 12 months, and optional filters):
 
 - therapy.revenue: one row per month of service x rendering clinician x
@@ -39,6 +39,10 @@ service, default the last 12 months, and optional filters):
     collected.
   - collection rate: (payer paid + patient collected) / (charges -
     contractual adjustments), in %.
+
+- therapy.revenue.month: the same figures summed per month of service,
+  for the owner's home graph: sao's graph reads every row of its window at
+  each login, a dozen here.
 
 - therapy.revenue.reimbursement: per procedure code x paying payer, over
   the charges of the period: the charges a payer paid (net of reversals,
