@@ -329,6 +329,23 @@ class RevenueFigures(ChargeSQL, CompanyMixin):
             group_by=keys)
 
     @classmethod
+    def table_query(cls):
+        grouped = cls._grouped(cls.KEYS)
+        order = [Coalesce(getattr(grouped, k), -1
+                if k != 'procedure_code' else '').asc
+            for k in cls.KEYS if k != 'month']
+        return grouped.select(
+            RowNumber(window=Window([],
+                    order_by=[grouped.month.asc] + order)).as_('id'),
+            Literal(_company()).as_('company'),
+            cls.month.sql_cast(grouped.month).as_('month'),
+            *(getattr(grouped, k) for k in cls.KEYS if k != 'month'),
+            grouped.sessions, grouped.units,
+            *(getattr(cls, n).sql_cast(getattr(grouped, n)).as_(n)
+                for n in cls.MONEY),
+            *table_query_columns(cls))
+
+    @classmethod
     def _accounts(cls, name):
         Configuration = Pool().get('therapy.configuration')
         account = Configuration(1).get_multivalue(name, company=_company())
@@ -441,7 +458,6 @@ class RevenueFigures(ChargeSQL, CompanyMixin):
         return result
 
 
-
 class Revenue(RevenueFigures, ModelSQL, ModelView):
     "Revenue"
     __name__ = 'therapy.revenue'
@@ -462,23 +478,6 @@ class Revenue(RevenueFigures, ModelSQL, ModelView):
         super().__setup__()
         cls._order = [('month', 'DESC'), ('charges', 'DESC'), ('id', 'ASC')]
 
-    @classmethod
-    def table_query(cls):
-        grouped = cls._grouped(cls.KEYS)
-        order = [Coalesce(getattr(grouped, k), -1
-                if k != 'procedure_code' else '').asc
-            for k in cls.KEYS if k != 'month']
-        return grouped.select(
-            RowNumber(window=Window([],
-                    order_by=[grouped.month.asc] + order)).as_('id'),
-            Literal(_company()).as_('company'),
-            cls.month.sql_cast(grouped.month).as_('month'),
-            *(getattr(grouped, k) for k in cls.KEYS if k != 'month'),
-            grouped.sessions, grouped.units,
-            *(getattr(cls, n).sql_cast(getattr(grouped, n)).as_(n)
-                for n in cls.MONEY),
-            *table_query_columns(cls))
-
     def get_rec_name(self, name):
         return ' '.join(filter(None, [
                     self.month.strftime('%Y-%m') if self.month else '',
@@ -493,23 +492,12 @@ class RevenueMonth(RevenueFigures, ModelSQL, ModelView):
     revenue report"""
     __name__ = 'therapy.revenue.month'
 
+    KEYS = ['month']
+
     @classmethod
     def __setup__(cls):
         super().__setup__()
         cls._order = [('month', 'ASC'), ('id', 'ASC')]
-
-    @classmethod
-    def table_query(cls):
-        grouped = cls._grouped(['month'])
-        return grouped.select(
-            RowNumber(window=Window([], order_by=[grouped.month.asc])).as_(
-                'id'),
-            Literal(_company()).as_('company'),
-            cls.month.sql_cast(grouped.month).as_('month'),
-            grouped.sessions, grouped.units,
-            *(getattr(cls, n).sql_cast(getattr(grouped, n)).as_(n)
-                for n in cls.MONEY),
-            *table_query_columns(cls))
 
     def get_rec_name(self, name):
         return self.month.strftime('%Y-%m') if self.month else ''
