@@ -21,6 +21,7 @@ from . import clock
 from .booking import BookingMixin, PendingMixin
 from .client import client_rec_name
 from .exceptions import AppointmentConflictError, AppointmentValidationError
+from .rows import rows_of
 
 # appointments in these states hold their slot; cancelled and no-show ones
 # free it (a no-show slot may be given to a walk-in or the waitlist)
@@ -100,17 +101,6 @@ def to_utc(local, timezone):
     "Naive local wall time at timezone as naive UTC"
     aware = local.replace(tzinfo=ZoneInfo(timezone or 'UTC'))
     return aware.astimezone(dt.timezone.utc).replace(tzinfo=None)
-
-
-def rows_of(table, key, ids, *columns):
-    "{key: (columns)} of table's rows whose key is in ids, a query a slice"
-    cursor = Transaction().connection.cursor()
-    result = {}
-    for chunk in grouped_slice(list(ids), backend.MAX_QUERY_PARAMS):
-        cursor.execute(*table.select(key, *columns,
-                where=reduce_ids(key, list(chunk))))
-        result.update((row[0], tuple(row[1:])) for row in cursor)
-    return result
 
 
 # {transaction: (its counter, {id: Display})}: display_rows' reads, kept

@@ -11,6 +11,7 @@ from trytond.transaction import Transaction, without_check_access
 
 from .tools import rec_name_domain
 from .exceptions import ClientNumberError, ClientValidationError
+from .rows import rows_of
 
 ADULT_AGE = 18
 
@@ -178,9 +179,28 @@ class Client(Workflow, ModelSQL, ModelView):
     def default_status(cls):
         return 'inquiry'
 
-    def get_rec_name(self, name):
-        return client_rec_name(self.party.rec_name if self.party else '',
-            self.preferred_name, self.number)
+    @classmethod
+    def get_rec_name(cls, clients, name):
+        """Read as rows: lists name many clients at once (the biller's
+        charges, a clinician's notes), and through records each name read
+        the client's party, a tenth of the biller's list. Unsaved records
+        are named from their values."""
+        Party = Pool().get('party.party')
+        client, party = cls.__table__(), Party.__table__()
+        rows = rows_of(client.join(party, condition=client.party == party.id),
+            client.id, [c.id for c in clients if (c.id or -1) >= 0],
+            party.name, party.code, client.preferred_name, client.number)
+        result = {}
+        for record in clients:
+            if record.id in rows:
+                party_name, code, preferred, number = rows[record.id]
+                # party.party's rec_name: its name, else its code
+                party_name = party_name or (f'[{code}]' if code else '')
+            else:
+                party_name = record.party.rec_name if record.party else ''
+                preferred, number = record.preferred_name, record.number
+            result[record.id] = client_rec_name(party_name, preferred, number)
+        return result
 
     @classmethod
     def search_rec_name(cls, name, clause):

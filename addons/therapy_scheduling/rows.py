@@ -1,0 +1,16 @@
+"""Table rows read by id, for what lists show of many records at once
+(names, labels) without a record each."""
+from trytond import backend
+from trytond.tools import grouped_slice, reduce_ids
+from trytond.transaction import Transaction
+
+
+def rows_of(table, key, ids, *columns):
+    "{key: (columns)} of table's rows whose key is in ids, a query a slice"
+    cursor = Transaction().connection.cursor()
+    result = {}
+    for chunk in grouped_slice(list(ids), backend.MAX_QUERY_PARAMS):
+        cursor.execute(*table.select(key, *columns,
+                where=reduce_ids(key, list(chunk))))
+        result.update((row[0], tuple(row[1:])) for row in cursor)
+    return result
