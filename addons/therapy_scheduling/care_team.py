@@ -19,7 +19,8 @@ care team plus the clinicians who ever saw the client (so one's own past
 clients keep their names in one's notes)."""
 import datetime as dt
 
-from sql import Column, Null, Union, With
+from sql import Column, Literal, Null, Union, With
+from sql.operators import Exists, Or
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -43,14 +44,11 @@ def _employee_ids(value):
     return [int(value)]
 
 
-def team_pairs(window=True, employees=None):
-    """SQL query of (client, employee): the direct members of each
-    client's care team (primary clinician, bookings, explicit members).
-    With window False, bookings count whatever their date. employees: the
-    ids of the employees wanted, put in each part of the union: PostgreSQL
-    does not push a condition with a subquery into a UNION, and the whole
-    practice's history was sorted to keep one clinician's pairs (670 ms a
-    client read at 275,000 appointments)"""
+def direct_parts(window=True):
+    """[(from, client column, employee column, condition)]: where each kind
+    of direct care team member comes from (primary clinician, bookings,
+    group bookings, explicit members). With window False, bookings count
+    whatever their date."""
     pool = Pool()
     Client = pool.get('therapy.client')
     Appointment = pool.get('therapy.appointment')
@@ -76,55 +74,86 @@ def team_pairs(window=True, employees=None):
         booked &= (appointment.start >= first) & (appointment.start < after)
         group_booked &= ((appointment2.start >= first)
             & (appointment2.start < after))
+    return [
+        (client, client.id, client.primary_clinician,
+            client.primary_clinician != Null),
+        (appointment, appointment.client, appointment.clinician,
+            booked & (appointment.client != Null)),
+        (attendee.join(appointment2,
+                condition=attendee.appointment == appointment2.id),
+            attendee.client, appointment2.clinician, group_booked),
+        # ended by the End button: out at once, not at midnight
+        (member, member.client, member.employee,
+            (member.from_date <= today) & (member.ended_at == Null)
+            & ((member.to_date == Null) | (member.to_date >= today))),
+        ]
 
+
+def team_pairs(window=True, employees=None):
+    """SQL query of (client, employee): the direct members of each
+    client's care team (primary clinician, bookings, explicit members).
+    With window False, bookings count whatever their date.
+    employees: the ids of the employees wanted, put in each part of the
+    union: PostgreSQL does not push a condition with a subquery into a
+    UNION, and the whole practice's history was sorted to keep one
+    clinician's pairs (670 ms a client read at 275,000 appointments)"""
     def wanted(condition, column):
         if employees is not None:
             condition &= SQL_OPERATORS['in'](column, employees)
         return condition
-
     # one flat UNION: SQLite's parser has a shallow stack for nesting
-    return Union(
-        client.select(client.id.as_('client'),
-            client.primary_clinician.as_('employee'),
-            where=wanted(client.primary_clinician != Null,
-                client.primary_clinician)),
-        appointment.select(appointment.client.as_('client'),
-            appointment.clinician.as_('employee'),
-            where=wanted(booked & (appointment.client != Null),
-                appointment.clinician)),
-        attendee.join(appointment2,
-            condition=attendee.appointment == appointment2.id
-            ).select(attendee.client.as_('client'),
-            appointment2.clinician.as_('employee'),
-            where=wanted(group_booked, appointment2.clinician)),
-        member.select(member.client.as_('client'),
-            member.employee.as_('employee'),
-            # ended by the End button: out at once, not at midnight
-            where=wanted((member.from_date <= today)
-                & (member.ended_at == Null)
-                & ((member.to_date == Null) | (member.to_date >= today)),
-                member.employee)))
+    return Union(*(from_.select(client.as_('client'),
+                employee.as_('employee'), where=wanted(condition, employee))
+            for from_, client, employee, condition in direct_parts(window)))
 
 
-def care_team_clients(employee_ids, window=True):
-    """SQL query of the ids of the clients on whose care team one of
-    employee_ids is (themselves or through someone they supervise)"""
+def team_of(employee_ids):
+    """The ids of employee_ids and of everyone they supervise, down the
+    chain: read first, so that the database sees the ids (a subquery's
+    few rows it guesses, and it scanned every appointment rather than use
+    the clinician's index)"""
     Employee = Pool().get('company.employee')
     employee = Employee.__table__()
     cursor = Transaction().connection.cursor()
-    # the employees and everyone they supervise, down the chain: read
-    # first, so that the database sees the ids (a subquery's few rows it
-    # guesses, and it scanned every appointment rather than use the
-    # clinician's index)
     team = With('id', recursive=True)
     team.query = employee.select(employee.id,
         where=SQL_OPERATORS['in'](employee.id, employee_ids or [-1]))
     team.query |= employee.join(team,
         condition=employee.supervisor == team.id).select(employee.id)
     cursor.execute(*team.select(team.id, with_=[team]))
-    pairs = team_pairs(window, employees=sorted({i for i, in cursor})
-        or [-1])
+    return sorted({i for i, in cursor}) or [-1]
+
+
+def care_team_clients(employee_ids, window=True):
+    """SQL query of the ids of the clients on whose care team one of
+    employee_ids is (themselves or through someone they supervise)"""
+    pairs = team_pairs(window, employees=team_of(employee_ids))
     return pairs.select(Column(pairs, 'client'))
+
+
+def on_care_team(client_column, team, window=True):
+    """SQL condition: the client in client_column (a column of the query
+    it goes in) has one of team (from team_of) on its care team. A record
+    rule's test of the records read: each part is an EXISTS on the
+    client's own rows (their indexes), where the query of the whole team
+    (care_team_clients) collects every client of the clinician's history
+    first, tens of milliseconds for one record; PostgreSQL still hashes
+    each part once when many rows are tested. Never NULL, so that its
+    negation keeps the clients it does not hold."""
+    return Or([Exists(from_.select(Literal(1),
+                    where=condition & SQL_OPERATORS['in'](employee, team)
+                    & (client == client_column)))
+            for from_, client, employee, condition in direct_parts(window)])
+
+
+def team_expression(clause, expression):
+    """SQL expression of a care team clause: expression(team) is the
+    condition for its 'in'"""
+    _, operator, value = clause[:3]
+    expression = expression(team_of(_employee_ids(value)))
+    if operator in {'not in', '!='}:
+        return ~expression
+    return expression
 
 
 def search_team_clause(clause, query):
@@ -253,6 +282,25 @@ class Client(metaclass=PoolMeta):
         return search_team_clause(clause,
             care_team_clients(_employee_ids(clause[2]), window=False))
 
+    # Record rules and clauses through a relation (a note's client) come
+    # here, searches on the client itself to the searchers: the rule tests
+    # the rows read (on_care_team), a search collects the team's clients.
+    @classmethod
+    def domain_care_team(cls, domain, tables):
+        if '.' in domain[0]:
+            return cls.search_care_team('care_team', domain)
+        table, _ = tables[None]
+        return team_expression(domain,
+            lambda team: on_care_team(table.id, team))
+
+    @classmethod
+    def domain_demographics_team(cls, domain, tables):
+        if '.' in domain[0] or not CareTeamSettings.demographics_limited():
+            return cls.search_demographics_team('demographics_team', domain)
+        table, _ = tables[None]
+        return team_expression(domain,
+            lambda team: on_care_team(table.id, team, window=False))
+
     @classmethod
     def outside_care_team(cls, clients):
         """The clients among these whose care team the current user is
@@ -337,6 +385,20 @@ class Appointment(metaclass=PoolMeta):
             attendee.select(attendee.appointment.as_('id'),
                 where=attendee.client.in_(clients)))
         return search_team_clause(clause, query)
+
+    @classmethod
+    def domain_care_team(cls, domain, tables):
+        "As the client's: the rows read tested (on_care_team)"
+        if '.' in domain[0]:
+            return cls.search_care_team('care_team', domain)
+        Attendee = Pool().get('therapy.appointment.attendee')
+        table, _ = tables[None]
+        attendee = Attendee.__table__()
+        return team_expression(domain,
+            lambda team: on_care_team(table.client, team)
+            | Exists(attendee.select(Literal(1),
+                    where=(attendee.appointment == table.id)
+                    & on_care_team(attendee.client, team))))
 
 
 class Member(ModelSQL, ModelView):

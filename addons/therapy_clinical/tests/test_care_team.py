@@ -6,9 +6,11 @@ import datetime as dt
 import unittest
 
 from trytond.model.exceptions import AccessError
+from trytond.model.modelsql import convert_from
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.transaction import Transaction
 
 from therapy_scheduling.tests.fixtures import (
     as_user, create_client, create_clinician, create_user, day_at)
@@ -81,7 +83,31 @@ CLINICAL = {
     }
 
 
+TEAM_FIELDS = [('therapy.client', 'care_team'),
+    ('therapy.client', 'demographics_team'),
+    ('therapy.appointment', 'care_team')]
+
+
 class CareTeamTestCase(unittest.TestCase):
+
+    def assert_paths_agree(self, employees):
+        """A care team clause answers the same searched (the searcher: the
+        team's clients collected) and tested row by row, as a record rule
+        or a relation's clause is (search_domain: on_care_team)"""
+        pool = Pool()
+        cursor = Transaction().connection.cursor()
+        for name, field in TEAM_FIELDS:
+            Model = pool.get(name)
+            for employee in employees:
+                for operator in ['in', 'not in']:
+                    clause = [(field, operator, [employee.id])]
+                    searched = {r.id for r in Model.search(clause)}
+                    tables, expression = Model.search_domain(clause)
+                    table, _ = tables[None]
+                    cursor.execute(*convert_from(None, tables).select(
+                            table.id, where=expression))
+                    self.assertEqual({i for i, in cursor}, searched,
+                        (name, field, operator, employee.rec_name))
 
     @classmethod
     def setUpClass(cls):
@@ -214,12 +240,15 @@ class CareTeamTestCase(unittest.TestCase):
             self.assertEqual(
                 self.reaches(practice, practice.alex_user), everything)
             self.assertIn(practice.alex, practice.client.care_team)
+            self.assert_paths_agree([practice.alex, practice.morgan,
+                    practice.avery])
             # a supervisor of a member reaches the record too
             boss = create_clinician("Casey Boss")
             practice.alex.supervisor = boss
             practice.alex.save()
             boss_user = create_user('casey', [CLINICIAN, SUPERVISOR], boss)
             self.assertEqual(self.reaches(practice, boss_user), everything)
+            self.assert_paths_agree([boss, practice.alex])
 
             with as_user(practice.owner_user):
                 Member.end([Member(member.id)])
@@ -239,9 +268,12 @@ class CareTeamTestCase(unittest.TestCase):
             self.assertEqual(
                 self.reaches(practice, practice.alex_user), set())
 
+            self.assert_paths_agree([practice.alex, boss])
+
             practice.session(practice.alex, day_at(5, 12), state=None)
             self.assertEqual(
                 self.reaches(practice, practice.alex_user), everything)
+            self.assert_paths_agree([practice.alex, boss])
 
     @with_transaction()
     def test_window_edges(self):
@@ -264,6 +296,7 @@ class CareTeamTestCase(unittest.TestCase):
                     self.assertEqual(practice.client in Client.search(
                             [('care_team', 'in', [practice.alex.id])]),
                         inside)
+                    self.assert_paths_agree([practice.alex])
                     Appointment.write([appointment], {
                             'state': 'cancelled', 'cancelled_by': 'practice',
                             'cancel_reason': 'clinician'})
