@@ -115,7 +115,10 @@ class Server:
         self.port = free_port()
         self.log_path = Path(folder, f'serve-{workers}.log')
         self.log_file = open(self.log_path, 'w')
-        env = {**os.environ, 'TRYTOND_DATABASE_URI': uri}
+        # as production runs it (the Dockerfile, README's deployment):
+        # without asserts, which Tryton's records check per id in a batch
+        env = {**os.environ, 'TRYTOND_DATABASE_URI': uri,
+            'PYTHONOPTIMIZE': '1'}
         self.process = subprocess.Popen([sys.executable, '-m',
                 'caseload.cli', '-c', str(config_file), '-d', database,
                 'serve', '--listen', f'127.0.0.1:{self.port}',

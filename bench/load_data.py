@@ -20,8 +20,10 @@ Built the quickest honest way:
    attendee row; a signed note and a charge for every completed session
    (charges of the last two weeks still to bill, older ones billed), the
    last week's notes unsigned drafts with their template's sections.
-   Holidays are skipped. No `_history` rows or audit events are made for
-   the history (the mix reads neither).
+   Holidays are skipped. Each client has the intake packet's forms,
+   completed before its first session (answers left empty). No
+   `_history` rows or audit events are made for the history (the mix
+   reads neither).
 """
 import datetime as dt
 import os
@@ -316,6 +318,27 @@ SELECT n.company, n.client, n.appointment, 'service', n.date, n.service,
 FROM therapy_note n WHERE n.appointment >= %(first)s AND n.state = 'signed'
 ORDER BY n.id"""
 
+# the intake packet each client of the history filled in before its first
+# session: a booking gives a client the packet's forms it does not have
+# yet, and without them every booking of the mix made a new client's
+# four forms and their answers (a fifth of a booking's time)
+INTAKE = """WITH r AS (
+    INSERT INTO therapy_form_response (company, client, template, state,
+        date, completed_at, create_uid, create_date)
+    SELECT c.company, c.id, t.id, 'completed', least(f.first, now())::date,
+        least(f.first, now()), 0, now()
+    FROM therapy_client c
+    JOIN (SELECT client, min(start) AS first FROM therapy_appointment
+        WHERE client = ANY(%(clients)s) GROUP BY client) AS f
+        ON f.client = c.id
+    CROSS JOIN therapy_form_template t
+    WHERE t.intake_packet AND NOT EXISTS (SELECT 1 FROM
+        therapy_form_response x WHERE x.client = c.id AND x.template = t.id)
+    RETURNING id, template)
+INSERT INTO therapy_form_answer (response, question, create_uid, create_date)
+SELECT r.id, q.id, 0, now()
+FROM r JOIN therapy_form_question q ON q.template = r.template"""
+
 
 def bulk_history(conn, practice, clinicians, template, sections, rng):
     "Clients, appointments, attendees, notes, sections and charges in SQL"
@@ -370,6 +393,8 @@ def bulk_history(conn, practice, clinicians, template, sections, rng):
         conn.execute(CHARGES, {'first': top,
                 'pending_from': today - dt.timedelta(days=PENDING_DAYS)})
         log(f'charges in {time.perf_counter() - started:.0f} s')
+        conn.execute(INTAKE, {'clients': clients})
+        log(f'intake forms in {time.perf_counter() - started:.0f} s')
     conn.autocommit = True
     conn.execute('VACUUM ANALYZE')
     conn.autocommit = False
