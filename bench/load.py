@@ -384,7 +384,8 @@ def report(args, practice, timings, results, conn):
     out.append('Generation: ' + ', '.join(f'{k} {v:.0f} s'
             for k, v in timings.items()) + '.\n')
     out.append(f'Server: `caseload serve --workers N` (gunicorn gthread, 4 '
-        f'threads a worker), config/postgresql.conf. Baseline: 1 session, '
+        f'threads a worker, PYTHONOPTIMIZE=1 as the Dockerfile sets it), '
+        f'config/postgresql.conf. Baseline: 1 session, '
         f'every action in turn, {args.baseline_rounds} rounds, no pause. '
         f'N sessions: {args.seconds:.0f} s each, think time exponential, '
         f'mean {args.think:g} s; 5 clinicians, 3 front desk, 2 billers in '

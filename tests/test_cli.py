@@ -1,6 +1,8 @@
 """The operator's `caseload` command, run as a new practice would run it."""
 import socket
 
+import pytest
+
 from helpers import PASSWORD_FILE, run_caseload
 
 
@@ -17,6 +19,20 @@ def test_init_twice_keeps_the_practice(practice_config, demo_database):
     result = run_caseload(practice_config, demo_database, 'init', '--demo')
     assert "already set up" in result.stdout
     assert "already loaded" in result.stdout
+
+
+def test_postgresql_database_runs_without_jit(practice_config,
+        demo_database):
+    "init sets jit = off on the practice's database, for every connection"
+    from caseload.settings import Settings
+    settings = Settings(practice_config)
+    if settings.backend != 'postgresql':
+        pytest.skip("a PostgreSQL setting")
+    import psycopg
+    with psycopg.connect(settings.uri.rstrip('/') + '/' + demo_database) \
+            as conn:
+        jit, = conn.execute('SHOW jit').fetchone()
+    assert jit == 'off'
 
 
 def test_missing_database(practice_config):
