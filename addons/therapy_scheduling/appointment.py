@@ -439,12 +439,8 @@ class Appointment(
             appointment.id, missing, appointment.start, appointment.state,
             appointment.client, room.name, appointment.service, service.code,
             appointment.clinician, location.timezone)
-        client, party = pool.get('therapy.client').__table__(), (
-            Party.__table__())
-        clients = rows_of(client.join(party,
-                condition=client.party == party.id),
-            client.id, {r[2] for r in rows.values() if r[2]},
-            party.name, party.code, client.preferred_name, client.number)
+        clients = pool.get('therapy.client').name_rows(
+            {r[2] for r in rows.values() if r[2]})
         employee, party = pool.get('company.employee').__table__(), (
             Party.__table__())
         clinicians = rows_of(employee.join(party,
@@ -452,11 +448,9 @@ class Appointment(
             employee.id, {r[6] for r in rows.values() if r[6]}, party.name)
         for id_, (start, state, client_id, room_name, service_id,
                 service_code, clinician_id, timezone) in rows.items():
-            name, code, preferred, number = clients.get(
-                client_id, (None, None, None, None))
+            name, preferred, number = clients.get(client_id, ('', None, None))
             known[id_] = Display(start=start, state=state, client=client_id,
-                # party.party's rec_name: its name, else its code
-                client_name=name or (f'[{code}]' if code else ''),
+                client_name=name,
                 preferred_name=preferred, number=number, room_name=room_name,
                 service=service_id, service_code=service_code,
                 clinician_name=clinicians.get(clinician_id, (None,))[0],

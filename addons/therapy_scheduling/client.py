@@ -181,26 +181,33 @@ class Client(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def get_rec_name(cls, clients, name):
-        """Read as rows: lists name many clients at once (the biller's
-        charges, a clinician's notes), and through records each name read
-        the client's party, a tenth of the biller's list. Unsaved records
-        are named from their values."""
-        Party = Pool().get('party.party')
-        client, party = cls.__table__(), Party.__table__()
-        rows = rows_of(client.join(party, condition=client.party == party.id),
-            client.id, [c.id for c in clients if (c.id or -1) >= 0],
-            party.name, party.code, client.preferred_name, client.number)
+        """Read as rows (name_rows): lists name many clients at once (the
+        biller's charges, a clinician's notes), and through records each
+        name read the client's party, a tenth of the biller's list.
+        Unsaved records are named from their values."""
+        rows = cls.name_rows([c.id for c in clients if (c.id or -1) >= 0])
         result = {}
         for record in clients:
             if record.id in rows:
-                party_name, code, preferred, number = rows[record.id]
-                # party.party's rec_name: its name, else its code
-                party_name = party_name or (f'[{code}]' if code else '')
+                party_name, preferred, number = rows[record.id]
             else:
                 party_name = record.party.rec_name if record.party else ''
                 preferred, number = record.preferred_name, record.number
             result[record.id] = client_rec_name(party_name, preferred, number)
         return result
+
+    @classmethod
+    def name_rows(cls, ids):
+        """{id: (party's name, preferred name, number)} of the clients, read
+        as rows without access checks (what names and labels show)"""
+        Party = Pool().get('party.party')
+        client, party = cls.__table__(), Party.__table__()
+        rows = rows_of(client.join(party, condition=client.party == party.id),
+            client.id, ids,
+            party.name, party.code, client.preferred_name, client.number)
+        # party.party's rec_name: its name, else its code
+        return {i: (name or (f'[{code}]' if code else ''), preferred, number)
+            for i, (name, code, preferred, number) in rows.items()}
 
     @classmethod
     def search_rec_name(cls, name, clause):
