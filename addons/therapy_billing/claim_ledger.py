@@ -20,7 +20,7 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from . import invoice_sql, rows_sql
-from .batch import browse_in_slices, slices
+from .batch import slices
 from .ledger_sql import reconcile
 
 
@@ -127,11 +127,12 @@ class ClaimLedgerMixin:
             [c for c in claims if c.primary_claim and c.active])
 
     @classmethod
-    def bill_patient_responsibility(cls, amounts):
+    def bill_patient_responsibility(cls, amounts, claim_of=None):
         """Invoice the guarantor the patient responsibility {line: amount}
         a payer named: a line per claim line, crediting the responsibility
         transfer; the visit's desk payments are applied as deposits. The
-        invoices with no deposit to apply post in bulk (invoice_sql)"""
+        invoices with no deposit to apply post in bulk (invoice_sql).
+        claim_of: {line: its claim}, when the caller read them already"""
         pool = Pool()
         Invoice = pool.get('account.invoice')
         InvoiceLine = pool.get('account.invoice.line')
@@ -140,10 +141,22 @@ class ClaimLedgerMixin:
         Line = pool.get('therapy.claim.line')
         Date = pool.get('ir.date')
         configuration = Configuration(1)
+        Party = pool.get('party.party')
         by_claim = defaultdict(dict)
+        claim_of = claim_of or {}
         for line, amount in amounts.items():
-            by_claim[line.claim][line] = amount
-        deposits = cls._claims_with_deposits(by_claim)
+            by_claim[claim_of.get(line) or line.claim][line] = amount
+        guarantor_of = cls._guarantors_of(by_claim)
+        # the guarantors as records in their company's context, as the
+        # client's guarantor field gives them
+        guarantors, of_company = {}, defaultdict(set)
+        for claim in by_claim:
+            of_company[claim.company.id].add(guarantor_of[claim.id])
+        for company_id, party_ids in of_company.items():
+            with Transaction().set_context(company=company_id):
+                for party in Party.browse(list(party_ids)):
+                    guarantors[company_id, party.id] = party
+        deposits = cls._claims_with_deposits(by_claim, guarantor_of)
         in_bulk = defaultdict(list)
         invoices = []
         per_company = {}
@@ -163,6 +176,7 @@ class ClaimLedgerMixin:
                     configuration.billing_account(
                         'transfer_account', company))
             date, bulk, receivable, transfer = per_company[company]
+            guarantor = guarantors[company.id, guarantor_of[claim.id]]
             description = gettext('therapy_billing.msg_patient_share_invoice',
                 claim=claim.rec_name, client=claim.client.number,
                 date=claim.date)
@@ -174,10 +188,10 @@ class ClaimLedgerMixin:
             if (bulk and claim not in deposits
                     and all(a > 0 for a in claim_amounts.values())):
                 in_bulk[company, receivable, date].append(
-                    (claim.client.guarantor, description, lines))
+                    (guarantor, description, lines))
                 continue
-            invoice = Invoice.billing_invoice(company,
-                claim.client.guarantor, receivable, description)
+            invoice = Invoice.billing_invoice(company, guarantor,
+                receivable, description)
             invoice.lines = [InvoiceLine(invoice=invoice, type='line',
                     company=company, currency=invoice.currency, origin=line,
                     account=account, quantity=1, unit_price=amount,
@@ -202,17 +216,39 @@ class ClaimLedgerMixin:
         return invoices
 
     @staticmethod
-    def _claims_with_deposits(claims):
-        """The claims whose guarantor paid at the desk for one of their
-        visits: the ORM's invoice applies those deposits"""
-        DeskPayment = Pool().get('therapy.desk.payment')
+    def _guarantors_of(claims):
+        """{claim id: the party id of its client's guarantor}, read as rows
+        for all the claims at once (Client.guarantors)"""
+        Client = Pool().get('therapy.client')
+        client_of = {c.id: c.client.id for c in claims}
+        guarantors = Client.guarantors(set(client_of.values()))
+        return {c: guarantors[client] for c, client in client_of.items()}
+
+    @staticmethod
+    def _claims_with_deposits(claims, guarantor_of):
+        """The claims whose guarantor (guarantor_of: {claim id: party id})
+        paid at the desk for one of their visits: the ORM's invoice applies
+        those deposits. The visits are read as rows: each claim's lines,
+        charges and appointments as records were a tenth of billing the
+        client's shares of a remittance"""
+        pool = Pool()
+        DeskPayment = pool.get('therapy.desk.payment')
+        ClaimLine = pool.get('therapy.claim.line')
+        Charge = pool.get('therapy.charge')
+        cursor = Transaction().connection.cursor()
+        line = ClaimLine.__table__()
+        charge = Charge.__table__()
+        by_id = {c.id: c for c in claims}
         claims_of = defaultdict(set)
-        for claim in claims:
-            for line in claim.lines:
-                charge = line.charge
-                if charge and charge.appointment:
-                    claims_of[charge.appointment.id, claim.client.guarantor.id
-                        ].add(claim)
+        for chunk in slices(list(by_id)):
+            cursor.execute(*line.join(charge,
+                    condition=line.charge == charge.id).select(
+                    line.claim, charge.appointment,
+                    where=SQL_OPERATORS['in'](line.claim, chunk)
+                    & (charge.appointment != Null)))
+            for claim_id, appointment in cursor:
+                claims_of[appointment, guarantor_of[claim_id]].add(
+                    by_id[claim_id])
         found = set()
         for chunk in slices(list({v for v, _ in claims_of})):
             for row in DeskPayment.search_read([

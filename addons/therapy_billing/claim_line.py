@@ -541,13 +541,15 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
                         line._move_row(account, -amount, party),
                         ]))
             line.pr += amount
+        # read before the save, which leaves the lines to be read again
+        claim_of = {l: l.claim for l in amounts}
+        claims = list(set(claim_of.values()))
         cls._post_moves(pairs,
             gettext('therapy_billing.msg_transfer_move'))
         # the company's digits: a line's currency is a Function field
         # computed for every line read with it
         rows_sql.save(cls, list(amounts),
             digits=next(iter(accounts)).currency.digits)
-        claims = list({l.claim for l in amounts})
         if reconcile:
             Claim.reconcile_payer_invoices(claims)
         missing = [c for c in claims if c.id not in (coverages or {})]
@@ -555,13 +557,16 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
             **Claim.coverages_in_effect(missing)}
         onward = [c for c in claims if c.next_coverage(coverages[c.id])]
         Claim.adjudicated(onward)
-        rest = {l: a for l, a in amounts.items() if l.claim not in onward}
+        rest = {l: a for l, a in amounts.items()
+            if claim_of[l] not in onward}
+        prohibited = {c.id for c in set(claim_of[l] for l in rest)
+            if c.beneficiary_billing_prohibited(coverages[c.id])}
         write_off = {l: a for l, a in rest.items()
-            if l.claim.beneficiary_billing_prohibited(
-                coverages[l.claim.id])}
+            if claim_of[l].id in prohibited}
         cls.write_off_responsibility(write_off)
         Claim.bill_patient_responsibility(
-            {l: a for l, a in rest.items() if l not in write_off})
+            {l: a for l, a in rest.items() if l not in write_off},
+            claim_of=claim_of)
 
     @classmethod
     def write_off_responsibility(cls, amounts):

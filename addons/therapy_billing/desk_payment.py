@@ -11,13 +11,17 @@ the invoice's total drops, revenue stays whole), then reconciled. A copay
 is never revenue by itself, and each visit takes one."""
 from decimal import Decimal
 
+from sql.operators import Like
+
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.model.fields import SQL_OPERATORS
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
+from .batch import slices
 from .exceptions import BillingError
 
 KINDS = [
@@ -302,9 +306,18 @@ class DeskPayment(ModelSQL, ModelView):
         up: what stays open on patient deposits is what waits"""
         pool = Pool()
         MoveLine = pool.get('account.move.line')
-        payments = {l.origin for i in invoices for l in i.lines
-            if isinstance(l.origin, cls)}
-        for payment in cls.browse(list(payments)):
+        InvoiceLine = pool.get('account.invoice.line')
+        # the lines' origins as rows: a remittance bills hundreds of
+        # invoices, and their lines as records were read for a few deposits
+        line = InvoiceLine.__table__()
+        cursor = Transaction().connection.cursor()
+        payments = set()
+        for chunk in slices([i.id for i in invoices]):
+            cursor.execute(*line.select(line.origin,
+                    where=SQL_OPERATORS['in'](line.invoice, chunk)
+                    & Like(line.origin, cls.__name__ + ',%')))
+            payments.update(int(o.split(',', 1)[1]) for o, in cursor)
+        for payment in cls.browse(sorted(payments)):
             if payment.unapplied:
                 continue
             lines = MoveLine.search([

@@ -101,6 +101,12 @@ class Amounts:
         # {claim id: coverages in effect}, read for a slice of answers at
         # once (Claim.coverages_in_effect)
         self.coverages = {}
+        # {answer id: its service lines}, {service line id: its
+        # adjustments}, as records (read_parts)
+        self.services = {}
+        self.service_adjustments = defaultdict(list)
+        # {claim line id: paid}, as the posting left it (book)
+        self.paid = {}
 
     # the move's lines are rows for ledger_sql.post_move (dicts of ids):
     # a remittance makes thousands, and an unsaved account.move.line
@@ -139,6 +145,44 @@ class Amounts:
                     where=SQL_OPERATORS['in'](line.claim, chunk)))
             for line_id, account, party in cursor:
                 self.receivables.setdefault(line_id, (account, party))
+
+    def read_parts(self, answer_ids):
+        """The service lines of the answers and their adjustments, in the
+        order of their One2Many fields (id), each kind as the records of
+        one browse: read through each answer's and each line's field they
+        were a fifth of posting the answers"""
+        pool = Pool()
+        RemittanceLine = pool.get('therapy.remittance.line')
+        Adjustment = pool.get('therapy.remittance.adjustment')
+        service = RemittanceLine.__table__()
+        adjustment = Adjustment.__table__()
+        cursor = Transaction().connection.cursor()
+        of_answer, of_line = [], []
+        for answer_id in answer_ids:
+            self.services[answer_id] = []
+        for chunk in slices(sorted(set(answer_ids))):
+            cursor.execute(*service.select(service.remittance_claim,
+                    service.id,
+                    where=SQL_OPERATORS['in'](service.remittance_claim, chunk),
+                    order_by=[service.id.asc]))
+            of_answer += cursor.fetchall()
+        for chunk in slices([i for _, i in of_answer]):
+            cursor.execute(*adjustment.select(adjustment.line, adjustment.id,
+                    where=SQL_OPERATORS['in'](adjustment.line, chunk),
+                    order_by=[adjustment.id.asc]))
+            of_line += cursor.fetchall()
+        for parts, Model, pairs in [
+                (self.services, RemittanceLine, of_answer),
+                (self.service_adjustments, Adjustment, of_line)]:
+            records = Model.browse([i for _, i in pairs])
+            for (parent, _), record in zip(pairs, records):
+                parts[parent].append(record)
+
+    def services_of(self, answer):
+        "The service lines of answer, read with others' when it was"
+        if answer.id not in self.services:
+            self.read_parts([answer.id])
+        return self.services[answer.id]
 
     def receivable(self, claim_line, amount):
         "Cr amount off the payer's receivable of claim_line (Dr if negative)"
@@ -426,6 +470,7 @@ class RemittancePostingMixin:
                 claims = [a.claim for a in chunk if a.claim]
                 amounts.coverages.update(Claim.coverages_in_effect(claims))
                 amounts.read_receivables([c.id for c in claims])
+                amounts.read_parts([a.id for a in chunk if a.claim])
             for answer in answers:
                 cls._post_answer(answer, amounts)
             cls._post_offsets(remittance, amounts)
@@ -454,6 +499,9 @@ class RemittancePostingMixin:
         move = post_move(remittance.company, journal, date, description,
             amounts.lines, origin=remittance)
         touched = list(amounts.records.values())
+        # read before the save, which leaves the records to be read again
+        touched_claims = list({l.claim.id for l in touched})
+        amounts.paid = {l.id: l.paid for l in touched}
         digits = remittance.company.currency.digits
         rows_sql.save(ClaimLine, touched, digits=digits)
         rows_sql.save(RemittanceClaim, answers, digits=digits)
@@ -475,8 +523,8 @@ class RemittancePostingMixin:
             receivables=amounts.receivables)
         Claim.cross_over({a.claim: a.crossover_payer for a in answers
                 if a.status in FORWARDED and a.claim})
-        cls._settle_claims(browse_in_slices(Claim,
-                list({l.claim.id for l in touched})), remittance, amounts)
+        cls._settle_claims(browse_in_slices(Claim, touched_claims),
+            remittance, amounts)
         return move
 
     @classmethod
@@ -492,7 +540,8 @@ class RemittancePostingMixin:
             answer.reverses = cls._reversed_answer(answer)
             cls._check_reversal(answer, answer.reverses)
             amounts.reversed_claims.add(claim)
-        for service in answer.lines:
+        services = amounts.services_of(answer)
+        for service in services:
             line = service.claim_line
             if not line:
                 amounts.unapplied(service.paid, answer, gettext(
@@ -506,7 +555,8 @@ class RemittancePostingMixin:
                         claim=claim.rec_name, state=claim.state))
             amounts.balance(line)  # its claim's state is settled after
             amounts.pay(line, service.paid, answer)
-            amounts.adjust(line, list(service.adjustments), claim)
+            amounts.adjust(line, amounts.service_adjustments[service.id],
+                claim)
             if service.allowed is not None:
                 line.allowed = (line.allowed or ZERO) + (
                     service.allowed if answer.status != '22'
@@ -522,8 +572,10 @@ class RemittancePostingMixin:
         # payments is paid back here
         spread = list(answer.adjustments)
         paid = answer.paid - interest - sum(
-            (s.paid for s in answer.lines), ZERO)
-        lines = [l for l in claim.lines if l.active and l.invoice_line]
+            (s.paid for s in services), ZERO)
+        # a line is active when its claim is
+        lines = [l for l in claim.lines if l.invoice_line] if (
+            claim.active) else []
         if not lines:
             raise ClaimError(gettext(
                     'therapy_billing.msg_remittance_claim_not_billed',
@@ -760,7 +812,7 @@ class RemittancePostingMixin:
         Adjustment = pool.get('therapy.remittance.adjustment')
         Claim.reconcile_payer_invoices(claims)
         owed = {l.id: b for l, b in amounts.balances.items()}
-        paid_of = {l.id: l.paid for l in amounts.records.values()}
+        paid_of = amounts.paid
         events = defaultdict(list)
         to_save = []
         for chunk in slices([c.id for c in claims]):
@@ -808,8 +860,10 @@ class RemittancePostingMixin:
                     claim.payer_reason = reason or claim.payer_reason
                     events[state, reason].append(claim)
                 to_save.append(claim)
+        # read before the save, which leaves the records to be read again
+        paid_claims = [c for c in to_save if c.state == 'paid']
         rows_sql.save(Claim, to_save,
             digits=remittance.company.currency.digits)
         for (state, reason), changed in events.items():
             Claim.log_events(changed, state, reason)
-        Claim.follow_client_share([c for c in to_save if c.state == 'paid'])
+        Claim.follow_client_share(paid_claims)

@@ -106,9 +106,10 @@ def create(Model, vlist, parent, digits=2):
     newer_than = cursor.fetchone()[0] or 0
     columns = [getattr(table, n) for n in names] + [
         table.create_uid, table.create_date]
+    now = CurrentTimestamp()
     insert_rows(table, columns, [
             [Model._fields[n].sql_format(r.get(n)) for n in names]
-            + [transaction.user, CurrentTimestamp()]
+            + [transaction.user, now]
             for r in rows])
     ids = []
     parents = sorted({r[parent] for r in rows})
@@ -157,10 +158,11 @@ def _write(Model, names, rows, digits):
         _check(Model, name, [(r, v[name]) for r, v in rows], digits)
     table = Model.__table__()
     formats = [Model._fields[n].sql_format for n in names]
+    now = CurrentTimestamp()
     update_rows(table,
         [table.write_uid, table.write_date]
         + [getattr(table, n) for n in names],
-        [[transaction.user, CurrentTimestamp()]
+        [[transaction.user, now]
             + [f(v[n]) for f, n in zip(formats, names)] + [r.id]
             for r, v in rows])
     ids = [r.id for r, _ in rows]
