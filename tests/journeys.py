@@ -82,6 +82,16 @@ def rows_of(container):
     return container.locator('.treeview tbody tr')
 
 
+def filled_texts(rows):
+    """The rows' texts once each row shows its record: sao draws a list's
+    rows before it has read their fields, so a row can be there and blank"""
+    rows.first.wait_for(timeout=TIMEOUT)
+    for index in range(rows.count()):
+        expect(rows.nth(index)).to_contain_text(
+            re.compile(r'\S'), timeout=TIMEOUT)
+    return rows.all_inner_texts()
+
+
 def row_button(journey, row, name, why):
     """A button in a list row: one click (sao/custom.js selects the row
     and presses the button in the same click)"""

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from helpers import output_dir, rpc_login
-from journeys import DOCS
+from journeys import DOCS, filled_texts
 
 pytest.importorskip('playwright')
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError  # noqa: E402
@@ -239,7 +239,7 @@ def test_accountant_sees_insurance_apart_from_patients(
     kind.select_option(label='Insurance Payers')
     search.press('Enter')
     expect(rows).to_have_count(3, timeout=TIMEOUT)
-    texts = rows.all_inner_texts()
+    texts = filled_texts(rows)
     for payer in ['Harbor Health Plan', 'Medicare Part B',
             'State Medicaid Plan']:
         assert any(payer in t for t in texts), texts

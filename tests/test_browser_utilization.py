@@ -5,7 +5,7 @@ README's."""
 import pytest
 
 from helpers import rpc_login
-from journeys import DOCS
+from journeys import DOCS, filled_texts
 
 pytest.importorskip('playwright')
 from playwright.sync_api import expect  # noqa: E402
@@ -38,7 +38,7 @@ def test_clinician_reads_their_own_utilization(
     rows = list_rows(page)
     rows.first.wait_for(timeout=TIMEOUT)
     expect(rows).to_have_count(len(own), timeout=TIMEOUT)
-    for text in rows.all_inner_texts():
+    for text in filled_texts(rows):
         assert name['rec_name'] in text, text
     headers = front_tab(page).locator('.treeview thead').inner_text()
     for column in ['Available Hours', 'Booked Hours', 'Utilization %',

@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip('playwright')
 from playwright.sync_api import expect  # noqa: E402
 from journeys import (  # noqa: E402
-    Journey, board_list, dialog, rows_of, wait_tab)
+    Journey, board_list, dialog, filled_texts, rows_of, wait_tab)
 from test_browser import TIMEOUT, open_menu, sao_login  # noqa: E402
 
 
@@ -88,7 +88,7 @@ def test_owner_day(page, sao_errors, demo_server, demo_database):
     # A/R over 90 days, insurance apart from clients
     expect(rows_of(aging)).to_have_count(2, timeout=TIMEOUT)
     assert 'Over 90 Days' in aging.locator('thead').inner_text()
-    texts = rows_of(aging).all_inner_texts()
+    texts = filled_texts(rows_of(aging))
     assert 'Insurance' in texts[0] and 'Clients' in texts[1], texts
     # notes overdue across the practice
     expect(overdue.get_by_role('tab', name=re.compile(r'^Overdue'))
@@ -137,7 +137,7 @@ def test_accountant_day(page, sao_errors, demo_server, demo_database):
         'Receivables and Cash')
     aging = board_list(page, 'Receivables by Age')
     expect(rows_of(aging)).to_have_count(2, timeout=TIMEOUT)
-    insurance, clients = rows_of(aging).all_inner_texts()
+    insurance, clients = filled_texts(rows_of(aging))
     assert 'Insurance' in insurance and 'Clients' in clients
     assert re.search(r'\$\s*[\d,]+\.\d\d', insurance)
     board_list(page, 'Charged and Collected per Week').locator(
