@@ -327,6 +327,35 @@ changed names its field and new value"
             dt.timedelta(minutes=1))
 
     @with_transaction()
+    def test_session_address_and_max_age(self):
+        """A key answers only from the address it signed in from, and a
+        check deletes the user's sessions from that address older than
+        Tryton's max_age (Tryton's rules, kept by our one-read check)"""
+        pool = Pool()
+        User = pool.get('res.user')
+        Session = pool.get('ir.session')
+        admin, = User.search([('login', '=', 'admin')])
+        here = {'remote_addr': '203.0.113.9'}
+        there = {'remote_addr': '198.51.100.7'}
+        with Transaction().set_user(admin.id), \
+                Transaction().set_context(_request=here):
+            key, forgotten = Session.new(), Session.new()
+        days = config.getint('session', 'max_age') // 86400 + 1
+        sql("UPDATE ir_session SET create_date = " + (
+                f"CURRENT_TIMESTAMP - INTERVAL '{days} days'"
+                if backend.name == 'postgresql'
+                else f"datetime('now', '-{days} days')")
+            + f" WHERE key = '{forgotten}'")
+        with Transaction().set_context(_request=there):
+            self.assertIsNone(Session.check(admin.id, key))
+        self.assertEqual(len(Session.search([('key', '=', forgotten)])), 1)
+        with Transaction().set_context(_request=here):
+            self.assertIsNone(Session.check(admin.id, 'not-a-key'))
+            self.assertTrue(Session.check(admin.id, key))
+        self.assertEqual(Session.search([('key', '=', forgotten)]), [])
+        self.assertEqual(len(Session.search([('key', '=', key)])), 1)
+
+    @with_transaction()
     def test_session_limits_in_preferences(self):
         "sao's idle lock reads the limits from the preferences, not context"
         User = Pool().get('res.user')
