@@ -327,6 +327,31 @@ changed names its field and new value"
             dt.timedelta(minutes=1))
 
     @with_transaction()
+    def test_triggers_looked_up_once_whatever_the_context(self):
+        """Which triggers apply is cached without the request's context: a
+        wizard's record in the context no longer makes each create, write
+        and delete search the triggers again"""
+        pool = Pool()
+        Trigger = pool.get('ir.trigger')
+        Model = pool.get('ir.model')
+        model, = Model.search([('name', '=', 'res.user')])
+        sql("INSERT INTO ir_trigger (name, model, on_time_, on_create_, "
+            "on_write_, on_delete_, condition, limit_number, action, active) "
+            f"VALUES ('test', {model.id}, false, true, false, false, 'true', "
+            "0, 'test', true)")
+        Trigger._get_triggers_cache.clear()
+        with Transaction().set_context(active_id=1):
+            first = Trigger.get_triggers('res.user', 'create')
+        misses = Trigger._get_triggers_cache.miss
+        with Transaction().set_context(active_id=2, active_model='x'):
+            again = Trigger.get_triggers('res.user', 'create')
+        self.assertEqual(Trigger._get_triggers_cache.miss, misses)
+        self.assertEqual([t.name for t in first], ['test'])
+        self.assertEqual(again, first)
+        with Transaction().set_context(_no_trigger=True):
+            self.assertEqual(Trigger.get_triggers('res.user', 'create'), [])
+
+    @with_transaction()
     def test_session_address_and_max_age(self):
         """A key answers only from the address it signed in from, and a
         check deletes the user's sessions from that address older than
