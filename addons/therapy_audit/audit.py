@@ -268,12 +268,17 @@ class Event(ModelSQL, ModelView):
                 'rpc' if request else 'system'),
             }
         if user_id:
-            login, = User.search_read([('id', '=', user_id)],
-                fields_names=['login'], limit=1) or [{'login': None}]
+            # as a row: every audited call asks, and the user's record
+            # search cost about 3% of the server's time in the load test
+            user = User.__table__()
+            cursor = transaction.connection.cursor()
+            cursor.execute(*user.select(user.login,
+                    where=user.id == user_id, limit=1))
+            login, = cursor.fetchone() or (None,)
             values.update({
                     'actor_kind': 'staff',
                     'actor_user': user_id,
-                    'actor_login': login['login'],
+                    'actor_login': login,
                     'actor_groups': ','.join(
                         map(str, User.get_groups())),
                     })

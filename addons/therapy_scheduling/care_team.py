@@ -18,6 +18,7 @@ follow the practice's setting: every clinician reads them, or only the
 care team plus the clinicians who ever saw the client (so one's own past
 clients keep their names in one's notes)."""
 import datetime as dt
+from weakref import WeakKeyDictionary
 
 from sql import Column, Literal, Null, Union, With
 from sql.operators import Exists, Or
@@ -202,6 +203,11 @@ def pairs_of(query, key, value, ids):
     return result
 
 
+# {transaction: (its counter, settings)}: every record rule of a request
+# asks, so they are read once until the transaction writes
+SETTINGS = WeakKeyDictionary()
+
+
 class CareTeamSettings:
     "The practice's care team settings"
 
@@ -209,12 +215,16 @@ class CareTeamSettings:
     def settings():
         # read, not an instance: an instance may come from a cache older
         # than the owner's last change in this transaction
-        Configuration = Pool().get('therapy.configuration')
-        with without_check_access():
-            config, = Configuration.read([1], [
-                    'care_team_days_back', 'care_team_days_ahead',
-                    'client_demographics'])
-        return config
+        transaction = Transaction()
+        counter, config = SETTINGS.get(transaction, (None, None))
+        if counter != transaction.counter:
+            Configuration = Pool().get('therapy.configuration')
+            with without_check_access():
+                config, = Configuration.read([1], [
+                        'care_team_days_back', 'care_team_days_ahead',
+                        'client_demographics'])
+            SETTINGS[transaction] = (transaction.counter, config)
+        return dict(config)
 
     @classmethod
     def window(cls):
