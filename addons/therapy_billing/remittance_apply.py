@@ -98,13 +98,16 @@ class RemittanceClaim(metaclass=PoolMeta):
                     payer=remittance.payer.rec_name))
         answer.claim = claim
         cls.save([answer])  # its lines' domain reads the answer's claim
-        taken = set()
-        for service in answer.lines:
-            service.claim_line = Remittance.find_line(
-                claim.lines, service, taken)
-            if service.claim_line:
-                taken.add(service.claim_line.id)
-        RemittanceLine.save(answer.lines)
+        claim_lines = Remittance._claim_line_rows([claim.id])[claim.id]
+        taken, services = set(), []
+        for row in Remittance._service_rows([answer.id])[answer.id]:
+            line_id = Remittance.find_line(claim_lines, row, taken)
+            service = RemittanceLine(row['id'])
+            service.claim_line = line_id
+            if line_id:
+                taken.add(line_id)
+            services.append(service)
+        RemittanceLine.save(services)
         amounts = released(remittance, answer, answer.paid)
         Remittance._post_answer(answer, amounts)
         answer.applied_move = book_applied(remittance, answer, amounts,

@@ -281,49 +281,135 @@ class RemittancePostingMixin:
     def match(cls, remittances):
         """Match the claims and lines not matched yet: claims by CLP01,
         then by the payer's claim number; lines by REF*6R, then by code,
-        modifiers, date of service and units"""
+        modifiers, date of service and units. What it compares is read
+        as rows: the answers, their service lines and our claims' lines
+        as records cost more than the posting of their payments"""
         pool = Pool()
         Claim = pool.get('therapy.claim')
+        ClaimLine = pool.get('therapy.claim.line')
         RemittanceClaim = pool.get('therapy.remittance.claim')
         RemittanceLine = pool.get('therapy.remittance.line')
         claims, lines = [], []
         for remittance in remittances:
-            # the claims the answers name by number, in one search a slice
-            numbered = defaultdict(list)
-            numbers = list({a.claim_number for a in remittance.claims
-                    if not a.claim and a.claim_number})
-            for start in range(0, len(numbers), 500):
-                for claim in Claim.search([
-                            ('company', '=', remittance.company.id),
-                            ('number', 'in', numbers[start:start + 500]),
-                            ], order=[('id', 'DESC')]):
-                    if claim.payer == remittance.payer:
-                        numbered[claim.number].append(claim)
-            for answer in remittance.claims:
-                if not answer.claim:
-                    found = numbered.get(answer.claim_number)
-                    answer.claim = (found[0] if found
-                        else remittance.find_claim(answer))
-                    claims.append(answer)
-            # the answered claims' lines read a slice of claims at a time,
-            # not claim by claim in the file's order
-            answered = [a for a in remittance.claims if a.claim]
-            claim_lines = {c.id: c.lines for c in browse_in_slices(Claim,
-                    sorted({a.claim.id for a in answered}))}
-            for answer in answered:
-                taken = {l.claim_line.id for l in answer.lines
-                    if l.claim_line}
-                for service in answer.lines:
-                    if not service.claim_line:
-                        service.claim_line = cls.find_line(
-                            claim_lines[answer.claim.id], service, taken)
-                        if service.claim_line:
-                            taken.add(service.claim_line.id)
-                        lines.append(service)
+            answers = cls._answer_rows(remittance)
+            numbered = cls._claims_numbered(remittance, {number
+                    for _, claim, number in answers
+                    if not claim and number})
+            matched = {}
+            for answer_id, claim, number in answers:
+                if claim:
+                    matched[answer_id] = claim
+                    continue
+                answer = RemittanceClaim(answer_id)
+                found = numbered.get(number)
+                found = (Claim(found) if found
+                    else remittance.find_claim(answer))
+                answer.claim = found
+                claims.append(answer)
+                if found:
+                    matched[answer_id] = found.id
+            claim_lines = cls._claim_line_rows(set(matched.values()))
+            services = cls._service_rows(list(matched))
+            for answer_id, claim_id in matched.items():
+                rows = services.get(answer_id, [])
+                taken = {r['claim_line'] for r in rows if r['claim_line']}
+                for service in rows:
+                    if service['claim_line']:
+                        continue
+                    line_id = cls.find_line(
+                        claim_lines.get(claim_id, []), service, taken)
+                    record = RemittanceLine(service['id'])
+                    record.claim_line = (ClaimLine(line_id)
+                        if line_id else None)
+                    if line_id:
+                        taken.add(line_id)
+                    lines.append(record)
         digits = (remittances[0].company.currency.digits
             if remittances else 2)
         rows_sql.save(RemittanceClaim, claims, digits=digits)
         rows_sql.save(RemittanceLine, lines, digits=digits)
+
+    @staticmethod
+    def _answer_rows(remittance):
+        "[(id, claim id, claim number)] of the remittance's answers (CLP)"
+        RemittanceClaim = Pool().get('therapy.remittance.claim')
+        answer = RemittanceClaim.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*answer.select(answer.id, answer.claim,
+                answer.claim_number,
+                where=answer.remittance == remittance.id,
+                order_by=[answer.id.asc]))
+        return cursor.fetchall()
+
+    @staticmethod
+    def _claims_numbered(remittance, numbers):
+        """{number: claim id} of the remittance payer's claims (the user's
+        search) that have one of numbers: the last made of each"""
+        Claim = Pool().get('therapy.claim')
+        claim = Claim.__table__()
+        cursor = Transaction().connection.cursor()
+        numbered = {}
+        for chunk in slices(sorted(numbers), 500):
+            ids = search_ids(Claim, [
+                    ('company', '=', remittance.company.id),
+                    ('number', 'in', chunk),
+                    ('coverage.payer', '=', remittance.payer.id),
+                    ])
+            for sub_ids in slices(ids):
+                cursor.execute(*claim.select(claim.id, claim.number,
+                        where=SQL_OPERATORS['in'](claim.id, sub_ids)))
+                for claim_id, number in cursor:
+                    numbered[number] = max(numbered.get(number, 0), claim_id)
+        return numbered
+
+    @staticmethod
+    def _claim_line_rows(claim_ids):
+        """{claim id: [claim line row]} in the order of the claim's lines,
+        with what a service line is matched on"""
+        ClaimLine = Pool().get('therapy.claim.line')
+        line = ClaimLine.__table__()
+        cursor = Transaction().connection.cursor()
+        result = defaultdict(list)
+        for chunk in slices(sorted(claim_ids)):
+            cursor.execute(*line.select(line.claim, line.id,
+                    line.control_number, line.procedure_code,
+                    line.modifier_1, line.modifier_2, line.modifier_3,
+                    line.modifier_4, line.service_date, line.units,
+                    where=SQL_OPERATORS['in'](line.claim, chunk),
+                    order_by=[line.claim.asc, line.sequence.asc,
+                        line.id.asc]))
+            for (claim_id, id_, control_number, code, *modifiers, date,
+                    units) in cursor:
+                result[claim_id].append({
+                        'id': id_,
+                        'control_number': control_number,
+                        'procedure_code': code,
+                        'modifiers': [m for m in modifiers if m],
+                        'service_date': date,
+                        'units': units,
+                        })
+        return result
+
+    @staticmethod
+    def _service_rows(answer_ids):
+        """{answer id: [service line row]} in the order of the answer's
+        lines (id)"""
+        RemittanceLine = Pool().get('therapy.remittance.line')
+        service = RemittanceLine.__table__()
+        cursor = Transaction().connection.cursor()
+        names = ['id', 'claim_line', 'control_number', 'procedure_code',
+            'modifiers', 'service_date', 'units', 'billed_procedure_code',
+            'billed_modifiers', 'billed_units']
+        result = defaultdict(list)
+        for chunk in slices(sorted(answer_ids)):
+            cursor.execute(*service.select(service.remittance_claim,
+                    *(getattr(service, n) for n in names),
+                    where=SQL_OPERATORS['in'](
+                        service.remittance_claim, chunk),
+                    order_by=[service.id.asc]))
+            for answer_id, *values in cursor:
+                result[answer_id].append(dict(zip(names, values)))
+        return result
 
     def find_claim(self, answer):
         "Our claim of this payer an answer (CLP) is about, or None"
@@ -347,30 +433,31 @@ class RemittancePostingMixin:
 
     @staticmethod
     def find_line(claim_lines, service, taken):
-        """The line of claim_lines a service line (SVC) answers, or None;
-        taken: the ids of the lines other services answer"""
-        lines = [l for l in claim_lines if l.id not in taken]
-        if service.control_number:
+        """The id of the line of claim_lines (rows) a service line (SVC,
+        a row) answers, or None; taken: the ids of the lines other
+        services answer"""
+        lines = [l for l in claim_lines if l['id'] not in taken]
+        if service['control_number']:
             for line in lines:
-                if line.control_number == service.control_number:
-                    return line
+                if line['control_number'] == service['control_number']:
+                    return line['id']
         # what we billed: SVC06/07 when the payer answers another code or
         # other units (a bundled or changed procedure), else SVC01/05
-        if service.billed_procedure_code:
-            code = service.billed_procedure_code
-            modifiers = (service.billed_modifiers or '').split()
+        if service['billed_procedure_code']:
+            code = service['billed_procedure_code']
+            modifiers = (service['billed_modifiers'] or '').split()
         else:
-            code = service.procedure_code
-            modifiers = (service.modifiers or '').split()
-        units = (service.billed_units if service.billed_units is not None
-            else service.units)
+            code = service['procedure_code']
+            modifiers = (service['modifiers'] or '').split()
+        units = (service['billed_units']
+            if service['billed_units'] is not None else service['units'])
         for line in lines:
-            if (line.procedure_code == code
-                    and line.modifiers == modifiers
-                    and (not service.service_date
-                        or line.service_date == service.service_date)
-                    and (units is None or line.units == units)):
-                return line
+            if (line['procedure_code'] == code
+                    and line['modifiers'] == modifiers
+                    and (not service['service_date']
+                        or line['service_date'] == service['service_date'])
+                    and (units is None or line['units'] == units)):
+                return line['id']
 
     # --- posting --------------------------------------------------------------
     def check_balanced(self):
