@@ -13,6 +13,8 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+from . import heap
+
 
 def add_commands(commands, cli):
     """The claims and x12 subcommands of caseload's parser; cli is the
@@ -91,6 +93,7 @@ def _run(args, step, needs_company=True):
     from trytond.transaction import Transaction, TransactionError
     pool = Pool(args.database)
     pool.init()
+    heap.freeze_loaded()
     with Transaction().start(args.database, 0, readonly=True):
         admin, = pool.get('res.user').search([('login', '=', 'admin')])
         companies = pool.get('company.company').search([], limit=1)

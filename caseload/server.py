@@ -27,6 +27,7 @@ from gunicorn.glogging import Logger
 
 from therapy_audit.request import REQUEST_ID as AUDIT_REQUEST_ID
 
+from . import heap
 from .settings import ConfigError
 
 logger = logging.getLogger('caseload.server')
@@ -351,6 +352,7 @@ class PreloadedPool:
         from trytond.pool import Pool
         try:
             Pool(self.database).init()
+            heap.freeze_loaded()
         except Exception as error:
             logger.error("database %r not loaded, retried at the next "
                 "request: %s", self.database, error)
