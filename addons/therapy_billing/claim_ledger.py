@@ -157,6 +157,8 @@ class ClaimLedgerMixin:
                 for party in Party.browse(list(party_ids)):
                     guarantors[company_id, party.id] = party
         deposits = cls._claims_with_deposits(by_claim, guarantor_of)
+        described = Line.invoice_line_descriptions(
+            [l.id for l in amounts])
         in_bulk = defaultdict(list)
         invoices = []
         per_company = {}
@@ -182,7 +184,7 @@ class ClaimLedgerMixin:
                 date=claim.date)
             lines = [(line, transfer, amount, gettext(
                         'therapy_billing.msg_patient_share_line',
-                        line=line._get_invoice_line_description(),
+                        line=described[line.id],
                         payer=claim.payer.rec_name))
                 for line, amount in claim_amounts.items()]
             if (bulk and claim not in deposits

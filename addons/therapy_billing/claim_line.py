@@ -62,6 +62,14 @@ def _rollup(string, help):
         readonly=True, help=help)
 
 
+def _describe(service_date, procedure_code, modifiers, units,
+        client_number, control_number):
+    "A claim line as the invoice lines that bill it name it"
+    code = ' '.join([procedure_code or ''] + modifiers).strip()
+    return (f'{service_date} {code} x{units} '
+        f'({client_number}, {control_number})')
+
+
 class LineCodes:
     "A claim line's diagnosis pointers and modifiers as lists, set ones only"
     __slots__ = ()
@@ -323,9 +331,38 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         return self.charge.revenue_account()
 
     def _get_invoice_line_description(self):
-        code = ' '.join([self.procedure_code or ''] + self.modifiers).strip()
-        return (f'{self.service_date} {code} x{self.units} '
-            f'({self.claim.client.number}, {self.control_number})')
+        return _describe(self.service_date, self.procedure_code,
+            self.modifiers, self.units, self.claim.client.number,
+            self.control_number)
+
+    @classmethod
+    def invoice_line_descriptions(cls, line_ids):
+        """{line id: _get_invoice_line_description()} read as rows: a
+        remittance bills a client's share for hundreds of lines, and each
+        line's claim and client as records cost more than the invoice"""
+        pool = Pool()
+        Claim = pool.get('therapy.claim')
+        Client = pool.get('therapy.client')
+        line = cls.__table__()
+        claim = Claim.__table__()
+        client = Client.__table__()
+        cursor = Transaction().connection.cursor()
+        result = {}
+        for chunk in slices(sorted(set(line_ids))):
+            cursor.execute(*line.join(claim,
+                    condition=line.claim == claim.id
+                    ).join(client, condition=claim.client == client.id
+                    ).select(line.id, line.service_date, line.procedure_code,
+                    line.modifier_1, line.modifier_2, line.modifier_3,
+                    line.modifier_4, line.units, client.number,
+                    line.control_number,
+                    where=SQL_OPERATORS['in'](line.id, chunk)))
+            for (id_, date, code, *modifiers, units, number,
+                    control_number) in cursor:
+                result[id_] = _describe(date, code,
+                    [m for m in modifiers if m], units, number,
+                    control_number)
+        return result
 
     @classmethod
     def get_balances(cls, lines, names):

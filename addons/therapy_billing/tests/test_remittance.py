@@ -172,6 +172,12 @@ class RemittanceTestCase(RemittanceCase):
                 ['write_off', 'transfer_patient', 'transfer_patient'])
             invoice, = self.patient_invoices(practice)
             self.assertEqual(invoice.total_amount, D(35))
+            # the line as the claim line's own description names it (the
+            # posting reads it as rows)
+            self.assertIn(line._get_invoice_line_description(),
+                invoice.lines[0].description)
+            self.assertIn(practice.line.control_number,
+                invoice.lines[0].description)
             self.assertEqual(
                 self.balance(practice, 'insurance_clearing_account'), D(80))
             self.assertEqual(
