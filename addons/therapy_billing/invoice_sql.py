@@ -226,6 +226,11 @@ def _party_values(company, account, date, parties):
     payment_term = Configuration(1).billing_payment_term
     tax_identifiers = {}
     values = {'template': template}
+    # most guarantors have no identifier: their tax identifier (a getter
+    # over the identifiers) is None without being read; the direct-debit
+    # setting (a company value) read as rows
+    identified = _parties_with('party.identifier', party_ids)
+    direct_debits = _direct_debits(party_ids, company.id)
     for chunk in slices(party_ids):
         for party in Party.browse(chunk):
             address = party.address_get(type='invoice')
@@ -239,14 +244,21 @@ def _party_values(company, account, date, parties):
                 identifier = template.get_tax_identifier()
                 tax_identifiers[country] = (
                     identifier.id if identifier else None)
-            direct_debit = getattr(party, 'payment_direct_debit', None)
+            if party.id in direct_debits:
+                direct_debit = direct_debits[party.id]
+            elif hasattr(Party, 'default_payment_direct_debit'):
+                direct_debit = Party.default_payment_direct_debit(
+                    company=company.id)
+            else:
+                direct_debit = None
             values[party.id] = {
                 'company': company.id,
                 'type': 'out',
                 'party': party.id,
                 'invoice_address': address.id,
                 'party_tax_identifier': (party.tax_identifier.id
-                    if party.tax_identifier else None),
+                    if party.id in identified and party.tax_identifier
+                    else None),
                 'tax_identifier': tax_identifiers[country],
                 'currency': company.currency.id,
                 'journal': template.journal.id,
@@ -260,6 +272,51 @@ def _party_values(company, account, date, parties):
                 values[party.id]['payment_direct_debit'] = bool(
                     direct_debit)
     return values
+
+
+def _parties_with(model, party_ids):
+    """The ids of party_ids that have a record of model (by its party
+    column; none when its module is not installed)"""
+    try:
+        Model = Pool().get(model)
+    except KeyError:
+        return set()
+    table = Model.__table__()
+    cursor = Transaction().connection.cursor()
+    found = set()
+    for chunk in slices(party_ids):
+        cursor.execute(*table.select(table.party, distinct=True,
+                where=SQL_OPERATORS['in'](table.party, chunk)))
+        found.update(p for p, in cursor)
+    return found
+
+
+def _direct_debits(party_ids, company_id):
+    """{party id: its payment_direct_debit in company_id} of the parties
+    that have a value for it, as the MultiValue's getter picks it: the
+    first of the party's values (a company's before the one of no
+    company) whose company is company_id or none"""
+    try:
+        Value = Pool().get('party.party.payment_direct_debit')
+    except KeyError:
+        return {}
+    table = Value.__table__()
+    cursor = Transaction().connection.cursor()
+    candidates = defaultdict(list)
+    for chunk in slices(party_ids):
+        cursor.execute(*table.select(table.party, table.company,
+                table.payment_direct_debit,
+                where=SQL_OPERATORS['in'](table.party, chunk),
+                order_by=[table.id.asc]))
+        for party, company, value in cursor:
+            candidates[party].append((company, value))
+    result = {}
+    for party, values in candidates.items():
+        for company, value in sorted(values, key=lambda v: v[0] is None):
+            if company in (company_id, None):
+                result[party] = bool(value)
+                break
+    return result
 
 
 def _invoice_sequence(template, date, name):

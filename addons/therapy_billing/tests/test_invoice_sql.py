@@ -120,9 +120,13 @@ class InvoiceSQLTestCase(LedgerCase):
         with self.practice() as practice:
             receivable, _ = self.accounts(practice)
             # the invoice and its receivable line take the party's flag
+            # and tax identifier
             guarantor = practice.client.guarantor
             guarantor.payment_direct_debit = True
+            guarantor.identifiers = [pool.get('party.identifier')(
+                    type='eu_vat', code='BE0897290877')]
             guarantor.save()
+            self.assertTrue(guarantor.tax_identifier)
             orm = self.orm_invoice(practice)
             queued = Queue.search([('data.method', '=', 'print_invoice')],
                 count=True)
@@ -153,6 +157,24 @@ class InvoiceSQLTestCase(LedgerCase):
                     count=True), queued + 1)
             self.assertEqual(
                 ledger_invariants.trial_balance(practice.company), [])
+
+    @with_transaction()
+    def test_bulk_invoice_of_a_party_without_settings(self):
+        """A guarantor with no identifier and the default direct-debit
+        setting (as most): the bulk invoice has the columns of the ORM's"""
+        pool = Pool()
+        Date = pool.get('ir.date')
+        with self.practice() as practice:
+            receivable, _ = self.accounts(practice)
+            guarantor = practice.client.guarantor
+            self.assertFalse(guarantor.identifiers)
+            self.assertFalse(guarantor.payment_direct_debit)
+            orm = self.orm_invoice(practice)
+            bulk, = invoice_sql.post_invoices(practice.company, receivable,
+                Date.today(), [self.share(practice)])
+            written = self.written(bulk)
+            self.assertEqual(written, self.written(orm.id))
+            self.assertGreater(len(written['account.invoice'][0]), 25)
 
     @with_transaction()
     def test_bulk_invoice_refuses_and_writes_nothing(self):
