@@ -541,7 +541,7 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
 
     @classmethod
     def transfer_responsibility(cls, amounts, reconcile=True,
-            coverages=None, balances=None, receivables=None):
+            coverages=None, balances=None, receivables=None, payers=None):
         """Move the patient responsibility amounts {line: amount} the payer
         named (PR) off its receivable: Dr responsibility transfer, Cr the
         payer's receivable. It then goes to the next payer (its secondary
@@ -550,8 +550,10 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         visit forbids billing its beneficiary. reconcile=False leaves the
         payer invoices to the caller (a remittance settles its claims after);
         coverages: {claim id: coverages in effect}, balances: {line id:
-        payer balance} and receivables: {line id: (account id, party id)}
-        the caller read or counted already"""
+        payer balance}, receivables: {line id: (account id, party id)} and
+        payers: {claim id: {'next_payer': bool,
+        'beneficiary_billing_prohibited': bool}} the caller read or
+        counted already"""
         pool = Pool()
         Configuration = pool.get('therapy.configuration')
         Claim = pool.get('therapy.claim')
@@ -589,15 +591,26 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
             digits=next(iter(accounts)).currency.digits)
         if reconcile:
             Claim.reconcile_payer_invoices(claims)
-        missing = [c for c in claims if c.id not in (coverages or {})]
+        payers = dict(payers or {})
+        missing = [c for c in claims if c.id not in payers
+            and c.id not in (coverages or {})]
         coverages = {**(coverages or {}),
             **Claim.coverages_in_effect(missing)}
-        onward = [c for c in claims if c.next_coverage(coverages[c.id])]
+        for claim in claims:
+            if claim.id not in payers:
+                payers[claim.id] = {
+                    'next_payer': bool(
+                        claim.next_coverage(coverages[claim.id])),
+                    'beneficiary_billing_prohibited': (
+                        claim.beneficiary_billing_prohibited(
+                            coverages[claim.id])),
+                    }
+        onward = [c for c in claims if payers[c.id]['next_payer']]
         Claim.adjudicated(onward)
         rest = {l: a for l, a in amounts.items()
             if claim_of[l] not in onward}
         prohibited = {c.id for c in set(claim_of[l] for l in rest)
-            if c.beneficiary_billing_prohibited(coverages[c.id])}
+            if payers[c.id]['beneficiary_billing_prohibited']}
         write_off = {l: a for l, a in rest.items()
             if claim_of[l].id in prohibited}
         cls.write_off_responsibility(write_off)

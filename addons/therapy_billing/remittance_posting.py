@@ -607,7 +607,7 @@ class RemittancePostingMixin:
             # what the payer owed before the transfer, as posted here
             balances={l.id: amounts.balances[l] + a
                 for l, a in amounts.transfers.items()},
-            receivables=amounts.receivables)
+            receivables=amounts.receivables, payers=amounts.coverage)
         Claim.cross_over({a.claim: a.crossover_payer for a in answers
                 if a.status in FORWARDED and a.claim})
         cls._settle_claims(browse_in_slices(Claim, touched_claims),
