@@ -895,6 +895,7 @@ class RemittancePostingMixin:
         every invoiced line of an answered claim), not read again"""
         pool = Pool()
         Claim = pool.get('therapy.claim')
+        ClaimLine = pool.get('therapy.claim.line')
         RemittanceClaim = pool.get('therapy.remittance.claim')
         Adjustment = pool.get('therapy.remittance.adjustment')
         Claim.reconcile_payer_invoices(claims)
@@ -902,15 +903,26 @@ class RemittancePostingMixin:
         paid_of = amounts.paid
         events = defaultdict(list)
         to_save = []
+        answer = RemittanceClaim.__table__()
+        line = ClaimLine.__table__()
+        cursor = Transaction().connection.cursor()
         for chunk in slices([c.id for c in claims]):
-            # the remittance's answers of a slice of claims in one search
+            # the remittance's answers of a slice of claims, and the
+            # claims' lines, as rows
             by_claim = defaultdict(list)
-            for answer in RemittanceClaim.search([
-                        ('remittance', '=', remittance.id),
-                        ('claim', 'in', chunk),
-                        ], order=[('id', 'DESC')]):
-                by_claim[answer.claim.id].append(answer)
-            lasts = [a[0].id for a in by_claim.values()]
+            cursor.execute(*answer.select(answer.claim, answer.id,
+                    answer.status, answer.payer_claim_number,
+                    where=(answer.remittance == remittance.id)
+                    & SQL_OPERATORS['in'](answer.claim, chunk),
+                    order_by=[answer.id.desc]))
+            for claim_id, *row in cursor:
+                by_claim[claim_id].append(row)
+            lines_of = defaultdict(list)
+            cursor.execute(*line.select(line.claim, line.id,
+                    where=SQL_OPERATORS['in'](line.claim, chunk)))
+            for claim_id, line_id in cursor:
+                lines_of[claim_id].append(line_id)
+            lasts = [a[0][0] for a in by_claim.values()]
             denials = defaultdict(set)
             for row in Adjustment.search_read([
                         ('remittance_claim', 'in', lasts),
@@ -921,14 +933,22 @@ class RemittancePostingMixin:
                     describe(row['group'], row['reason']))
             for claim in Claim.browse(chunk):
                 answers = by_claim[claim.id]
-                last = answers[0] if answers else None
-                lines = list(claim.lines) if claim.active else []
-                balance = sum((owed[l.id] if l.id in owed
-                        else l.payer_balance for l in lines), ZERO)
-                paid = sum((paid_of.get(l.id, l.paid) for l in lines), ZERO)
-                denied = denials[last.id] if last else set()
+                last_id, _, last_number = (answers[0] if answers
+                    else (None, None, None))
+                line_ids = lines_of[claim.id] if claim.active else []
+                # what the posting did not count (none, as a rule) read
+                unread = ClaimLine.browse([i for i in line_ids
+                        if i not in owed or i not in paid_of])
+                balance = sum((owed[i] for i in line_ids if i in owed),
+                    ZERO) + sum((l.payer_balance for l in unread
+                        if l.id not in owed), ZERO)
+                paid = sum((paid_of[i] for i in line_ids if i in paid_of),
+                    ZERO) + sum((l.paid for l in unread
+                        if l.id not in paid_of), ZERO)
+                denied = denials[last_id] if answers else set()
                 reason = None
-                if answers and all(a.status == '22' for a in answers):
+                if answers and all(
+                        status == '22' for _, status, _ in answers):
                     # taken back and not answered again yet: with the payer
                     state = 'accepted'
                 elif balance <= 0:
@@ -939,9 +959,9 @@ class RemittancePostingMixin:
                     state = 'partial'
                 if denied:
                     reason = '; '.join(sorted(denied))[:250]
-                if last and last.payer_claim_number and (
-                        claim.payer_claim_number != last.payer_claim_number):
-                    claim.payer_claim_number = last.payer_claim_number
+                if last_number and (
+                        claim.payer_claim_number != last_number):
+                    claim.payer_claim_number = last_number
                 if state != claim.state or reason:
                     claim.state = state
                     claim.payer_reason = reason or claim.payer_reason
