@@ -441,6 +441,16 @@ class Claim(ClaimScrubMixin, ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
             coverages = Coverage.for_client(self.client, self.date)
         return any(c.payer.beneficiary_billing_prohibited for c in coverages)
 
+    def payers_after(self, coverages=None):
+        """What the patient responsibility this claim's payer names may
+        become: {'next_payer': a next payer bills it,
+        'beneficiary_billing_prohibited': no one may bill the client}"""
+        return {
+            'next_payer': bool(self.next_coverage(coverages)),
+            'beneficiary_billing_prohibited': (
+                self.beneficiary_billing_prohibited(coverages)),
+            }
+
     @classmethod
     def coverages_in_effect(cls, claims):
         """{claim id: its client's coverages in effect on its date, primary

@@ -551,8 +551,7 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         payer invoices to the caller (a remittance settles its claims after);
         coverages: {claim id: coverages in effect}, balances: {line id:
         payer balance}, receivables: {line id: (account id, party id)} and
-        payers: {claim id: {'next_payer': bool,
-        'beneficiary_billing_prohibited': bool}} the caller read or
+        payers: {claim id: Claim.payers_after()} the caller read or
         counted already"""
         pool = Pool()
         Configuration = pool.get('therapy.configuration')
@@ -598,13 +597,7 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
             **Claim.coverages_in_effect(missing)}
         for claim in claims:
             if claim.id not in payers:
-                payers[claim.id] = {
-                    'next_payer': bool(
-                        claim.next_coverage(coverages[claim.id])),
-                    'beneficiary_billing_prohibited': (
-                        claim.beneficiary_billing_prohibited(
-                            coverages[claim.id])),
-                    }
+                payers[claim.id] = claim.payers_after(coverages[claim.id])
         onward = [c for c in claims if payers[c.id]['next_payer']]
         Claim.adjudicated(onward)
         rest = {l: a for l, a in amounts.items()

@@ -226,12 +226,8 @@ class Amounts:
         "Post each adjustment of claim_line as its rule says"
         claim_line = self.record(claim_line)
         if claim.id not in self.coverage:
-            coverages = self.coverages.get(claim.id)
-            self.coverage[claim.id] = {
-                'next_payer': bool(claim.next_coverage(coverages)),
-                'beneficiary_billing_prohibited': (
-                    claim.beneficiary_billing_prohibited(coverages)),
-                }
+            self.coverage[claim.id] = claim.payers_after(
+                self.coverages.get(claim.id))
         actions = plan(adjustments, rules=self.rules,
             **self.coverage[claim.id])
         for action, adjustment in actions:
@@ -350,16 +346,15 @@ class RemittancePostingMixin:
         cursor = Transaction().connection.cursor()
         numbered = {}
         for chunk in slices(sorted(numbers), 500):
-            ids = search_ids(Claim, [
+            found = Claim.search([
                     ('company', '=', remittance.company.id),
                     ('number', 'in', chunk),
                     ('coverage.payer', '=', remittance.payer.id),
-                    ])
-            for sub_ids in slices(ids):
-                cursor.execute(*claim.select(claim.id, claim.number,
-                        where=SQL_OPERATORS['in'](claim.id, sub_ids)))
-                for claim_id, number in cursor:
-                    numbered[number] = max(numbered.get(number, 0), claim_id)
+                    ], query=True)
+            cursor.execute(*claim.select(claim.id, claim.number,
+                    where=claim.id.in_(found)))
+            for claim_id, number in cursor:
+                numbered[number] = max(numbered.get(number, 0), claim_id)
         return numbered
 
     @staticmethod
@@ -937,14 +932,13 @@ class RemittancePostingMixin:
                     else (None, None, None))
                 line_ids = lines_of[claim.id] if claim.active else []
                 # what the posting did not count (none, as a rule) read
-                unread = ClaimLine.browse([i for i in line_ids
-                        if i not in owed or i not in paid_of])
-                balance = sum((owed[i] for i in line_ids if i in owed),
-                    ZERO) + sum((l.payer_balance for l in unread
-                        if l.id not in owed), ZERO)
-                paid = sum((paid_of[i] for i in line_ids if i in paid_of),
-                    ZERO) + sum((l.paid for l in unread
-                        if l.id not in paid_of), ZERO)
+                unread = {l.id: l for l in ClaimLine.browse([i
+                            for i in line_ids
+                            if i not in owed or i not in paid_of])}
+                balance = sum((owed[i] if i in owed
+                        else unread[i].payer_balance for i in line_ids), ZERO)
+                paid = sum((paid_of[i] if i in paid_of else unread[i].paid
+                        for i in line_ids), ZERO)
                 denied = denials[last_id] if answers else set()
                 reason = None
                 if answers and all(
