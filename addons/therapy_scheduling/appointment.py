@@ -805,9 +805,9 @@ class Attendee(PendingMixin, ModelSQL, ModelView):
 
     @classmethod
     def check_capacity(cls, attendees):
-        for appointment in {a.appointment for a in attendees}:
-            if not appointment.group_session:
-                continue  # one client, by construction
+        Appointment = Pool().get('therapy.appointment')
+        for appointment in Appointment.browse(
+                cls.group_sessions_of(attendees)):
             expected = [a for a in appointment.attendees
                 if a.attendance in {'expected', 'attended'}]
             if len(expected) > appointment.capacity:
@@ -815,6 +815,29 @@ class Attendee(PendingMixin, ModelSQL, ModelView):
                         'therapy_scheduling.msg_appointment_capacity',
                         appointment=appointment.rec_name,
                         capacity=appointment.capacity))
+
+    @classmethod
+    def group_sessions_of(cls, attendees):
+        """The ids of the group sessions attendees are in, from one read of
+        the rows: an individual session has one client by construction, and
+        reading each appointment's service for it was a tenth of booking a
+        series"""
+        pool = Pool()
+        attendee = cls.__table__()
+        appointment = pool.get('therapy.appointment').__table__()
+        service = pool.get('therapy.service').__table__()
+        cursor = Transaction().connection.cursor()
+        query = attendee.join(appointment,
+            condition=appointment.id == attendee.appointment
+            ).join(service, condition=service.id == appointment.service)
+        ids = set()
+        for chunk in grouped_slice(
+                [a.id for a in attendees], backend.MAX_QUERY_PARAMS):
+            cursor.execute(*query.select(attendee.appointment,
+                    where=fields.SQL_OPERATORS['in'](attendee.id, list(chunk))
+                    & (service.group_session == Literal(True))))
+            ids.update(i for i, in cursor)
+        return sorted(ids)
 
     @classmethod
     def check_conflicts(cls, attendees):

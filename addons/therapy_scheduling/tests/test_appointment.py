@@ -17,7 +17,7 @@ from trytond.transaction import Transaction
 
 from .fixtures import (
     DAY, CommittingTestMixin, SchedulingPractice, at, create_availability,
-    create_client, create_location, create_room)
+    create_client, create_location, create_room, create_service)
 
 
 class AppointmentTestCase(unittest.TestCase):
@@ -285,6 +285,54 @@ class AppointmentTestCase(unittest.TestCase):
             elsewhere = create_room(other, "Blue")
             with self.assertRaisesRegex(ValidationError, "Room"):
                 practice.book(at(9), room=elsewhere)
+
+    @with_transaction()
+    def test_booking_relations_checked_from_rows(self):
+        """The template's relations are validated from one read of the
+        rows (BookingMixin._validate) and refused with Tryton's domain
+        message, on create and on write"""
+        pool = Pool()
+        Appointment = pool.get('therapy.appointment')
+        Employee = pool.get('company.employee')
+        self.assertEqual(Appointment._row_checked, {
+                'company', 'clinician', 'location', 'room', 'service'})
+        company = create_company()
+        other_company = create_company("Elsewhere Inc.")
+        with set_company(other_company):
+            their_location = create_location("Their Street")
+            their_service = create_service('90837', "Their therapy")
+        with set_company(company):
+            practice = SchedulingPractice()
+            other = create_location("Uptown")
+            elsewhere = create_room(other, "Blue")
+            fine = practice.book(at(8), room=practice.room)
+            Appointment.write([fine], {'room': practice.group_room.id})
+            # a refused row stays in the test's transaction: each its hour
+            for hour, values, field in [
+                    (9, {'room': elsewhere}, "Room"),
+                    (10, {'service': their_service}, "Service"),
+                    ]:
+                with self.subTest(field=field):
+                    with self.assertRaisesRegex(ValidationError,
+                            f'"{field}" .* not valid according to its '
+                            'domain'):
+                        practice.book(at(hour), **values)
+            with self.assertRaisesRegex(ValidationError,
+                    '"Location" .* not valid according to its domain'):
+                Appointment.create([{
+                            'client': practice.ann.id,
+                            'clinician': practice.dana.id,
+                            'location': their_location.id,
+                            'service': practice.therapy.id,
+                            'start': at(11), 'end': at(12)}])
+            with self.assertRaisesRegex(ValidationError,
+                    '"Room" .* not valid according to its domain'):
+                Appointment.write([fine], {'room': elsewhere.id})
+            Employee.write([practice.eli], {'discipline': None})
+            with self.assertRaisesRegex(ValidationError,
+                    '"Clinician" .* not valid according to its domain'):
+                practice.book(at(13), client=practice.ben,
+                    clinician=practice.eli)
 
     @with_transaction()
     def test_clinician_location(self):
