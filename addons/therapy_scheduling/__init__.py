@@ -1,8 +1,9 @@
 from trytond.wsgi import app
 
 from . import row_reader, routes  # noqa: F401
-from . import waitlist_routes  # noqa: F401
+from . import selection_labels, waitlist_routes  # noqa: F401
 from .web_guard import install
 
 install(app)
 row_reader.install()
+selection_labels.install()
