@@ -1,9 +1,10 @@
 from trytond.wsgi import app
 
-from . import row_reader, routes  # noqa: F401
+from . import record_values, row_reader, routes  # noqa: F401
 from . import selection_labels, waitlist_routes  # noqa: F401
 from .web_guard import install
 
 install(app)
+record_values.install()
 row_reader.install()
 selection_labels.install()
