@@ -1,8 +1,12 @@
 """Scheduling benchmark: book one appointment, read a clinician's week and
 create a 52-occurrence series against N past appointments in PostgreSQL.
 
-    .venv/bin/python bench/scheduling.py \\
+    .venv/bin/python -O bench/scheduling.py \\
         --uri postgresql://tryton@127.0.0.1:55432/ --sizes 100000,1000000
+
+-O as the production image runs Python (PYTHONOPTIMIZE=1 in the
+Dockerfile): Tryton's record asserts then cost nothing, for the three
+variants alike.
 
 Creates caseload_bench_<pid> (therapy_scheduling and the bare peer
 bench_bare activated by trytond-admin), loads the data with plain SQL,
@@ -457,19 +461,22 @@ def summary(times):
 def profile(bench, size, path, reps=100):
     """cProfile of reps ORM bookings and of reps // 10 52-occurrence
     series (each call in its own transaction, as measured): the top 40 by
-    cumulative and by own time go to path"""
+    cumulative and by own time go to path, the whole profiles beside it
+    (path.booking.prof, path.series.prof) for pstats"""
     import cProfile
     import io
     import pstats
     profiler = cProfile.Profile()
     out = io.StringIO()
-    for label, run in [
-            ('ORM create 1 appointment + commit', lambda: bench.booking(reps)),
-            ('ORM create 52 appointments + commit',
+    for label, kind, run in [
+            ('ORM create 1 appointment + commit', 'booking',
+                lambda: bench.booking(reps)),
+            ('ORM create 52 appointments + commit', 'series',
                 lambda: bench.series(max(reps // 10, 1)))]:
         profiler.enable()
         run()
         profiler.disable()
+        profiler.dump_stats(f'{path}.{kind}.prof')
         for key in ['cumulative', 'tottime']:
             out.write(f'## {size:,}: {label} (and the raw and bare runs '
                 f'interleaved with it), by {key}\n\n')
@@ -548,7 +555,8 @@ def machine(conn, title='Scheduling benchmark'):
     conn.rollback()
     print(f'# {title}, {dt.datetime.now():%Y-%m-%d %H:%M}\n')
     print(f'Machine: {uname}; {cpu}, {os.cpu_count()} cores; PostgreSQL '
-        f'{server}; Python {platform.python_version()}, trytond '
+        f'{server}; Python {platform.python_version()}'
+        f'{" optimized (-O)" if sys.flags.optimize else ""}, trytond '
         f'{trytond.__version__}, psycopg {psycopg.__version__} '
         f'({psycopg.pq.__impl__}).\n')
 
