@@ -101,7 +101,7 @@ class BookingMixin:
             if f.validation_depends & names}
         checked = names & cls._row_checked
         if checked:
-            checked -= cls._booking_relations_wrong(records)
+            checked -= cls._rows_wrong(records)
         if not checked:
             super()._validate(records, field_names=field_names)
             return
@@ -111,8 +111,8 @@ class BookingMixin:
         cls.validate_fields(records, checked)
 
     @classmethod
-    def _booking_relations_wrong(cls, records):
-        "The names of ROW_CHECKED's fields that some of records gets wrong"
+    def _rows_wrong(cls, records):
+        "The names of the row-checked fields some of records get wrong"
         pool = Pool()
         table = cls.__table__()
         employee = pool.get('company.employee').__table__()

@@ -295,7 +295,8 @@ class AppointmentTestCase(unittest.TestCase):
         Appointment = pool.get('therapy.appointment')
         Employee = pool.get('company.employee')
         self.assertEqual(Appointment._row_checked, {
-                'company', 'clinician', 'location', 'room', 'service'})
+                'company', 'clinician', 'location', 'room', 'service',
+                'start', 'end'})
         company = create_company()
         other_company = create_company("Elsewhere Inc.")
         with set_company(other_company):
@@ -333,6 +334,25 @@ class AppointmentTestCase(unittest.TestCase):
                     '"Clinician" .* not valid according to its domain'):
                 practice.book(at(13), client=practice.ben,
                     clinician=practice.eli)
+            # the times last: PostgreSQL's check constraint refuses them
+            # first and aborts the transaction (hence the savepoints); the
+            # test run's SQLite tables have no such constraint
+            ends_first = ('"End" .* not valid according to its domain'
+                '|must end after it starts')
+            cursor = Transaction().connection.cursor()
+            for refused in [
+                    lambda: Appointment.write([fine], {'end': fine.start}),
+                    lambda: Appointment.create([{
+                                'client': practice.cara.id,
+                                'clinician': practice.dana.id,
+                                'location': practice.location.id,
+                                'service': practice.therapy.id,
+                                'start': at(15), 'end': at(15)}]),
+                    ]:
+                cursor.execute('SAVEPOINT ends_first')
+                with self.assertRaisesRegex(ValidationError, ends_first):
+                    refused()
+                cursor.execute('ROLLBACK TO SAVEPOINT ends_first')
 
     @with_transaction()
     def test_clinician_location(self):
