@@ -21,7 +21,6 @@ classes, which make their record class then), as ``row_reader`` is."""
 import collections.abc
 import copy
 import sys
-from itertools import chain
 
 import trytond.model.model as model
 
@@ -39,9 +38,14 @@ def record(name, field_names):
     names = frozenset(map(sys.intern, field_names))
 
     def __init__(self, **kwargs):
-        if kwargs.keys() - names:
-            raise AttributeError(f"{name}: no field {kwargs.keys() - names}")
-        self.__dict__.update(kwargs)
+        if kwargs:
+            _check(kwargs)
+            self.__dict__.update(kwargs)
+
+    def _check(values):
+        if not names.issuperset(values):
+            raise AttributeError(
+                f"{name} has no field {sorted(set(values) - names)}")
 
     def __setattr__(self, field, value):
         if field not in names:
@@ -95,14 +99,12 @@ def record(name, field_names):
         return self.__dict__.setdefault(field, default)
 
     def _update(self, _other=None, **kwargs):
-        if isinstance(_other, collections.abc.Mapping):
-            _other = _other.items()
-        elif _other is None:
-            _other = []
-        values = dict(chain(_other, kwargs.items()))
-        if values.keys() - names:
-            raise AttributeError(f"{name}: no field {values.keys() - names}")
-        self.__dict__.update(values)
+        for values in [_other, kwargs]:
+            if values:
+                if not isinstance(values, collections.abc.Mapping):
+                    values = dict(values)
+                _check(values)
+                self.__dict__.update(values)
 
     return type(name, (), {
             '_field_names': names,
