@@ -124,6 +124,9 @@ def format_local(value, timezone):
 
 
 END_DOMAIN = [If(Eval('start') & Eval('end'), ('end', '>', Eval('start')), ())]
+# Tryton's default time format of a DateTime: a stored value (without
+# microseconds) always passes its check
+DATETIME_FORMAT = '%H:%M:%S'
 
 
 class Appointment(
@@ -520,8 +523,10 @@ class Appointment(
         encode = PYSONEncoder(sort_keys=True).encode
         start, end = cls._fields['start'], cls._fields['end']
         if (type(start) is type(end) is fields.DateTime
+                and start.required and end.required
                 and not start.domain
                 and encode(end.domain) == encode(END_DOMAIN)
+                and start.format == end.format == DATETIME_FORMAT
                 and not ({'required'} & (start.states.keys()
                         | end.states.keys()))):
             names |= {'start', 'end'}

@@ -23,14 +23,15 @@ DEFAULT_PLACE = {'in_person': '11', 'telehealth': '10'}
 IN_COMPANY = [('company', '=', Eval('company', -1))]
 CLINICIAN_DOMAIN = IN_COMPANY + [('discipline', '!=', None)]
 ROOM_DOMAIN = [('location', '=', Eval('location', -1))]
-# {field: (target, its domain)} of the template's relations validated from
-# one row read (BookingMixin._validate) while their domain is this one
+# {field: (target, its domain, required)} of the template's relations
+# validated from one row read (BookingMixin._validate) while they are
+# defined so
 ROW_CHECKED = {
-    'company': ('company.company', []),
-    'clinician': ('company.employee', CLINICIAN_DOMAIN),
-    'location': ('therapy.location', IN_COMPANY),
-    'room': ('therapy.room', ROOM_DOMAIN),
-    'service': ('therapy.service', IN_COMPANY),
+    'company': ('company.company', [], True),
+    'clinician': ('company.employee', CLINICIAN_DOMAIN, True),
+    'location': ('therapy.location', IN_COMPANY, True),
+    'room': ('therapy.room', ROOM_DOMAIN, False),
+    'service': ('therapy.service', IN_COMPANY, True),
     }
 
 
@@ -78,11 +79,12 @@ class BookingMixin:
         changes one leaves it to Tryton's validation"""
         encode = PYSONEncoder(sort_keys=True).encode
         names = set()
-        for name, (target, domain) in ROW_CHECKED.items():
+        for name, (target, domain, required) in ROW_CHECKED.items():
             field = cls._fields.get(name)
             if (type(field) is fields.Many2One
                     and field.model_name == target
                     and encode(field.domain) == encode(domain)
+                    and bool(field.required) == required
                     and 'required' not in field.states
                     and not field.context):
                 names.add(name)
@@ -95,20 +97,23 @@ class BookingMixin:
         template's relations are checked here from one read of the rows
         and their targets instead. A field the read finds wrong is left to
         Tryton's validation, which refuses it with its usual message."""
-        names = set(cls._fields if field_names is None else field_names)
+        given = set(cls._fields if field_names is None else field_names)
         # and what Tryton validates because a field it depends on changed
-        names |= {n for n, f in cls._fields.items()
-            if f.validation_depends & names}
+        names = given | {n for n, f in cls._fields.items()
+            if f.validation_depends & given}
         checked = names & cls._row_checked
         if checked:
             checked -= cls._rows_wrong(records)
         if not checked:
             super()._validate(records, field_names=field_names)
             return
-        super()._validate(records, field_names=names - checked)
-        # the models' own checks of these fields (validate_fields hooks)
-        # run as Tryton would have run them
-        cls.validate_fields(records, checked)
+        # Tryton takes an empty set for all the fields (and so do the
+        # validate_fields hooks): 'id' has nothing to validate
+        super()._validate(records, field_names=(names - checked) or {'id'})
+        # the hooks' checks of the fields given, as Tryton would have run
+        # them
+        if checked & given:
+            cls.validate_fields(records, checked & given)
 
     @classmethod
     def _rows_wrong(cls, records):

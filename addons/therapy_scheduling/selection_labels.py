@@ -6,8 +6,9 @@ and Tryton's builds the field's whole definition each time
 (``fields_get``: translations, field access, PYSON encoding). On the load
 test's busiest reads (charges to bill, a note opened) that was about 6 %
 of the server's time. A selection given as a list has the same labels for
-every row of a transaction, whose language is fixed; one computed by a
-method (it may depend on the record) is left to Tryton.
+every row of a transaction until it writes (a translation, a module
+activated: the transaction's counter moves), per language; one computed
+by a method (it may depend on the record) is left to Tryton.
 
 Installed when the module is imported, as ``row_reader`` is; only
 ``get_selection`` is replaced, and it returns what Tryton's returns."""
@@ -17,7 +18,7 @@ from trytond.model.fields.selection import SelectionMixin
 from trytond.transaction import Transaction
 
 _tryton_get_selection = SelectionMixin.__dict__['get_selection'].__func__
-# {transaction: {(model, field, language): {value: label}}}
+# {transaction: (its counter, {(model, field, language, fuzzy): labels})}
 LABELS = WeakKeyDictionary()
 
 
@@ -27,8 +28,12 @@ def get_selection(cls, model, name, inst):
     if not isinstance(getattr(field, 'selection', None), (list, tuple)):
         return _tryton_get_selection(cls, model, name, inst)
     transaction = Transaction()
-    labels = LABELS.setdefault(transaction, {})
-    key = (model.__name__, name, transaction.language)
+    counter, labels = LABELS.get(transaction, (None, None))
+    if counter != transaction.counter:
+        labels = {}
+        LABELS[transaction] = (transaction.counter, labels)
+    key = (model, field, transaction.language,
+        bool(transaction.context.get('fuzzy_translation')))
     if key not in labels:
         labels[key] = _tryton_get_selection(cls, model, name, inst)
     # a copy, as Tryton's is a new dict each call

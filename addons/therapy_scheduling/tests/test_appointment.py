@@ -355,6 +355,30 @@ class AppointmentTestCase(unittest.TestCase):
                 cursor.execute('ROLLBACK TO SAVEPOINT ends_first')
 
     @with_transaction()
+    def test_row_checked_fields_hooks_as_tryton(self):
+        """The fields' own checks run for the fields written, as Tryton
+        runs them: an appointment whose clinician was limited to other
+        locations since can still move and change room"""
+        pool = Pool()
+        Appointment = pool.get('therapy.appointment')
+        Employee = pool.get('company.employee')
+        company = create_company()
+        with set_company(company):
+            practice = SchedulingPractice()
+            booked = practice.book(at(8))
+            other = create_location("Uptown")
+            Employee.write([practice.dana], {'therapy_locations': [
+                        ('remove', [practice.location.id]),
+                        ('add', [other.id])]})
+            Appointment.write([booked], {'start': at(9), 'end': at(9, 45)})
+            Appointment.write([booked], {'room': practice.room.id})
+            self.assertEqual((booked.start, booked.room),
+                (at(9), practice.room))
+            # the clinician or the location written is checked again
+            with self.assertRaisesRegex(ValidationError, "does not work at"):
+                Appointment.write([booked], {'clinician': practice.dana.id})
+
+    @with_transaction()
     def test_clinician_location(self):
         company = create_company()
         with set_company(company):

@@ -44,7 +44,8 @@ class SelectionLabelsTestCase(unittest.TestCase):
 
     @with_transaction()
     def test_per_language(self):
-        "A label translated since is read in the reader's language"
+        """A label is read in the reader's language, translated since it
+        was first looked up in the same transaction"""
         pool = Pool()
         Appointment = pool.get('therapy.appointment')
         Translation = pool.get('ir.translation')
@@ -53,6 +54,9 @@ class SelectionLabelsTestCase(unittest.TestCase):
         english = field.get_selection(Appointment, 'state', None)
         french, = Lang.search([('code', '=', 'fr')])
         Lang.write([french], {'translatable': True})
+        with Transaction().set_context(language='fr'):
+            self.assertEqual(field.get_selection(
+                    Appointment, 'state', None)['scheduled'], "Scheduled")
         Translation.create([{'lang': 'fr', 'type': 'selection',
                     'name': 'therapy.appointment,state',
                     'src': "Scheduled", 'value': "Planifié",

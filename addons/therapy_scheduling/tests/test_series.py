@@ -173,6 +173,23 @@ class SeriesTestCase(unittest.TestCase):
                     weekdays=['1'])
 
     @with_transaction()
+    def test_template_checked_from_rows(self):
+        """A series' relations are checked from rows as an appointment's
+        but its service (narrowed to individual sessions: Tryton's)"""
+        from trytond.model.exceptions import ValidationError
+        from .fixtures import create_location, create_room
+        Series = Pool().get('therapy.appointment.series')
+        self.assertEqual(Series._row_checked,
+            {'company', 'clinician', 'location', 'room'})
+        company = create_company()
+        with set_company(company):
+            practice = SchedulingPractice()
+            elsewhere = create_room(create_location("Uptown"), "Blue")
+            with self.assertRaisesRegex(ValidationError,
+                    '"Room" .* not valid according to its domain'):
+                create_series(practice, dt.date.today(), room=elsewhere.id)
+
+    @with_transaction()
     def test_change_this_and_following(self):
         pool = Pool()
         Change = pool.get('therapy.appointment.series.change', type='wizard')
