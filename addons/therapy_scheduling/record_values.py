@@ -14,7 +14,9 @@ The class keeps the record object's whole interface (the mapping-like
 methods and attribute access by field name) and refuses a name that is
 not a field as the slots did; the order of ``_keys`` is the order values
 were set, where the slots' was the class's, which no caller relies on
-(Tryton's tests run on it in CI with ours).
+(Tryton's tests run on it in CI with ours). A dict holds a fully read
+record in about four times the memory of the slots (~2 KB against ~0.5
+KB for 60 fields); the caches are bounded by the record cache size.
 
 Installed when the module is imported (before trytond sets up the models'
 classes, which make their record class then), as ``row_reader`` is."""
