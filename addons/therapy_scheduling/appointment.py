@@ -3,7 +3,7 @@ from collections import defaultdict, namedtuple
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
-from sql import Literal, Null
+from sql import Literal
 from sql.operators import Equal
 
 from trytond import backend
@@ -11,17 +11,17 @@ from trytond.i18n import gettext
 from trytond.model import (
     Check, Exclude, Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.pool import Pool
-from trytond.pyson import Bool, Eval, If, PYSONEncoder
+from trytond.pyson import Bool, Eval, If
 from trytond.sql.functions import TSRange
 from trytond.sql.operators import RangeOverlap
 from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
 
 from . import clock
-from .booking import BookingMixin, PendingMixin
+from .booking import BookingMixin, PendingMixin, defined_as
 from .client import client_rec_name
 from .exceptions import AppointmentConflictError, AppointmentValidationError
-from .rows import rows_of
+from .rows import rows_of, until_written
 
 # appointments in these states hold their slot; cancelled and no-show ones
 # free it (a no-show slot may be given to a walk-in or the waitlist)
@@ -424,11 +424,7 @@ class Appointment(
         reads do."""
         pool = Pool()
         Party = pool.get('party.party')
-        transaction = Transaction()
-        counter, known = DISPLAYED.get(transaction, (None, {}))
-        if counter != transaction.counter or len(known) > DISPLAYED_SIZE:
-            known = {}
-            DISPLAYED[transaction] = (transaction.counter, known)
+        known = until_written(DISPLAYED, DISPLAYED_SIZE)
         missing = [i for i in ids if i not in known]
         appointment = cls.__table__()
         location = pool.get('therapy.location').__table__()
@@ -520,36 +516,24 @@ class Appointment(
         """And the times: Tryton validates the end's domain with a search
         OR-ing each record's start (a series: 52 terms)"""
         names = set(super()._row_checkable())
-        encode = PYSONEncoder(sort_keys=True).encode
-        start, end = cls._fields['start'], cls._fields['end']
-        if (type(start) is type(end) is fields.DateTime
-                and start.required and end.required
-                and not start.domain
-                and encode(end.domain) == encode(END_DOMAIN)
-                and start.format == end.format == DATETIME_FORMAT
-                and not ({'required'} & (start.states.keys()
-                        | end.states.keys()))):
+        if (defined_as(cls._fields['start'], fields.DateTime, [], True,
+                    format=DATETIME_FORMAT)
+                and defined_as(cls._fields['end'], fields.DateTime,
+                    END_DOMAIN, True, format=DATETIME_FORMAT)):
             names |= {'start', 'end'}
         return frozenset(names)
 
     @classmethod
-    def _rows_wrong(cls, records):
-        wrong = super()._rows_wrong(records)
-        if not {'start', 'end'} <= cls._row_checked:
-            return wrong
-        table = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        for chunk in grouped_slice(
-                [r.id for r in records], backend.MAX_QUERY_PARAMS):
-            cursor.execute(*table.select(table.start, table.end,
-                    where=fields.SQL_OPERATORS['in'](table.id, list(chunk))
-                    & ((table.start == Null) | (table.end == Null)
-                        | (table.end <= table.start))))
-            for start, end in cursor:
-                if start is None:
-                    wrong.add('start')
-                if end is None or (start is not None and end <= start):
-                    wrong.add('end')
+    def _row_columns(cls, table):
+        return super()._row_columns(table) + [table.start, table.end]
+
+    @classmethod
+    def _row_wrong(cls, start, end, *values):
+        wrong = super()._row_wrong(*values)
+        if start is None:
+            wrong.add('start')
+        if end is None or (start is not None and end <= start):
+            wrong.add('end')
         return wrong
 
     @classmethod
@@ -867,18 +851,13 @@ class Attendee(PendingMixin, ModelSQL, ModelView):
         attendee = cls.__table__()
         appointment = pool.get('therapy.appointment').__table__()
         service = pool.get('therapy.service').__table__()
-        cursor = Transaction().connection.cursor()
         query = attendee.join(appointment,
             condition=appointment.id == attendee.appointment
             ).join(service, condition=service.id == appointment.service)
-        ids = set()
-        for chunk in grouped_slice(
-                [a.id for a in attendees], backend.MAX_QUERY_PARAMS):
-            cursor.execute(*query.select(attendee.appointment,
-                    where=fields.SQL_OPERATORS['in'](attendee.id, list(chunk))
-                    & (service.group_session == Literal(True))))
-            ids.update(i for i, in cursor)
-        return sorted(ids)
+        return sorted({appointment_id for appointment_id, group in rows_of(
+                    query, attendee.id, [a.id for a in attendees],
+                    attendee.appointment, service.group_session).values()
+                if group})
 
     @classmethod
     def check_conflicts(cls, attendees):

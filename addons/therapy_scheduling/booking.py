@@ -1,13 +1,11 @@
 """What a booking is made of (who, where, what, how), shared by the
 appointment and the recurring series that books appointments like it."""
-from trytond import backend
 from trytond.model import fields
 from trytond.pool import Pool
 from trytond.pyson import Eval, PYSONEncoder
-from trytond.tools import grouped_slice
-from trytond.transaction import Transaction
 
 from .disciplines import MODALITIES
+from .rows import rows_of
 
 # CMS place-of-service codes used by therapy practices
 PLACES_OF_SERVICE = [
@@ -33,6 +31,21 @@ ROW_CHECKED = {
     'room': ('therapy.room', ROOM_DOMAIN, False),
     'service': ('therapy.service', IN_COMPANY, True),
     }
+
+
+def defined_as(field, kind, domain, required, target=None, format=None):
+    """Is field a plain kind (not a subclass: a Function's getter is not
+    the row) with this domain and required, no state making it required,
+    no context (and this target, this time format)? What the row check of
+    BookingMixin._validate knows to validate"""
+    encode = PYSONEncoder(sort_keys=True).encode
+    return (type(field) is kind
+        and encode(field.domain) == encode(domain)
+        and bool(field.required) == required
+        and 'required' not in field.states
+        and not field.context
+        and (target is None or field.model_name == target)
+        and (format is None or field.format == format))
 
 
 class BookingMixin:
@@ -77,18 +90,10 @@ class BookingMixin:
         """The fields of ROW_CHECKED whose validation is only what the row
         check does (required, and the domain it knows): a module that
         changes one leaves it to Tryton's validation"""
-        encode = PYSONEncoder(sort_keys=True).encode
-        names = set()
-        for name, (target, domain, required) in ROW_CHECKED.items():
-            field = cls._fields.get(name)
-            if (type(field) is fields.Many2One
-                    and field.model_name == target
-                    and encode(field.domain) == encode(domain)
-                    and bool(field.required) == required
-                    and 'required' not in field.states
-                    and not field.context):
-                names.add(name)
-        return frozenset(names)
+        return frozenset(name
+            for name, (target, domain, required) in ROW_CHECKED.items()
+            if defined_as(cls._fields.get(name), fields.Many2One, domain,
+                required, target=target))
 
     @classmethod
     def _validate(cls, records, field_names=None):
@@ -117,43 +122,51 @@ class BookingMixin:
 
     @classmethod
     def _rows_wrong(cls, records):
-        "The names of the row-checked fields some of records get wrong"
+        """The names of the row-checked fields some of records get wrong,
+        from one read of the rows joined to their targets"""
         pool = Pool()
         table = cls.__table__()
         employee = pool.get('company.employee').__table__()
         location = pool.get('therapy.location').__table__()
         room = pool.get('therapy.room').__table__()
         service = pool.get('therapy.service').__table__()
-        cursor = Transaction().connection.cursor()
         query = table.join(employee, 'LEFT',
             condition=employee.id == table.clinician
             ).join(location, 'LEFT', condition=location.id == table.location
             ).join(room, 'LEFT', condition=room.id == table.room
             ).join(service, 'LEFT', condition=service.id == table.service)
         wrong = set()
-        for chunk in grouped_slice(
-                [r.id for r in records], backend.MAX_QUERY_PARAMS):
-            cursor.execute(*query.select(table.company,
-                    table.clinician, employee.company, employee.discipline,
-                    table.location, location.company,
-                    table.room, room.location,
-                    table.service, service.company,
-                    where=fields.SQL_OPERATORS['in'](table.id, list(chunk))))
-            for (company, clinician, clinician_company, discipline,
-                    location_, location_company, room_, room_location,
-                    service_, service_company) in cursor:
-                if company is None:
-                    wrong.add('company')
-                if (clinician is None or clinician_company != company
-                        or discipline is None):
-                    wrong.add('clinician')
-                if location_ is None or location_company != company:
-                    wrong.add('location')
-                if room_ is not None and room_location != location_:
-                    wrong.add('room')
-                if service_ is None or service_company != company:
-                    wrong.add('service')
+        for row in rows_of(query, table.id, [r.id for r in records],
+                table.company, table.clinician, employee.company,
+                employee.discipline, table.location, location.company,
+                table.room, room.location, table.service, service.company,
+                *cls._row_columns(table)).values():
+            (company, clinician, clinician_company, discipline,
+                location_, location_company, room_, room_location,
+                service_, service_company), own = row[:10], row[10:]
+            if company is None:
+                wrong.add('company')
+            if (clinician is None or clinician_company != company
+                    or discipline is None):
+                wrong.add('clinician')
+            if location_ is None or location_company != company:
+                wrong.add('location')
+            if room_ is not None and room_location != location_:
+                wrong.add('room')
+            if service_ is None or service_company != company:
+                wrong.add('service')
+            wrong |= cls._row_wrong(*own)
         return wrong
+
+    @classmethod
+    def _row_columns(cls, table):
+        "The model's own columns its row check reads (_row_wrong's values)"
+        return []
+
+    @classmethod
+    def _row_wrong(cls, *values):
+        "The names of the model's own row-checked fields values get wrong"
+        return set()
 
     @classmethod
     def _booking_readonly(cls):

@@ -35,6 +35,7 @@ from trytond.transaction import Transaction, without_check_access
 
 from . import clock
 from .exceptions import CareTeamError
+from .rows import until_written
 
 
 def _employee_ids(value):
@@ -215,16 +216,14 @@ class CareTeamSettings:
     def settings():
         # read, not an instance: an instance may come from a cache older
         # than the owner's last change in this transaction
-        transaction = Transaction()
-        counter, config = SETTINGS.get(transaction, (None, None))
-        if counter != transaction.counter:
+        memo = until_written(SETTINGS)
+        if 'config' not in memo:
             Configuration = Pool().get('therapy.configuration')
             with without_check_access():
-                config, = Configuration.read([1], [
+                memo['config'], = Configuration.read([1], [
                         'care_team_days_back', 'care_team_days_ahead',
                         'client_demographics'])
-            SETTINGS[transaction] = (transaction.counter, config)
-        return dict(config)
+        return dict(memo['config'])
 
     @classmethod
     def window(cls):

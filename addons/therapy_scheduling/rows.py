@@ -1,5 +1,6 @@
 """Table rows read by id, for what lists show of many records at once
-(names, labels) without a record each."""
+(names, labels) without a record each, and what a transaction remembers of
+them until it writes."""
 from trytond import backend
 from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
@@ -14,3 +15,16 @@ def rows_of(table, key, ids, *columns):
                 where=reduce_ids(key, list(chunk))))
         result.update((row[0], tuple(row[1:])) for row in cursor)
     return result
+
+
+def until_written(store, size=None):
+    """The dict store (a WeakKeyDictionary by transaction) keeps for the
+    current transaction: a new one once the transaction has written since
+    (its counter moved) or when it holds more than size entries"""
+    transaction = Transaction()
+    counter, memo = store.get(transaction, (None, None))
+    if counter != transaction.counter or (
+            size is not None and len(memo) > size):
+        memo = {}
+        store[transaction] = (transaction.counter, memo)
+    return memo

@@ -17,6 +17,8 @@ from weakref import WeakKeyDictionary
 from trytond.model.fields.selection import SelectionMixin
 from trytond.transaction import Transaction
 
+from .rows import until_written
+
 _tryton_get_selection = SelectionMixin.__dict__['get_selection'].__func__
 # {transaction: (its counter, {(model, field, language, fuzzy): labels})}
 LABELS = WeakKeyDictionary()
@@ -28,10 +30,7 @@ def get_selection(cls, model, name, inst):
     if not isinstance(getattr(field, 'selection', None), (list, tuple)):
         return _tryton_get_selection(cls, model, name, inst)
     transaction = Transaction()
-    counter, labels = LABELS.get(transaction, (None, None))
-    if counter != transaction.counter:
-        labels = {}
-        LABELS[transaction] = (transaction.counter, labels)
+    labels = until_written(LABELS)
     key = (model, field, transaction.language,
         bool(transaction.context.get('fuzzy_translation')))
     if key not in labels:
