@@ -11,8 +11,9 @@ from sql.aggregate import Count
 
 from trytond import backend
 from trytond.model import fields
+from trytond.model.fields import SQL_OPERATORS
 from trytond.pool import Pool, PoolMeta
-from trytond.tools import grouped_slice, reduce_ids
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from .appointment import clock_text, local_time
@@ -54,7 +55,8 @@ class Appointment(metaclass=PoolMeta):
         for chunk in grouped_slice(groups, backend.MAX_QUERY_PARAMS):
             cursor.execute(*attendee.select(attendee.appointment,
                     Count(attendee.id),
-                    where=reduce_ids(attendee.appointment, list(chunk)),
+                    where=SQL_OPERATORS['in'](
+                        attendee.appointment, list(chunk)),
                     group_by=[attendee.appointment]))
             attending.update(cursor)
         result = {}

@@ -2,7 +2,8 @@
 (names, labels) without a record each, and what a transaction remembers of
 them until it writes."""
 from trytond import backend
-from trytond.tools import grouped_slice, reduce_ids
+from trytond.model.fields import SQL_OPERATORS
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 
@@ -12,7 +13,7 @@ def rows_of(table, key, ids, *columns):
     result = {}
     for chunk in grouped_slice(list(ids), backend.MAX_QUERY_PARAMS):
         cursor.execute(*table.select(key, *columns,
-                where=reduce_ids(key, list(chunk))))
+                where=SQL_OPERATORS['in'](key, list(chunk))))
         result.update((row[0], tuple(row[1:])) for row in cursor)
     return result
 

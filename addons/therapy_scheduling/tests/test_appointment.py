@@ -15,6 +15,7 @@ from trytond.tests.test_tryton import (
     DB_NAME, activate_module, with_transaction)
 from trytond.transaction import Transaction
 
+from ..appointment import BLOCKING_STATES, overlapping_rows
 from .fixtures import (
     DAY, CommittingTestMixin, SchedulingPractice, at, create_availability,
     create_client, create_location, create_room, create_service)
@@ -353,6 +354,46 @@ class AppointmentTestCase(unittest.TestCase):
                 with self.assertRaisesRegex(ValidationError, ends_first):
                     refused()
                 cursor.execute('ROLLBACK TO SAVEPOINT ends_first')
+
+    @with_transaction()
+    def test_overlap_asked_of_the_rows_first(self):
+        """Before the search under the user's rules, the pre-check asks the
+        table: a free slot is free, a taken one taken (but by the records
+        themselves), and a domain it cannot put in SQL is the search's"""
+        pool = Pool()
+        Appointment = pool.get('therapy.appointment')
+        Attendee = pool.get('therapy.appointment.attendee')
+        company = create_company()
+        with set_company(company):
+            practice = SchedulingPractice()
+            booked = practice.book(at(9))
+            dana = [('clinician', '=', practice.dana.id),
+                ('state', 'in', BLOCKING_STATES)]
+            ann = [('client', '=', practice.ann.id), ('blocking', '=', True)]
+
+            def overlaps(Model, start, end, domain, ids=()):
+                return overlapping_rows(Model,
+                    [Model(start=start, end=end)], domain, list(ids))
+            self.assertFalse(overlaps(Appointment, at(9, 45), at(10), dana))
+            self.assertTrue(overlaps(Appointment, at(9, 30), at(10), dana))
+            self.assertFalse(overlaps(Appointment, at(9, 30), at(10), dana,
+                    [booked.id]))
+            self.assertFalse(overlaps(Appointment, at(9, 30), at(10), [
+                        ('clinician', '=', practice.eli.id)]))
+            self.assertTrue(overlaps(Attendee, at(8, 30), at(9, 15), ann))
+            self.assertFalse(overlaps(Attendee, at(8, 30), at(9, 15), [
+                        ('client', '=', practice.ben.id)]))
+            for domain in [
+                    [('group_session', '=', False)],
+                    [('clinician.name', '=', "Dana")],
+                    [('start', '>=', at(0))],
+                    ]:
+                with self.subTest(domain=domain):
+                    self.assertTrue(overlaps(
+                            Appointment, at(12), at(13), domain))
+            Appointment.do_cancel([booked], 'practice', 'clinician')
+            self.assertFalse(overlaps(Appointment, at(9, 30), at(10), dana))
+            self.assertFalse(overlaps(Attendee, at(8, 30), at(9, 15), ann))
 
     @with_transaction()
     def test_row_checked_fields_hooks_as_tryton(self):
