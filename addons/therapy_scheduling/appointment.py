@@ -190,7 +190,7 @@ class Appointment(
         help="The client of an individual session; group sessions list "
         "their clients as attendees.")
     group_session = fields.Function(
-        fields.Boolean("Group Session"), 'on_change_with_group_session')
+        fields.Boolean("Group Session"), 'get_group_session')
     start = fields.DateTime("Start", required=True, states=_states)
     end = fields.DateTime(
         "End", required=True, states=_states, domain=END_DOMAIN)
@@ -362,6 +362,22 @@ class Appointment(
     @fields.depends('service')
     def on_change_with_group_session(self, name=None):
         return bool(self.service and self.service.group_session)
+
+    @classmethod
+    def get_group_session(cls, appointments, name):
+        """From one read of the rows and their services: Tryton evaluates
+        it at each validation of an appointment (the client's required
+        state), and each record read its service's record for it"""
+        if Transaction().context.get('_datetime'):
+            # as the appointment was then
+            return {a.id: a.on_change_with_group_session()
+                for a in appointments}
+        table = cls.__table__()
+        service = Pool().get('therapy.service').__table__()
+        rows = rows_of(table.join(service, 'LEFT',
+                condition=service.id == table.service),
+            table.id, [a.id for a in appointments], service.group_session)
+        return {a.id: bool(rows.get(a.id, (None,))[0]) for a in appointments}
 
     @fields.depends('start', 'end')
     def on_change_with_duration(self, name=None):

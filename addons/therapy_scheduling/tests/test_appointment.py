@@ -147,6 +147,13 @@ class AppointmentTestCase(unittest.TestCase):
                     {'client': practice.ann.id}, {'client': practice.ben.id}])
             self.assertEqual(group.capacity, 3)
             self.assertIn("Group (2)", group.calendar_label)
+            single = practice.book(at(9))
+            # the computed flag, from the rows, and the client it requires
+            self.assertEqual(
+                [(r['id'], r['group_session']) for r in Appointment.read(
+                        [group.id, single.id], ['group_session'])],
+                [(group.id, True), (single.id, False)])
+            self.assertEqual(single.on_change_with_group_session(), False)
             Appointment.write([group], {'attendees': [
                         ('create', [{'client': practice.cara.id}])]})
             Appointment.arrive([group])
@@ -158,6 +165,20 @@ class AppointmentTestCase(unittest.TestCase):
                     ValidationError, "Cara .* already has an appointment"):
                 practice.book(at(14, 30), client=practice.cara,
                     clinician=practice.eli)
+
+    @with_transaction()
+    def test_individual_session_needs_its_client(self):
+        "Required unless the service is a group's (group_session)"
+        Appointment = Pool().get('therapy.appointment')
+        company = create_company()
+        with set_company(company):
+            practice = SchedulingPractice()
+            with self.assertRaisesRegex(ValidationError, '"Client"'):
+                Appointment.create([{
+                            'clinician': practice.dana.id,
+                            'location': practice.location.id,
+                            'service': practice.therapy.id,
+                            'start': at(9), 'end': at(10)}])
 
     @with_transaction()
     def test_group_session_is_full(self):
