@@ -86,7 +86,7 @@ def group_by(records, field):
 
 def first_overlap(Model, pending, domain):
     """A stored record matching domain whose [start, end) overlaps one of
-    the pending records (not itself), in one query, or None.
+    the pending records (not itself), or None.
 
     The search runs under the user's record rules: what it finds is named
     to the user. A booking's slot is free as a rule, so the table is asked
@@ -107,8 +107,13 @@ def first_overlap(Model, pending, domain):
 
 def overlapping_rows(Model, pending, domain, ids):
     """Does a row of Model's table, other than ids, match domain and
-    overlap one of the pending records? True also when domain holds more
-    than stored fields compared with = or in: the search then tells"""
+    overlap one of the pending records? Only clauses whose SQL is the
+    column compared with the value are put in SQL (a relation, selection
+    or integer = or in values that are not None, a boolean = True: Tryton
+    reads NULL as False, '' or a name for the others); for any other the
+    answer is True and the search tells"""
+    if Transaction().context.get('_datetime'):
+        return True     # the search reads the history table then
     table = Model.__table__()
     where = []
     for clause in domain:
@@ -116,14 +121,16 @@ def overlapping_rows(Model, pending, domain, ids):
             return True
         name, operator, value = clause
         field = Model._fields.get(name)
-        if (operator not in {'=', 'in'} or field is None
-                or isinstance(field, fields.Function)
-                or field._type in {'one2many', 'many2many', 'reference'}):
+        values = [value] if operator == '=' else value
+        if (field is None or type(field) not in PLAIN_COLUMNS
+                or operator not in {'=', 'in'}
+                or not isinstance(values, (list, tuple))
+                or any(v is None or isinstance(v, str)
+                    and field._type == 'many2one' for v in values)
+                or (field._type == 'boolean' and values != [True])):
             return True
-        column = Column(table, name)
-        where.append(column == field.sql_format(value) if operator == '='
-            else SQL_OPERATORS['in'](column,
-                [field.sql_format(v) for v in value]))
+        values = [field.sql_format(v) for v in values]
+        where.append(SQL_OPERATORS['in'](Column(table, name), values))
     start, end = Model._fields['start'], Model._fields['end']
     ranges = [(table.start < start.sql_format(p.end))
         & (table.end > end.sql_format(p.start)) for p in pending]
@@ -135,6 +142,12 @@ def overlapping_rows(Model, pending, domain, ids):
     cursor = Transaction().connection.cursor()
     cursor.execute(*table.select(Literal(1), where=And(where), limit=1))
     return cursor.fetchone() is not None
+
+
+# the fields whose domain clause `= value` or `in values` is the column
+# compared with the values (overlapping_rows)
+PLAIN_COLUMNS = {fields.Many2One, fields.Selection, fields.Integer,
+    fields.Boolean}
 
 
 def to_utc(local, timezone):
@@ -367,7 +380,8 @@ class Appointment(
     def get_group_session(cls, appointments, name):
         """From one read of the rows and their services: Tryton evaluates
         it at each validation of an appointment (the client's required
-        state), and each record read its service's record for it"""
+        state), and each record read its service's record for it. A record
+        not stored yet has no row: ask on_change_with_group_session()"""
         if Transaction().context.get('_datetime'):
             # as the appointment was then
             return {a.id: a.on_change_with_group_session()
@@ -691,9 +705,8 @@ class Appointment(
     @classmethod
     def attendee_records(cls, appointments):
         """{appointment id: its attendees} from one read of the rows, as
-        the records of one browse: through each appointment's One2Many, a
-        search of its own, a twentieth of a booking (a new individual
-        session has none yet)"""
+        the records of one browse: the One2Many's search was a twentieth
+        of a booking (a new individual session has none yet)"""
         Attendee = Pool().get('therapy.appointment.attendee')
         attendee = Attendee.__table__()
         cursor = Transaction().connection.cursor()

@@ -148,12 +148,11 @@ class AppointmentTestCase(unittest.TestCase):
             self.assertEqual(group.capacity, 3)
             self.assertIn("Group (2)", group.calendar_label)
             single = practice.book(at(9))
-            # the computed flag, from the rows, and the client it requires
+            # the computed flag, read from the rows
             self.assertEqual(
                 [(r['id'], r['group_session']) for r in Appointment.read(
                         [group.id, single.id], ['group_session'])],
                 [(group.id, True), (single.id, False)])
-            self.assertEqual(single.on_change_with_group_session(), False)
             Appointment.write([group], {'attendees': [
                         ('create', [{'client': practice.cara.id}])]})
             Appointment.arrive([group])
@@ -165,6 +164,21 @@ class AppointmentTestCase(unittest.TestCase):
                     ValidationError, "Cara .* already has an appointment"):
                 practice.book(at(14, 30), client=practice.cara,
                     clinician=practice.eli)
+
+    @with_transaction()
+    def test_client_change_moves_the_attendee(self):
+        """The attendee row follows an individual session's client: the
+        new client holds the slot, the former one is free then"""
+        Appointment = Pool().get('therapy.appointment')
+        company = create_company()
+        with set_company(company):
+            practice = SchedulingPractice()
+            booked = practice.book(at(9))
+            Appointment.write([booked], {'client': practice.ben.id})
+            self.assertEqual([(a.client, a.start, a.blocking)
+                    for a in booked.attendees], [(practice.ben, at(9), True)])
+            # Ann is free then
+            practice.book(at(9), clinician=practice.eli)
 
     @with_transaction()
     def test_individual_session_needs_its_client(self):
@@ -404,14 +418,21 @@ class AppointmentTestCase(unittest.TestCase):
             self.assertTrue(overlaps(Attendee, at(8, 30), at(9, 15), ann))
             self.assertFalse(overlaps(Attendee, at(8, 30), at(9, 15), [
                         ('client', '=', practice.ben.id)]))
-            for domain in [
-                    [('group_session', '=', False)],
-                    [('clinician.name', '=', "Dana")],
-                    [('start', '>=', at(0))],
+            # a free slot, but clauses whose SQL is more than the column
+            # and the value: the search decides
+            for Model, domain in [
+                    (Appointment, [('group_session', '=', False)]),
+                    (Appointment, [('clinician.name', '=', "Dana")]),
+                    (Appointment, [('start', '>=', at(0))]),
+                    (Appointment, [('room', 'in', [None])]),
+                    (Appointment, [('client', '=', "Ann")]),
+                    (Appointment, [('notes', '=', "")]),
+                    (Attendee, [('blocking', '=', False)]),
                     ]:
                 with self.subTest(domain=domain):
-                    self.assertTrue(overlaps(
-                            Appointment, at(12), at(13), domain))
+                    self.assertTrue(overlaps(Model, at(12), at(13), domain))
+            with Transaction().set_context(_datetime=at(0)):
+                self.assertTrue(overlaps(Appointment, at(12), at(13), dana))
             Appointment.do_cancel([booked], 'practice', 'clinician')
             self.assertFalse(overlaps(Appointment, at(9, 30), at(10), dana))
             self.assertFalse(overlaps(Attendee, at(8, 30), at(9, 15), ann))
