@@ -15,14 +15,13 @@ from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond.sql.functions import TSRange
 from trytond.sql.operators import RangeOverlap
-from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from . import clock
 from .booking import BookingMixin, PendingMixin, defined_as
 from .client import client_rec_name
 from .exceptions import AppointmentConflictError, AppointmentValidationError
-from .rows import rows_of, until_written
+from .rows import rows_by, rows_of, until_written
 
 # appointments in these states hold their slot; cancelled and no-show ones
 # free it (a no-show slot may be given to a walk-in or the waitlist)
@@ -561,19 +560,13 @@ class Appointment(
             return
         EmployeeLocation = Pool().get('company.employee-therapy.location')
         relation = EmployeeLocation.__table__()
-        cursor = Transaction().connection.cursor()
-        clinicians = list({a.clinician.id for a in appointments
-                if a.clinician})
-        places = defaultdict(set)
-        for chunk in grouped_slice(clinicians, backend.MAX_QUERY_PARAMS):
-            cursor.execute(*relation.select(
-                    relation.employee, relation.location,
-                    where=SQL_OPERATORS['in'](relation.employee, list(chunk))))
-            for employee, location in cursor:
-                places[employee].add(location)
+        places = rows_by(relation, relation.employee,
+            {a.clinician.id for a in appointments if a.clinician},
+            relation.location)
         for appointment in appointments:
-            allowed = places.get(
-                appointment.clinician.id if appointment.clinician else None)
+            allowed = {location for location, in places.get(
+                    appointment.clinician.id if appointment.clinician
+                    else None, [])}
             location = appointment.location
             if allowed and (location.id if location else None) not in allowed:
                 raise AppointmentValidationError(gettext(
@@ -709,20 +702,13 @@ class Appointment(
         of a booking (a new individual session has none yet)"""
         Attendee = Pool().get('therapy.appointment.attendee')
         attendee = Attendee.__table__()
-        cursor = Transaction().connection.cursor()
-        pairs = []
-        for chunk in grouped_slice(
-                [a.id for a in appointments], backend.MAX_QUERY_PARAMS):
-            cursor.execute(*attendee.select(attendee.appointment, attendee.id,
-                    where=SQL_OPERATORS['in'](
-                        attendee.appointment, list(chunk)),
-                    order_by=[attendee.id.asc]))
-            pairs += cursor.fetchall()
-        attendees_of = {a.id: [] for a in appointments}
-        records = Attendee.browse([i for _, i in pairs])
-        for (appointment_id, _), record in zip(pairs, records):
-            attendees_of[appointment_id].append(record)
-        return attendees_of
+        ids_of = rows_by(attendee, attendee.appointment,
+            [a.id for a in appointments], attendee.id,
+            order_by=[attendee.id.asc])
+        records = iter(Attendee.browse(
+                [i for a in appointments for i, in ids_of.get(a.id, [])]))
+        return {a.id: [next(records) for _ in ids_of.get(a.id, [])]
+            for a in appointments}
 
     @classmethod
     @ModelView.button

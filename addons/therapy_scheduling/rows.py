@@ -18,6 +18,20 @@ def rows_of(table, key, ids, *columns):
     return result
 
 
+def rows_by(table, key, ids, *columns, order_by=None):
+    """{key: [(columns)]} of table's rows whose key (not unique: a
+    relation's column) is in ids, in order_by's order, a query a slice"""
+    cursor = Transaction().connection.cursor()
+    result = {}
+    for chunk in grouped_slice(list(ids), backend.MAX_QUERY_PARAMS):
+        cursor.execute(*table.select(key, *columns,
+                where=SQL_OPERATORS['in'](key, list(chunk)),
+                order_by=order_by or []))
+        for row in cursor:
+            result.setdefault(row[0], []).append(tuple(row[1:]))
+    return result
+
+
 def until_written(store, size=None):
     """The dict store (a WeakKeyDictionary by transaction) keeps for the
     current transaction: a new one once the transaction has written since
