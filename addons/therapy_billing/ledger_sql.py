@@ -124,6 +124,26 @@ def line_row(account_id, amount, origin=None, party_id=None):
         'credit': -amount if amount < 0 else ZERO}
 
 
+def merge_rows(rows):
+    """The rows (line_row's) with those on the same account, party and
+    origin and on the same side added up into one, in the order of their
+    first: a remittance pays and writes off each claim line on its payer
+    receivable and takes each answer's payment into clearing line by line;
+    one line each says the same to the ledger, its balances and the
+    reconciliations, and a third fewer lines are written and reconciled"""
+    merged = {}
+    for row in rows:
+        key = (row['account'], row['party'], row['origin'],
+            bool(row['debit']))
+        if key in merged:
+            into = merged[key]
+            into['debit'] += row['debit']
+            into['credit'] += row['credit']
+        else:
+            merged[key] = dict(row)
+    return list(merged.values())
+
+
 def _row(line):
     get = line.get if isinstance(line, dict) else (
         lambda name, default=None: getattr(line, name, default))
@@ -397,10 +417,15 @@ def reconcile(groups):
             rows[row[0]] = row
     accounts = {a.id: a for a in Account.browse(
             list({r[1] for r in rows.values()}))}
+    # (company id, reconcile, currency) of each account, read once: a
+    # remittance reconciles thousands of groups on a few accounts
+    facts = {i: (a.company.id, a.reconcile, a.company.currency)
+        for i, a in accounts.items()}
     values, numbers_for = [], defaultdict(list)
     for group in groups:
         lines = [rows[i] for i in group]
         first = lines[0]
+        company, reconcilable, currency = facts[first[1]]
         for (id_, account, party, debit, credit, state, reconciled, _,
                 company_id, _) in lines:
             if reconciled:
@@ -412,23 +437,22 @@ def reconcile(groups):
                         'account.msg_reconciliation_line_not_valid',
                         line=MoveLine(id_).rec_name))
             if (account != first[1] or party != first[2]
-                    or company_id != accounts[first[1]].company.id):
+                    or company_id != company):
                 raise ReconciliationError(gettext(
                         'therapy_billing.msg_bulk_reconcile_mixed',
                         line=MoveLine(id_).rec_name))
-        if not accounts[first[1]].reconcile:
+        if not reconcilable:
             raise ReconciliationError(gettext(
                     'account.msg_reconciliation_account_not_reconcile',
                     line=MoveLine(first[0]).rec_name,
                     account=accounts[first[1]].rec_name))
         balance = sum((r[3] - r[4] for r in lines), ZERO)
-        company = accounts[first[1]].company
-        if not company.currency.is_zero(balance):
+        if not currency.is_zero(balance):
             raise ReconciliationError(gettext(
                     'therapy_billing.msg_bulk_reconcile_unbalanced',
                     line=MoveLine(first[0]).rec_name, balance=balance))
-        values.append([company.id, max(r[7] for r in lines), group])
-        numbers_for[company.id].append(values[-1])
+        values.append([company, max(r[7] for r in lines), group])
+        numbers_for[company].append(values[-1])
     for company, entries in numbers_for.items():
         sequence = Configuration(1).get_multivalue(
             'reconciliation_sequence', company=company)

@@ -45,7 +45,7 @@ from . import rows_sql
 from .batch import browse_in_slices, search_ids, slices
 from .carc import describe
 from .exceptions import ClaimError
-from .ledger_sql import line_row, post_move
+from .ledger_sql import line_row, merge_rows, post_move
 
 ZERO = Decimal(0)
 # where a provider-level adjustment (PLB03-1) posts with no rule of the
@@ -579,7 +579,7 @@ class RemittancePostingMixin:
             raise ClaimError(gettext(
                     'therapy_billing.msg_billing_journal_missing'))
         move = post_move(remittance.company, journal, date, description,
-            amounts.lines, origin=remittance)
+            merge_rows(amounts.lines), origin=remittance)
         touched = list(amounts.records.values())
         # read before the save, which leaves the records to be read again
         touched_claims = list({l.claim.id for l in touched})

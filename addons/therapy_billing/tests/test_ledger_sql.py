@@ -60,6 +60,26 @@ class LedgerSQLTestCase(LedgerCase):
         return sorted(tuple(str(v) for v in row) for row in cursor)
 
     @with_transaction()
+    def test_merge_rows(self):
+        "Rows on the same account, party, origin and side are one"
+        row, D = ledger_sql.line_row, Decimal
+        rows = [row(1, D(80), 'a,1'), row(2, D(-80), 'l,1', 5),
+            row(3, D(35), 'l,1'), row(2, D(-35), 'l,1', 5),
+            row(2, D(10), 'l,1', 5), row(1, D(20), 'a,1'),
+            row(2, D(-5), 'l,2', 5), row(2, D(-5), 'l,1', 6)]
+        self.assertEqual([(r['account'], r['party'], r['origin'],
+                    r['debit'], r['credit'])
+                for r in ledger_sql.merge_rows(rows)], [
+                (1, None, 'a,1', D(100), D(0)),
+                (2, 5, 'l,1', D(0), D(115)),
+                (3, None, 'l,1', D(35), D(0)),
+                (2, 5, 'l,1', D(10), D(0)),
+                (2, 5, 'l,2', D(0), D(5)),
+                (2, 6, 'l,1', D(0), D(5)),
+                ])
+        # the rows given are left as they were
+        self.assertEqual(rows[0]['debit'], D(80))
+
     def test_post_move_writes_what_the_orm_writes(self):
         "A move posted in bulk has the lines, state and number of an ORM one"
         pool = Pool()

@@ -167,6 +167,15 @@ class RemittanceTestCase(RemittanceCase):
                     line.payer_balance),
                 (D(80), D(35), D(35), D(115), D(0)))
             self.assertEqual(self.claim(practice).state, 'paid')
+            # the line paid and written off on its receivable in one line,
+            # the answer's payment into clearing in one
+            invoice = line.invoice_line.invoice
+            self.assertEqual(sorted(
+                    (l.account == invoice.account, l.debit, l.credit)
+                    for l in remittance.move.lines
+                    if l.account == invoice.account
+                    or l.account.code == '1.1.5'),
+                [(False, D(80), D(0)), (True, D(0), D(115))])
             self.assertEqual(
                 [a.action for a in remittance.claims[0].all_adjustments],
                 ['write_off', 'transfer_patient', 'transfer_patient'])
