@@ -45,7 +45,7 @@ from . import rows_sql
 from .batch import browse_in_slices, search_ids, slices
 from .carc import describe
 from .exceptions import ClaimError
-from .ledger_sql import line_row, merge_rows, post_move
+from .ledger_sql import line_row, merge_rows, pipelined, post_move
 
 ZERO = Decimal(0)
 # where a provider-level adjustment (PLB03-1) posts with no rule of the
@@ -532,10 +532,18 @@ class RemittancePostingMixin:
 
     @classmethod
     def post_remittances(cls, remittances):
+        # the locks first, in place: a lock refused raises there
+        cls.lock_posting([(r.company, r.payment_date) for r in remittances])
+        with pipelined():
+            cls._post_each(remittances)
+        cls.save(remittances)
+
+    @classmethod
+    def _post_each(cls, remittances):
+        "Post each remittance's move and what follows from it"
         pool = Pool()
         RemittanceClaim = pool.get('therapy.remittance.claim')
         Claim = pool.get('therapy.claim')
-        cls.lock_posting([(r.company, r.payment_date) for r in remittances])
         for remittance in remittances:
             remittance.check_balanced()
             amounts = Amounts(remittance)
@@ -561,7 +569,6 @@ class RemittancePostingMixin:
                     'therapy_billing.msg_remittance_move',
                     remittance=remittance.rec_name))
             remittance.posting_log = '\n'.join(amounts.log) or None
-        cls.save(remittances)
 
     @classmethod
     def book(cls, remittance, amounts, answers, date, description):

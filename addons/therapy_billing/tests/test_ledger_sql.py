@@ -59,7 +59,6 @@ class LedgerSQLTestCase(LedgerCase):
                 where=table.move == move.id))
         return sorted(tuple(str(v) for v in row) for row in cursor)
 
-    @with_transaction()
     def test_merge_rows(self):
         "Rows on the same account, party, origin and side are one"
         row, D = ledger_sql.line_row, Decimal
@@ -80,6 +79,7 @@ class LedgerSQLTestCase(LedgerCase):
         # the rows given are left as they were
         self.assertEqual(rows[0]['debit'], D(80))
 
+    @with_transaction()
     def test_post_move_writes_what_the_orm_writes(self):
         "A move posted in bulk has the lines, state and number of an ORM one"
         pool = Pool()
