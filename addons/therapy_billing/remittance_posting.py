@@ -292,20 +292,27 @@ class RemittancePostingMixin:
                     for _, claim, number in answers
                     if not claim and number})
             matched = {}
-            for answer_id, claim, number in answers:
-                if claim:
-                    matched[answer_id] = claim
-                    continue
-                answer = RemittanceClaim(answer_id)
-                found = numbered.get(number)
-                found = (Claim(found) if found
-                    else remittance.find_claim(answer))
-                answer.claim = found
-                claims.append(answer)
-                if found:
-                    matched[answer_id] = found.id
+            unmatched = [(i, number) for i, claim, number in answers
+                if not claim]
+            matched.update((i, claim) for i, claim, _ in answers if claim)
+            # records a slice at a time, each slice one browse: a record
+            # made alone looks its caches up again, thousands of times
+            for chunk in slices(unmatched):
+                found = {n: numbered[n] for _, n in chunk if n in numbered}
+                found_claims = dict(zip(found.values(),
+                        Claim.browse(list(found.values()))))
+                for (answer_id, number), answer in zip(chunk,
+                        RemittanceClaim.browse([i for i, _ in chunk])):
+                    claim = (found_claims[found[number]]
+                        if number in found
+                        else remittance.find_claim(answer))
+                    answer.claim = claim
+                    claims.append(answer)
+                    if claim:
+                        matched[answer_id] = claim.id
             claim_lines = cls._claim_line_rows(set(matched.values()))
             services = cls._service_rows(list(matched))
+            pairs = []
             for answer_id, claim_id in matched.items():
                 rows = services.get(answer_id, [])
                 taken = {r['claim_line'] for r in rows if r['claim_line']}
@@ -314,11 +321,15 @@ class RemittancePostingMixin:
                         continue
                     line_id = cls.find_line(
                         claim_lines.get(claim_id, []), service, taken)
-                    record = RemittanceLine(service['id'])
-                    record.claim_line = (ClaimLine(line_id)
-                        if line_id else None)
                     if line_id:
                         taken.add(line_id)
+                    pairs.append((service['id'], line_id))
+            for chunk in slices(pairs):
+                line_ids = [l for _, l in chunk if l]
+                claim_line = dict(zip(line_ids, ClaimLine.browse(line_ids)))
+                for (_, line_id), record in zip(chunk,
+                        RemittanceLine.browse([i for i, _ in chunk])):
+                    record.claim_line = claim_line.get(line_id)
                     lines.append(record)
         digits = (remittances[0].company.currency.digits
             if remittances else 2)
@@ -588,8 +599,7 @@ class RemittancePostingMixin:
         move = post_move(remittance.company, journal, date, description,
             merge_rows(amounts.lines), origin=remittance)
         touched = list(amounts.records.values())
-        # read before the save, which leaves the records to be read again
-        touched_claims = list({l.claim.id for l in touched})
+        touched_claims = cls._claims_of_lines([l.id for l in touched])
         amounts.paid = {l.id: l.paid for l in touched}
         digits = remittance.company.currency.digits
         rows_sql.save(ClaimLine, touched, digits=digits)
@@ -615,6 +625,21 @@ class RemittancePostingMixin:
         cls._settle_claims(browse_in_slices(Claim, touched_claims),
             remittance, amounts)
         return move
+
+    @staticmethod
+    def _claims_of_lines(line_ids):
+        """The ids of the claims of the claim lines, as rows: each line's
+        claim read through its record grew faster than the lines (the
+        records came from many relations' reads, each read window to walk)"""
+        ClaimLine = Pool().get('therapy.claim.line')
+        line = ClaimLine.__table__()
+        cursor = Transaction().connection.cursor()
+        claims = set()
+        for chunk in slices(sorted(line_ids)):
+            cursor.execute(*line.select(line.claim,
+                    where=SQL_OPERATORS['in'](line.id, chunk)))
+            claims.update(c for c, in cursor)
+        return sorted(claims)
 
     @classmethod
     def _post_answer(cls, answer, amounts):

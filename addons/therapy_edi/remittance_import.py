@@ -111,10 +111,13 @@ class RemittanceImportMixin:
                     amount=r.payment_amount, matched=r.claims_matched,
                     unmatched=r.claims_unmatched) for r in remittances]
             log += [r.posting_log for r in remittances if r.posting_log]
-            cls.write([edi_file], {
-                    'claims': [('add', sorted(claims))],
-                    'file_log': '\n'.join(log) or None,
-                    })
+            cls.write([edi_file], {'file_log': '\n'.join(log) or None})
+            # the file is new: its links to thousands of claims are new
+            # rows, written in bulk (each validated by the ORM was 2 % of
+            # a 10,000-claim import)
+            rows_sql.create(pool.get('therapy.edi.file-therapy.claim'), [
+                    {'edi_file': edi_file.id, 'claim': c}
+                    for c in sorted(claims)], 'edi_file')
         return edi_file
 
     @classmethod
