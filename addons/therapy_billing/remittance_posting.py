@@ -105,7 +105,8 @@ class Amounts:
         # adjustments}, as records (read_parts)
         self.services = {}
         self.service_adjustments = defaultdict(list)
-        # {claim line id: paid}, as the posting left it (book)
+        # {claim line id: paid}, as the posting left it, of the lines it
+        # paid (the others' is the ledger's)
         self.paid = {}
 
     # the move's lines are rows for ledger_sql.post_move (dicts of ids):
@@ -216,6 +217,7 @@ class Amounts:
         if applied:
             self.receivable(claim_line, applied)
             claim_line.paid += applied
+            self.paid[claim_line.id] = claim_line.paid
         if paid - applied:
             self.move_line('payer_credit_account', -(paid - applied), origin)
             self.log.append(gettext(
@@ -600,7 +602,6 @@ class RemittancePostingMixin:
             merge_rows(amounts.lines), origin=remittance)
         touched = list(amounts.records.values())
         touched_claims = cls._claims_of_lines([l.id for l in touched])
-        amounts.paid = {l.id: l.paid for l in touched}
         digits = remittance.company.currency.digits
         rows_sql.save(ClaimLine, touched, digits=digits)
         rows_sql.save(RemittanceClaim, answers, digits=digits)
@@ -958,15 +959,16 @@ class RemittancePostingMixin:
                         'reason']):
                 denials[row['remittance_claim']].add(
                     describe(row['group'], row['reason']))
+            # what the posting did not count (a line it paid nothing on,
+            # as a denied one) read through the slice's one browse
+            unread = {l.id: l for l in ClaimLine.browse([i
+                        for c in chunk for i in lines_of[c]
+                        if i not in owed or i not in paid_of])}
             for claim in Claim.browse(chunk):
                 answers = by_claim[claim.id]
                 last_id, _, last_number = (answers[0] if answers
                     else (None, None, None))
                 line_ids = lines_of[claim.id] if claim.active else []
-                # what the posting did not count (none, as a rule) read
-                unread = {l.id: l for l in ClaimLine.browse([i
-                            for i in line_ids
-                            if i not in owed or i not in paid_of])}
                 balance = sum((owed[i] if i in owed
                         else unread[i].payer_balance for i in line_ids), ZERO)
                 paid = sum((paid_of[i] if i in paid_of else unread[i].paid
