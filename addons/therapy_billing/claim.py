@@ -326,8 +326,12 @@ class Claim(ClaimScrubMixin, ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
     @property
     def active(self):
         "Is the payer billed by this claim now (not corrected away)?"
-        return (self.state not in {'replaced', 'voided'}
-            and self.frequency_code != '8')
+        return self.is_active(self.state, self.frequency_code)
+
+    @staticmethod
+    def is_active(state, frequency_code):
+        "active, from a claim's row"
+        return state not in {'replaced', 'voided'} and frequency_code != '8'
 
     @property
     def visits(self):

@@ -540,24 +540,14 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         return line_row(account, amount, self, party)
 
     @classmethod
-    def transfer_responsibility(cls, amounts, reconcile=True,
-            coverages=None, balances=None, receivables=None, payers=None):
-        """Move the patient responsibility amounts {line: amount} the payer
-        named (PR) off its receivable: Dr responsibility transfer, Cr the
-        payer's receivable. It then goes to the next payer (its secondary
-        claim bills it), else to the guarantor (a patient invoice, the
-        visit's deposits applied), or is written off when a payer of the
-        visit forbids billing its beneficiary. reconcile=False leaves the
-        payer invoices to the caller (a remittance settles its claims after);
-        coverages: {claim id: coverages in effect}, balances: {line id:
-        payer balance}, receivables: {line id: (account id, party id)} and
-        payers: {claim id: Claim.payers_after()} the caller read or
-        counted already"""
-        pool = Pool()
-        Configuration = pool.get('therapy.configuration')
-        Claim = pool.get('therapy.claim')
-        if not amounts:
-            return
+    def transfer_rows(cls, amounts, balances=None, receivables=None):
+        """The ledger rows moving the patient responsibility amounts {line:
+        amount} off the payer: [(company, [Dr responsibility transfer, Cr
+        the payer's receivable])], each amount checked against what the
+        payer owes (balances: {line id: payer balance} the caller counted)
+        and added to the line's PR roll-up (saved by
+        transfer_responsibility)"""
+        Configuration = Pool().get('therapy.configuration')
         pairs = []
         balances = balances or {}
         receivables = receivables or {}
@@ -579,15 +569,38 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
                         line._move_row(account, -amount, party),
                         ]))
             line.pr += amount
+        return pairs
+
+    @classmethod
+    def transfer_responsibility(cls, amounts, reconcile=True,
+            coverages=None, balances=None, receivables=None, payers=None,
+            posted=False):
+        """Move the patient responsibility amounts {line: amount} the payer
+        named (PR) off its receivable: Dr responsibility transfer, Cr the
+        payer's receivable. It then goes to the next payer (its secondary
+        claim bills it), else to the guarantor (a patient invoice, the
+        visit's deposits applied), or is written off when a payer of the
+        visit forbids billing its beneficiary. reconcile=False leaves the
+        payer invoices to the caller (a remittance settles its claims after);
+        coverages: {claim id: coverages in effect}, balances: {line id:
+        payer balance}, receivables: {line id: (account id, party id)} and
+        payers: {claim id: Claim.payers_after()} the caller read or
+        counted already. posted: the caller posted transfer_rows(amounts)
+        in its own move (a remittance's)"""
+        pool = Pool()
+        Claim = pool.get('therapy.claim')
+        if not amounts:
+            return
+        if not posted:
+            cls._post_moves(cls.transfer_rows(amounts, balances,
+                    receivables), gettext('therapy_billing.msg_transfer_move'))
         # read before the save, which leaves the lines to be read again
         claim_of = {l: l.claim for l in amounts}
         claims = list(set(claim_of.values()))
-        cls._post_moves(pairs,
-            gettext('therapy_billing.msg_transfer_move'))
         # the company's digits: a line's currency is a Function field
         # computed for every line read with it
         rows_sql.save(cls, list(amounts),
-            digits=next(iter(accounts)).currency.digits)
+            digits=claims[0].company.currency.digits)
         if reconcile:
             Claim.reconcile_payer_invoices(claims)
         payers = dict(payers or {})

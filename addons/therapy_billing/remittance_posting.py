@@ -22,8 +22,10 @@ with the remittance as origin:
   payer, the client's share invoice is credited) and the correction that
   follows it posts like any answer: the net effect is the difference.
 
-The client's share (PR) then moves off the payer through
-ClaimLine.transfer_responsibility: to the next payer's claim, else the
+The client's share (PR) moves off the payer in the same move (Dr
+responsibility transfer, Cr the receivable: ClaimLine.transfer_rows),
+then on through ClaimLine.transfer_responsibility: to the next payer's
+claim, else the
 guarantor's invoice (the visit's desk deposits applied), else written off
 where the payer forbids billing the beneficiary. A denial (the rules'
 hold_denial) posts nothing: the balance stays on the payer and the line
@@ -108,6 +110,9 @@ class Amounts:
         # {claim line id: paid}, as the posting left it, of the lines it
         # paid (the others' is the ledger's)
         self.paid = {}
+        # {claim line id: what the payer owed on it before this move},
+        # read for a slice of claims at once (read_balances)
+        self.opening = {}
 
     # the move's lines are rows for ledger_sql.post_move (dicts of ids):
     # a remittance makes thousands, and an unsaved account.move.line
@@ -146,6 +151,35 @@ class Amounts:
                     where=SQL_OPERATORS['in'](line.claim, chunk)))
             for line_id, account, party in cursor:
                 self.receivables.setdefault(line_id, (account, party))
+
+    def read_balances(self, claim_ids):
+        """What the payer owes on each line of the claims before this
+        move: the ledger's balance of an invoiced line of an active claim,
+        else nothing. The lines and their claims' states as rows, the
+        balances with one getter call: through each line's record they
+        were a fifth of posting the answers"""
+        pool = Pool()
+        Claim = pool.get('therapy.claim')
+        ClaimLine = pool.get('therapy.claim.line')
+        line = ClaimLine.__table__()
+        claim = Claim.__table__()
+        cursor = Transaction().connection.cursor()
+        owed = []
+        for chunk in slices(sorted(set(claim_ids))):
+            cursor.execute(*line.join(claim,
+                    condition=line.claim == claim.id).select(
+                    line.id, line.invoice_line, claim.state,
+                    claim.frequency_code,
+                    where=SQL_OPERATORS['in'](line.claim, chunk)))
+            for line_id, invoice_line, state, frequency_code in cursor:
+                if invoice_line and Claim.is_active(state, frequency_code):
+                    owed.append(line_id)
+                else:
+                    self.opening[line_id] = ZERO
+        for chunk in slices(owed):
+            self.opening.update(ClaimLine.get_balances(
+                    ClaimLine.browse(chunk), ['payer_balance'])[
+                    'payer_balance'])
 
     def read_parts(self, answer_ids):
         """The service lines of the answers and their adjustments, in the
@@ -200,8 +234,12 @@ class Amounts:
         "What the payer owes on claim_line with this move's lines counted"
         claim_line = self.record(claim_line)
         if claim_line not in self.balances:
-            self.balances[claim_line] = (claim_line.payer_balance
-                if claim_line.active and claim_line.invoice_line else ZERO)
+            if claim_line.id in self.opening:
+                self.balances[claim_line] = self.opening[claim_line.id]
+            else:
+                self.balances[claim_line] = (claim_line.payer_balance
+                    if claim_line.active and claim_line.invoice_line
+                    else ZERO)
         return self.balances[claim_line]
 
     # --- one line's answer -------------------------------------------------
@@ -573,6 +611,7 @@ class RemittancePostingMixin:
                 claims = [a.claim for a in chunk if a.claim]
                 amounts.coverages.update(Claim.coverages_in_effect(claims))
                 amounts.read_receivables([c.id for c in claims])
+                amounts.read_balances([c.id for c in claims])
                 amounts.read_parts([a.id for a in chunk if a.claim])
             for answer in answers:
                 cls._post_answer(answer, amounts)
@@ -598,8 +637,6 @@ class RemittancePostingMixin:
         if not journal:
             raise ClaimError(gettext(
                     'therapy_billing.msg_billing_journal_missing'))
-        move = post_move(remittance.company, journal, date, description,
-            merge_rows(amounts.lines), origin=remittance)
         touched = list(amounts.records.values())
         touched_claims = cls._claims_of_lines([l.id for l in touched])
         digits = remittance.company.currency.digits
@@ -607,20 +644,28 @@ class RemittancePostingMixin:
         rows_sql.save(RemittanceClaim, answers, digits=digits)
         rows_sql.save(Adjustment, list({a.id: a for a in amounts.adjustments
                     if a.id is not None}.values()), digits=digits)
+        # the client's shares move off the payer in the remittance's move
+        # (REVENUE-CYCLE.md §3), on fresh records: the lines' roll-ups are
+        # the saved ones
+        transfers = {l.id: a for l, a in amounts.transfers.items()}
+        shares = {l: transfers[l.id] for chunk in slices(list(transfers))
+            for l in ClaimLine.browse(chunk)}
+        for _, pair in ClaimLine.transfer_rows(shares,
+                # what the payer owed before the transfer, as posted here
+                balances={l.id: amounts.balances[l] + a
+                    for l, a in amounts.transfers.items()},
+                receivables=amounts.receivables):
+            amounts.lines += pair
+        move = post_move(remittance.company, journal, date, description,
+            merge_rows(amounts.lines), origin=remittance)
         cls._credit_patient_shares(amounts.reversed_transfers)
         Claim.unreconcile_payer_invoices(list(amounts.reversed_claims))
-        # fresh records: the balances are the ledger's again. The client's
-        # invoices are dated the day they are posted (invoice numbers
-        # follow their dates), not the payer's payment date
-        transfers = {l.id: a for l, a in amounts.transfers.items()}
-        ClaimLine.transfer_responsibility(
-            {l: transfers[l.id] for chunk in slices(list(transfers))
-                for l in ClaimLine.browse(chunk)}, reconcile=False,
-            coverages=amounts.coverages,
-            # what the payer owed before the transfer, as posted here
-            balances={l.id: amounts.balances[l] + a
-                for l, a in amounts.transfers.items()},
-            receivables=amounts.receivables, payers=amounts.coverage)
+        # then on to the next payer or the guarantor. The client's invoices
+        # are dated the day they are posted (invoice numbers follow their
+        # dates), not the payer's payment date
+        ClaimLine.transfer_responsibility(shares, reconcile=False,
+            coverages=amounts.coverages, receivables=amounts.receivables,
+            payers=amounts.coverage, posted=True)
         Claim.cross_over({a.claim: a.crossover_payer for a in answers
                 if a.status in FORWARDED and a.claim})
         cls._settle_claims(browse_in_slices(Claim, touched_claims),

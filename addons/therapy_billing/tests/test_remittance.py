@@ -152,6 +152,7 @@ class RemittanceTestCase(RemittanceCase):
         ClaimLine = pool.get('therapy.claim.line')
         MoveLine = pool.get('account.move.line')
         Reconciliation = pool.get('account.move.reconciliation')
+        Configuration = pool.get('therapy.configuration')
         with set_company(create_company()):
             practice = self.practice()
             remittance = self.remittance(practice, 'EFT1', [answer(
@@ -167,15 +168,22 @@ class RemittanceTestCase(RemittanceCase):
                     line.payer_balance),
                 (D(80), D(35), D(35), D(115), D(0)))
             self.assertEqual(self.claim(practice).state, 'paid')
-            # the line paid and written off on its receivable in one line,
-            # the answer's payment into clearing in one
+            # the line paid, written off and its client's share moved to
+            # the responsibility transfer on its receivable in one line of
+            # the remittance's move, the answer's payment into clearing in
+            # one
             invoice = line.invoice_line.invoice
             self.assertEqual(sorted(
                     (l.account == invoice.account, l.debit, l.credit)
                     for l in remittance.move.lines
                     if l.account == invoice.account
                     or l.account.code == '1.1.5'),
-                [(False, D(80), D(0)), (True, D(0), D(115))])
+                [(False, D(80), D(0)), (True, D(0), D(150))])
+            self.assertEqual([(l.debit, l.credit)
+                    for l in remittance.move.lines
+                    if l.account == Configuration(1).billing_account(
+                        'transfer_account', practice.company)],
+                [(D(35), D(0))])
             self.assertEqual(
                 [a.action for a in remittance.claims[0].all_adjustments],
                 ['write_off', 'transfer_patient', 'transfer_patient'])
