@@ -111,7 +111,7 @@ class Amounts:
         # paid (the others' is the ledger's)
         self.paid = {}
         # {claim line id: what the payer owed on it before this move},
-        # read for a slice of claims at once (read_balances)
+        # read for a slice of claims at once (read_lines)
         self.opening = {}
 
     # the move's lines are rows for ledger_sql.post_move (dicts of ids):
@@ -130,49 +130,39 @@ class Amounts:
     def record(self, claim_line):
         return self.records.setdefault(claim_line.id, claim_line)
 
-    def read_receivables(self, claim_ids):
-        """Read the payer receivable (account, party) of the claims'
-        lines as rows: a line's invoice line and invoice as records cost
-        more than the posting of its payment"""
-        pool = Pool()
-        Line = pool.get('therapy.claim.line')
-        InvoiceLine = pool.get('account.invoice.line')
-        Invoice = pool.get('account.invoice')
-        line = Line.__table__()
-        invoice_line = InvoiceLine.__table__()
-        invoice = Invoice.__table__()
-        cursor = Transaction().connection.cursor()
-        for chunk in slices(sorted(set(claim_ids))):
-            cursor.execute(*line.join(invoice_line,
-                    condition=line.invoice_line == invoice_line.id
-                    ).join(invoice,
-                    condition=invoice_line.invoice == invoice.id).select(
-                    line.id, invoice.account, invoice.party,
-                    where=SQL_OPERATORS['in'](line.claim, chunk)))
-            for line_id, account, party in cursor:
-                self.receivables.setdefault(line_id, (account, party))
-
-    def read_balances(self, claim_ids):
-        """What the payer owes on each line of the claims before this
-        move: the ledger's balance of an invoiced line of an active claim,
-        else nothing. The lines and their claims' states as rows, the
-        balances with one getter call: through each line's record they
-        were a fifth of posting the answers"""
+    def read_lines(self, claim_ids):
+        """Read, for the lines of the claims, the payer receivable
+        (account, party) and what the payer owes before this move (the
+        ledger's balance of an invoiced line of an active claim, else
+        nothing). The lines, their invoices and claims' states as rows and
+        the balances with one getter call: a line's invoice line, invoice
+        and claim as records cost more than the posting of its payment"""
         pool = Pool()
         Claim = pool.get('therapy.claim')
         ClaimLine = pool.get('therapy.claim.line')
+        InvoiceLine = pool.get('account.invoice.line')
+        Invoice = pool.get('account.invoice')
         line = ClaimLine.__table__()
         claim = Claim.__table__()
+        invoice_line = InvoiceLine.__table__()
+        invoice = Invoice.__table__()
         cursor = Transaction().connection.cursor()
         owed = []
         for chunk in slices(sorted(set(claim_ids))):
             cursor.execute(*line.join(claim,
-                    condition=line.claim == claim.id).select(
-                    line.id, line.invoice_line, claim.state,
-                    claim.frequency_code,
+                    condition=line.claim == claim.id
+                    ).join(invoice_line, 'LEFT',
+                    condition=line.invoice_line == invoice_line.id
+                    ).join(invoice, 'LEFT',
+                    condition=invoice_line.invoice == invoice.id).select(
+                    line.id, line.invoice_line, invoice.account,
+                    invoice.party, claim.state, claim.frequency_code,
                     where=SQL_OPERATORS['in'](line.claim, chunk)))
-            for line_id, invoice_line, state, frequency_code in cursor:
-                if invoice_line and Claim.is_active(state, frequency_code):
+            for (line_id, billed, account, party, state,
+                    frequency_code) in cursor:
+                if account is not None:
+                    self.receivables.setdefault(line_id, (account, party))
+                if billed and Claim.is_active(state, frequency_code):
                     owed.append(line_id)
                 else:
                     self.opening[line_id] = ZERO
@@ -610,8 +600,7 @@ class RemittancePostingMixin:
             for chunk in slices(answers):
                 claims = [a.claim for a in chunk if a.claim]
                 amounts.coverages.update(Claim.coverages_in_effect(claims))
-                amounts.read_receivables([c.id for c in claims])
-                amounts.read_balances([c.id for c in claims])
+                amounts.read_lines([c.id for c in claims])
                 amounts.read_parts([a.id for a in chunk if a.claim])
             for answer in answers:
                 cls._post_answer(answer, amounts)
