@@ -62,13 +62,23 @@ def pipelined():
     failed write raises at the next read or at the end of the block
     instead of at once; either way the transaction is rolled back. A
     remittance's posting writes thousands of rows a slice at a time:
-    about 7 % of a 1,000-claim import on two cores (bench/README.md)"""
+    about 4 % of a 1,000-claim import on two cores (bench/README.md).
+    A write the database refuses (a constraint, a value) raises PostError,
+    a user error, wherever it surfaces: Tryton names it so only when it
+    raises at once, and the inbound folder refuses a file on user errors
+    and goes on with the next"""
     connection = Transaction().connection
-    if backend.name == 'postgresql' and hasattr(connection, 'pipeline'):
-        with connection.pipeline():
+    try:
+        if backend.name == 'postgresql' and hasattr(connection, 'pipeline'):
+            with connection.pipeline():
+                yield
+        else:
             yield
-    else:
-        yield
+    except (backend.DatabaseIntegrityError,
+            backend.DatabaseDataError) as error:
+        # the first line: the constraint or value, not the row's details
+        raise PostError(gettext('therapy_billing.msg_bulk_database_refused',
+                error=str(error).strip().splitlines()[0])) from error
 
 
 def after_bulk_create(Model, ids, hooks=True, records=None):
@@ -143,17 +153,22 @@ def line_row(account_id, amount, origin=None, party_id=None):
         'credit': -amount if amount < 0 else ZERO}
 
 
-def merge_rows(rows):
+def merge_rows(rows, apart=()):
     """The rows (line_row's) with those on the same account, party and
     origin and on the same side added up into one, in the order of their
     first: a remittance pays and writes off each claim line on its payer
     receivable and takes each answer's payment into clearing line by line;
     one line each says the same to the ledger, its balances and the
-    reconciliations, and a third fewer lines are written and reconciled"""
+    reconciliations, and a third fewer lines are written and reconciled.
+    The rows whose origin is in apart stay as they are (a remittance's
+    provider-level adjustments: a forwarding balance is paired with its
+    opposite in a later remittance, line with line)"""
     merged = {}
-    for row in rows:
+    for index, row in enumerate(rows):
         key = (row['account'], row['party'], row['origin'],
             bool(row['debit']))
+        if row['origin'] in apart:
+            key = (index,)
         if key in merged:
             into = merged[key]
             into['debit'] += row['debit']

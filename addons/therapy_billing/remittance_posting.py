@@ -646,7 +646,8 @@ class RemittancePostingMixin:
                 receivables=amounts.receivables):
             amounts.lines += pair
         move = post_move(remittance.company, journal, date, description,
-            merge_rows(amounts.lines), origin=remittance)
+            merge_rows(amounts.lines, apart={str(remittance)}),
+            origin=remittance)
         cls._credit_patient_shares(amounts.reversed_transfers)
         Claim.unreconcile_payer_invoices(list(amounts.reversed_claims))
         # then on to the next payer or the guarantor. The client's invoices

@@ -78,6 +78,24 @@ class LedgerSQLTestCase(LedgerCase):
                 ])
         # the rows given are left as they were
         self.assertEqual(rows[0]['debit'], D(80))
+        # what is kept apart stays line by line
+        self.assertEqual(len(ledger_sql.merge_rows(
+                    [row(1, D(5), 'r,1'), row(1, D(7), 'r,1')],
+                    apart={'r,1'})), 2)
+
+    @with_transaction()
+    def test_pipelined_database_refusal(self):
+        """A write the database refuses in the posting's block is a user
+        error, on PostgreSQL's pipeline (raised when the block ends) as on
+        SQLite (raised at once)"""
+        cursor = Transaction().connection.cursor()
+        group = Table('res_group')
+        with self.assertRaises(PostError) as raised:
+            with ledger_sql.pipelined():
+                for _ in range(2):
+                    cursor.execute(*group.insert([group.name],
+                            [['Caseload pipeline refusal']]))
+        self.assertIn('nothing was posted', str(raised.exception))
 
     @with_transaction()
     def test_post_move_writes_what_the_orm_writes(self):

@@ -349,6 +349,11 @@ class RemittanceImportTestCase(unittest.TestCase):
                     'WO': account('payer_credit_account'),
                     })
             self.assertEqual(by_reason['WO'].claim, practice.claim)
+            # each adjustment its own two lines (ledger_sql.merge_rows
+            # keeps them apart): a forwarding balance is paired with its
+            # opposite, line with line
+            self.assertEqual(len([l for l in remittance.move.lines
+                        if l.origin == remittance]), 8)
             self.assertIsNone(by_reason['72'].claim)
             self.assertIn('Provider adjustment CS', remittance.posting_log)
             self.assertNotIn('adjustment 72', remittance.posting_log)
