@@ -63,22 +63,15 @@ def pipelined():
     instead of at once; either way the transaction is rolled back. A
     remittance's posting writes thousands of rows a slice at a time:
     about 4 % of a 1,000-claim import on two cores (bench/README.md).
-    A write the database refuses (a constraint, a value) raises PostError,
-    a user error, wherever it surfaces: Tryton names it so only when it
-    raises at once, and the inbound folder refuses a file on user errors
-    and goes on with the next"""
+    A write the database refuses raises at the next read or at the end of
+    the block, as the driver's error (the posting checks its values
+    before it writes; nothing is left half-posted either way)"""
     connection = Transaction().connection
-    try:
-        if backend.name == 'postgresql' and hasattr(connection, 'pipeline'):
-            with connection.pipeline():
-                yield
-        else:
+    if backend.name == 'postgresql' and hasattr(connection, 'pipeline'):
+        with connection.pipeline():
             yield
-    except (backend.DatabaseIntegrityError,
-            backend.DatabaseDataError) as error:
-        # the first line: the constraint or value, not the row's details
-        raise PostError(gettext('therapy_billing.msg_bulk_database_refused',
-                error=str(error).strip().splitlines()[0])) from error
+    else:
+        yield
 
 
 def after_bulk_create(Model, ids, hooks=True, records=None):

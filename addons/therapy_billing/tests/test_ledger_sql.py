@@ -84,20 +84,6 @@ class LedgerSQLTestCase(LedgerCase):
                     apart={'r,1'})), 2)
 
     @with_transaction()
-    def test_pipelined_database_refusal(self):
-        """A write the database refuses in the posting's block is a user
-        error, on PostgreSQL's pipeline (raised when the block ends) as on
-        SQLite (raised at once)"""
-        cursor = Transaction().connection.cursor()
-        group = Table('res_group')
-        with self.assertRaises(PostError) as raised:
-            with ledger_sql.pipelined():
-                for _ in range(2):
-                    cursor.execute(*group.insert([group.name],
-                            [['Caseload pipeline refusal']]))
-        self.assertIn('nothing was posted', str(raised.exception))
-
-    @with_transaction()
     def test_post_move_writes_what_the_orm_writes(self):
         "A move posted in bulk has the lines, state and number of an ORM one"
         pool = Pool()

@@ -143,6 +143,46 @@ class RemittanceCase(unittest.TestCase):
 class RemittanceTestCase(RemittanceCase):
 
     @with_transaction()
+    def test_client_share_written_off_when_the_payer_forbids_billing(self):
+        """A payer that forbids billing its beneficiaries (Medicaid, QMB):
+        the client's share leaves the payer in the remittance's move and is
+        written off from the responsibility transfer, no invoice to the
+        guarantor, the transfer netted and reconciled"""
+        pool = Pool()
+        Payer = pool.get('therapy.payer')
+        MoveLine = pool.get('account.move.line')
+        Configuration = pool.get('therapy.configuration')
+        with set_company(create_company()):
+            practice = self.practice()
+            Payer.write([practice.payer],
+                {'beneficiary_billing_prohibited': True})
+            remittance = self.post(self.remittance(practice, 'EFT9', [
+                        answer(practice.claim.number, paid=D(80),
+                            control_number=practice.line.control_number,
+                            adjustments=[('CO', '45', D(35)),
+                                ('PR', '3', D(35))])]))
+            self.assertEqual(
+                [a.action for a in remittance.claims[0].all_adjustments],
+                ['write_off', 'write_off_other'])
+            self.assertEqual(self.patient_invoices(practice), [])
+            transfer = Configuration(1).billing_account(
+                'transfer_account', practice.company)
+            lines = MoveLine.search([('account', '=', transfer.id)])
+            self.assertEqual(sorted((l.debit, l.credit) for l in lines),
+                [(D(0), D(35)), (D(35), D(0))])
+            # the share's debit is in the remittance's move
+            self.assertIn(remittance.move,
+                [l.move for l in lines if l.debit])
+            self.assertTrue(all(l.reconciliation for l in lines))
+            self.assertEqual(
+                self.balance(practice, 'write_off_account'), D(35))
+            line = self.line(practice)
+            self.assertEqual((line.paid, line.co, line.pr,
+                    line.payer_balance), (D(80), D(35), D(35), D(0)))
+            self.assertEqual(self.claim(practice).state, 'closed')
+            self.assert_ledger(practice)
+
+    @with_transaction()
     def test_paid_with_contract_write_off_and_client_share(self):
         """CO-45 written off, PR-2 and PR-3 billed to the guarantor, the
         payer owes nothing and the claim is paid; closed once the client
