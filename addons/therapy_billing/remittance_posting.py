@@ -321,10 +321,9 @@ class RemittancePostingMixin:
             numbered = cls._claims_numbered(remittance, {number
                     for _, claim, number in answers
                     if not claim and number})
-            matched = {}
+            matched = {i: claim for i, claim, _ in answers if claim}
             unmatched = [(i, number) for i, claim, number in answers
                 if not claim]
-            matched.update((i, claim) for i, claim, _ in answers if claim)
             # records a slice at a time, each slice one browse: a record
             # made alone looks its caches up again, thousands of times
             for chunk in slices(unmatched):
