@@ -41,6 +41,8 @@ INSERT_SLICE = 500
 UNNEST_SLICE = 5000
 # move line columns account_payment gives a default
 PAYMENT_DEFAULTS = ['payment_blocked', 'payment_direct_debit']
+# where the database's words go in a message read before they are known
+_ERROR_SLOT = '\x00error\x00'
 
 
 def _as_id(value):
@@ -59,19 +61,27 @@ def pipelined():
     mode: a write nobody reads the result of is sent and the posting goes
     on computing while the server runs it (on the other core); a read
     waits for what was sent before it, so the reads see every write. A
-    failed write raises at the next read or at the end of the block
-    instead of at once; either way the transaction is rolled back. A
     remittance's posting writes thousands of rows a slice at a time:
     about 4 % of a 1,000-claim import on two cores (bench/README.md).
-    A write the database refuses raises at the next read or at the end of
-    the block, as the driver's error (the posting checks its values
-    before it writes; nothing is left half-posted either way)"""
+    A write the database refuses (a constraint, a value) raises PostError,
+    a user error, wherever it surfaces (at the next read or the block's
+    end on PostgreSQL, at once on SQLite): the inbound folder refuses a
+    file on user errors and goes on with the next. The message is read
+    before the block, since an aborted transaction reads nothing more"""
+    refused = gettext('therapy_billing.msg_bulk_database_refused',
+        error=_ERROR_SLOT)
     connection = Transaction().connection
-    if backend.name == 'postgresql' and hasattr(connection, 'pipeline'):
-        with connection.pipeline():
+    try:
+        if backend.name == 'postgresql' and hasattr(connection, 'pipeline'):
+            with connection.pipeline():
+                yield
+        else:
             yield
-    else:
-        yield
+    except (backend.DatabaseIntegrityError,
+            backend.DatabaseDataError) as error:
+        # the first line: the constraint or value, not the row's details
+        detail = str(error).strip().splitlines()[0]
+        raise PostError(refused.replace(_ERROR_SLOT, detail)) from error
 
 
 def after_bulk_create(Model, ids, hooks=True, records=None):

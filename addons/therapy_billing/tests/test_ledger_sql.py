@@ -13,6 +13,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
+from therapy_audit.savepoint import savepoint
 from therapy_billing import ledger_invariants, ledger_sql
 
 from .test_ledger import LedgerCase
@@ -82,6 +83,26 @@ class LedgerSQLTestCase(LedgerCase):
         self.assertEqual(len(ledger_sql.merge_rows(
                     [row(1, D(5), 'r,1'), row(1, D(7), 'r,1')],
                     apart={'r,1'})), 2)
+
+    @with_transaction()
+    def test_pipelined_database_refusal(self):
+        """A write the database refuses in the posting's block is a user
+        error, on PostgreSQL's pipeline (raised when the block ends) as on
+        SQLite (raised at once); rolled back to a savepoint, as the
+        inbound folder does, the transaction goes on"""
+        cursor = Transaction().connection.cursor()
+        group = Table('res_group')
+        with self.assertRaises(PostError) as raised:
+            with savepoint('caseload_refusal'):
+                with ledger_sql.pipelined():
+                    for _ in range(2):
+                        cursor.execute(*group.insert([group.name],
+                                [['Caseload pipeline refusal']]))
+        self.assertIn('nothing was posted', str(raised.exception))
+        self.assertNotIn('\x00', str(raised.exception))
+        cursor.execute(*group.select(group.id,
+                where=group.name == 'Caseload pipeline refusal'))
+        self.assertEqual(cursor.fetchall(), [])
 
     @with_transaction()
     def test_post_move_writes_what_the_orm_writes(self):
