@@ -485,16 +485,19 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
                     lines))
         return moves
 
-    def check_balance(self, amount, balance=None):
+    def check_balance(self, amount, balance=None, active=None):
         """amount may come off the payer's balance: the ledger's, or
-        balance when the caller counted it already"""
+        balance when the caller counted it already (and active, whether
+        the line is what the payer is billed, when it knows)"""
         if amount <= 0:
             raise ClaimError(gettext(
                     'therapy_billing.msg_claim_line_amount_positive',
                     line=self.rec_name))
         if balance is None:
             balance = self.payer_balance
-        if not self.active or amount > balance:
+        if active is None:
+            active = self.active
+        if not active or amount > balance:
             raise ClaimError(gettext(
                     'therapy_billing.msg_claim_line_amount_exceeds',
                     line=self.rec_name, amount=amount, balance=balance))
@@ -540,12 +543,14 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         return line_row(account, amount, self, party)
 
     @classmethod
-    def transfer_rows(cls, amounts, balances=None, receivables=None):
+    def transfer_rows(cls, amounts, balances=None, receivables=None,
+            active=None):
         """The ledger rows moving the patient responsibility amounts {line:
         amount} off the payer: [(company, [Dr responsibility transfer, Cr
         the payer's receivable])], each amount checked against what the
-        payer owes (balances: {line id: payer balance} the caller counted)
-        and added to the line's PR roll-up (saved by
+        payer owes (balances: {line id: payer balance} the caller counted;
+        active: the ids of the lines among them that are what the payer is
+        billed, when it knows) and added to the line's PR roll-up (saved by
         transfer_responsibility)"""
         Configuration = Pool().get('therapy.configuration')
         pairs = []
@@ -553,7 +558,8 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         receivables = receivables or {}
         accounts = {}
         for line, amount in amounts.items():
-            line.check_balance(amount, balances.get(line.id))
+            line.check_balance(amount, balances.get(line.id),
+                None if active is None else line.id in active)
             company = line.claim.company
             if company not in accounts:
                 accounts[company] = Configuration(1).billing_account(

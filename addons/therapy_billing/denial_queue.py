@@ -15,6 +15,7 @@ from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 
+from . import rows_sql
 from .exceptions import ClaimError
 from .revenue_stats import NEXT_ACTIONS, appeal_deadline, next_action
 
@@ -114,4 +115,6 @@ class Remittance(metaclass=PoolMeta):
             remittance = adjustment.remittance_claim.remittance
             adjustment.appeal_deadline = appeal_deadline(
                 remittance.payment_date, remittance.payer.appeal_days)
-        Adjustment.save(adjustments)
+        # as rows, as the posting saves the adjustments: hundreds of
+        # denials a large remittance
+        rows_sql.save(Adjustment, adjustments)

@@ -161,7 +161,13 @@ def post_invoices(company, account, date, invoices):
     _set_moves(Invoice, invoice_ids, move_ids)
     forget_cached(Invoice.__name__, InvoiceLine.__name__, Move.__name__,
         MoveLine.__name__)
-    after_bulk_create(Invoice, invoice_ids)
+    # posted as they are written: account_invoice's hook reads each one's
+    # state to update the taxes of the drafts, which read every invoice's
+    # columns again
+    posted = Invoice.browse(invoice_ids)
+    for invoice in posted:
+        invoice.state = 'posted'
+    after_bulk_create(Invoice, invoice_ids, records=posted)
     after_bulk_create(InvoiceLine, [i for ids in line_ids for i in ids])
     after_bulk_create(Move, move_ids, hooks=False)
     after_bulk_create(MoveLine, move_line_ids, hooks=False)

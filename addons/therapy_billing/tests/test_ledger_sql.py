@@ -6,6 +6,7 @@ from decimal import Decimal
 from sql import Table
 from sql.functions import CurrentTimestamp
 
+from trytond import backend
 from trytond.model.exceptions import AccessError
 from trytond.modules.account.exceptions import (
     PostError, ReconciliationError)
@@ -83,6 +84,36 @@ class LedgerSQLTestCase(LedgerCase):
         self.assertEqual(len(ledger_sql.merge_rows(
                     [row(1, D(5), 'r,1'), row(1, D(7), 'r,1')],
                     apart={'r,1'})), 2)
+
+    @with_transaction()
+    def test_array_text_round_trip(self):
+        """The bulk writes' arrays in their text form read back as the
+        values given, on PostgreSQL (the one backend that unnests them)"""
+        columns = [
+            ('varchar', str, ['plain', 'a "quoted" \\ back,slash {x}', '',
+                    'NULL', None, ' spaced ', "it's"]),
+            ('numeric', Decimal, [Decimal('12.30'), Decimal('-0.01'), None,
+                    Decimal('1E+2')]),
+            ('integer', int, [1, -7, None, 2 ** 31 - 1]),
+            ('boolean', bool, [True, False, None]),
+            ('date', dt.date, [dt.date(2026, 12, 6), None]),
+            ('timestamp', dt.datetime, [
+                    dt.datetime(2026, 12, 6, 21, 5, 3, 120), None]),
+            ]
+        self.assertEqual(ledger_sql.array_text([1, None, 3], {int}),
+            '{1,NULL,3}')
+        # a kind it has no text form for, or mixed kinds: the list itself
+        self.assertEqual(ledger_sql.array_text([1.5], {float}), [1.5])
+        self.assertEqual(ledger_sql.array_text([1, 'a'], {int, str}),
+            [1, 'a'])
+        if backend.name != 'postgresql':
+            return
+        cursor = Transaction().connection.cursor()
+        for type_, kind, values in columns:
+            cursor.execute(f'SELECT * FROM unnest(%s::{type_}[]) '
+                'WITH ORDINALITY AS v(value, n) ORDER BY n',
+                [ledger_sql.array_text(values, {kind})])
+            self.assertEqual([v for v, _ in cursor], values, type_)
 
     @with_transaction()
     def test_pipelined_database_refusal(self):
