@@ -127,12 +127,14 @@ class ClaimLedgerMixin:
             [c for c in claims if c.primary_claim and c.active])
 
     @classmethod
-    def bill_patient_responsibility(cls, amounts, claim_of=None):
+    def bill_patient_responsibility(cls, amounts, claim_of=None, save=True):
         """Invoice the guarantor the patient responsibility {line: amount}
         a payer named: a line per claim line, crediting the responsibility
         transfer; the visit's desk payments are applied as deposits. The
         invoices with no deposit to apply post in bulk (invoice_sql).
-        claim_of: {line: its claim}, when the caller read them already"""
+        claim_of: {line: its claim}, when the caller read them already;
+        save=False: the lines' client's share is set and the caller saves
+        them (with what else it set on them)"""
         pool = Pool()
         Invoice = pool.get('account.invoice')
         InvoiceLine = pool.get('account.invoice.line')
@@ -208,7 +210,7 @@ class ClaimLedgerMixin:
                     company, receivable, date, to_post))
         for line, amount in amounts.items():
             line.patient_responsibility += amount
-        if amounts:
+        if amounts and save:
             # the company's: a line's currency is a Function field
             # computed for every line read with it
             rows_sql.save(Line, list(amounts),

@@ -600,13 +600,8 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         if not posted:
             cls._post_moves(cls.transfer_rows(amounts, balances,
                     receivables), gettext('therapy_billing.msg_transfer_move'))
-        # read before the save, which leaves the lines to be read again
         claim_of = {l: l.claim for l in amounts}
         claims = list(set(claim_of.values()))
-        # the company's digits: a line's currency is a Function field
-        # computed for every line read with it
-        rows_sql.save(cls, list(amounts),
-            digits=claims[0].company.currency.digits)
         if reconcile:
             Claim.reconcile_payer_invoices(claims)
         payers = dict(payers or {})
@@ -628,7 +623,12 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         cls.write_off_responsibility(write_off)
         Claim.bill_patient_responsibility(
             {l: a for l, a in rest.items() if l not in write_off},
-            claim_of=claim_of)
+            claim_of=claim_of, save=False)
+        # the PR roll-up and the client's share in one write (the company's
+        # digits: a line's currency is a Function field computed for every
+        # line read with it)
+        rows_sql.save(cls, list(amounts),
+            digits=claims[0].company.currency.digits)
 
     @classmethod
     def write_off_responsibility(cls, amounts):

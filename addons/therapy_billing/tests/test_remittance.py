@@ -205,8 +205,8 @@ class RemittanceTestCase(RemittanceCase):
             self.assertEqual(remittance.claims_matched, 1)
             line = self.line(practice)
             self.assertEqual((line.paid, line.co, line.pr, line.allowed,
-                    line.payer_balance),
-                (D(80), D(35), D(35), D(115), D(0)))
+                    line.payer_balance, line.patient_responsibility),
+                (D(80), D(35), D(35), D(115), D(0), D(35)))
             self.assertEqual(self.claim(practice).state, 'paid')
             # the line paid, written off and its client's share moved to
             # the responsibility transfer on its receivable in one line of
