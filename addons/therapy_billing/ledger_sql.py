@@ -42,6 +42,8 @@ INSERT_SLICE = 500
 UNNEST_SLICE = 5000
 # move line columns account_payment gives a default
 PAYMENT_DEFAULTS = ['payment_blocked', 'payment_direct_debit']
+# how much of the database's words a refusal's message quotes
+DETAIL_LENGTH = 200
 # where the database's words go in a message read before they are known
 _ERROR_SLOT = '\x00error\x00'
 
@@ -80,8 +82,13 @@ def pipelined():
             yield
     except (backend.DatabaseIntegrityError,
             backend.DatabaseDataError) as error:
-        # the first line: the constraint or value, not the row's details
-        detail = str(error).strip().splitlines()[0]
+        # the first line, the constraint or value, cut short: a refused
+        # array quotes all its thousands of values, and the message goes
+        # into the refused file's log
+        detail = (str(error).strip().splitlines() or [
+                type(error).__name__])[0]
+        if len(detail) > DETAIL_LENGTH:
+            detail = detail[:DETAIL_LENGTH] + '...'
         raise PostError(refused.replace(_ERROR_SLOT, detail)) from error
 
 

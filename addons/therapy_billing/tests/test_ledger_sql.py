@@ -131,6 +131,17 @@ class LedgerSQLTestCase(LedgerCase):
                                 [['Caseload pipeline refusal']]))
         self.assertIn('nothing was posted', str(raised.exception))
         self.assertNotIn('\x00', str(raised.exception))
+        if backend.name != 'postgresql':
+            return
+        # a refused array quotes its values: the message cuts them short
+        with self.assertRaises(PostError) as raised:
+            with savepoint('caseload_refusal'):
+                with ledger_sql.pipelined():
+                    cursor.execute('SELECT %s::integer[]',
+                        ['{%s}' % ','.join(['x'] * 5000)])
+                    cursor.fetchall()
+        self.assertLess(len(str(raised.exception)),
+            ledger_sql.DETAIL_LENGTH + 300)
         cursor.execute(*group.select(group.id,
                 where=group.name == 'Caseload pipeline refusal'))
         self.assertEqual(cursor.fetchall(), [])
