@@ -548,18 +548,19 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         """The ledger rows moving the patient responsibility amounts {line:
         amount} off the payer: [(company, [Dr responsibility transfer, Cr
         the payer's receivable])], each amount checked against what the
-        payer owes (balances: {line id: payer balance} the caller counted;
-        active: the ids of the lines among them that are what the payer is
-        billed, when it knows) and added to the line's PR roll-up (saved by
+        payer owes (balances: {line id: payer balance} and active: {line
+        id: is it what the payer is billed}, as far as the caller read them)
+        and added to the line's PR roll-up (saved by
         transfer_responsibility)"""
         Configuration = Pool().get('therapy.configuration')
         pairs = []
         balances = balances or {}
         receivables = receivables or {}
+        active = active or {}
         accounts = {}
         for line, amount in amounts.items():
             line.check_balance(amount, balances.get(line.id),
-                None if active is None else line.id in active)
+                active.get(line.id))
             company = line.claim.company
             if company not in accounts:
                 accounts[company] = Configuration(1).billing_account(

@@ -113,8 +113,9 @@ class Amounts:
         # {claim line id: what the payer owed on it before this move},
         # read for a slice of claims at once (read_lines)
         self.opening = {}
-        # the ids of those lines that are invoiced and whose claim is active
-        self.active = set()
+        # {claim line id: invoiced and its claim active}, of the lines
+        # read_lines read
+        self.active = {}
 
     # the move's lines are rows for ledger_sql.post_move (dicts of ids):
     # a remittance makes thousands, and an unsaved account.move.line
@@ -164,9 +165,10 @@ class Amounts:
                     frequency_code) in cursor:
                 if account is not None:
                     self.receivables.setdefault(line_id, (account, party))
-                if billed and Claim.is_active(state, frequency_code):
+                self.active[line_id] = bool(
+                    billed and Claim.is_active(state, frequency_code))
+                if self.active[line_id]:
                     owed.append(line_id)
-                    self.active.add(line_id)
                 else:
                     self.opening[line_id] = ZERO
         for chunk in slices(owed):
@@ -645,9 +647,7 @@ class RemittancePostingMixin:
                 # what the payer owed before the transfer, as posted here
                 balances={l.id: amounts.balances[l] + a
                     for l, a in amounts.transfers.items()},
-                receivables=amounts.receivables,
-                active=amounts.active if all(l.id in amounts.opening
-                    for l in shares) else None):
+                receivables=amounts.receivables, active=amounts.active):
             amounts.lines += pair
         move = post_move(remittance.company, journal, date, description,
             merge_rows(amounts.lines, apart={str(remittance)}),
