@@ -35,11 +35,16 @@ from trytond.modules.account.exceptions import (
 from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
-from .batch import slices
+from .batch import SLICE, slices
 
 ZERO = Decimal(0)
 INSERT_SLICE = 500
 UNNEST_SLICE = 5000
+# reconciliations per call of their hooks on PostgreSQL: account_invoice's
+# looks the invoices of their moves up with a search that scans every
+# invoice (its OR with the additional moves' subquery takes no index), so
+# once per few thousand, not per slice (SQLite's `in` takes a slice)
+RECONCILIATION_HOOK_SLICE = 5000
 # move line columns account_payment gives a default
 PAYMENT_DEFAULTS = ['payment_blocked', 'payment_direct_debit']
 # how much of the database's words a refusal's message quotes
@@ -92,18 +97,19 @@ def pipelined():
         raise PostError(refused.replace(_ERROR_SLOT, detail)) from error
 
 
-def after_bulk_create(Model, ids, hooks=True, records=None):
+def after_bulk_create(Model, ids, hooks=True, records=None, size=SLICE):
     """What ModelStorage._after_create does once the rows exist, but the
     per-record validation the caller has made for the whole batch; without
     hooks, the triggers only (a move line's own hooks check what post_move
-    did). records: the records of ids, holding values already known"""
+    did). records: the records of ids, holding values already known;
+    size: how many records a call of the hooks gets"""
     Trigger = Pool().get('ir.trigger')
     if records is None:
         records = Model.browse(ids)
     with without_check_access():
         triggers = Trigger.get_triggers(Model.__name__, 'create')
         if hooks or triggers:
-            for records in slices(records):
+            for records in slices(records, size):
                 if hooks:
                     Model.on_modification('create', records)
                 for trigger in triggers:
@@ -573,7 +579,9 @@ def reconcile(groups):
     forget_cached(MoveLine.__name__, Reconciliation.__name__)
     ids = [i for i, _ in reconciled_groups]
     after_bulk_create(Reconciliation, ids, records=_reconciliations_read(
-            reconciled_groups, rows))
+            reconciled_groups, rows),
+        size=(RECONCILIATION_HOOK_SLICE
+            if transaction.database.has_array() else SLICE))
     return ids
 
 

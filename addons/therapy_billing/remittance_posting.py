@@ -116,6 +116,14 @@ class Amounts:
         # {claim line id: invoiced and its claim active}, of the lines
         # read_lines read
         self.active = {}
+        # {claim line id: invoiced}, {claim id: [its active lines' ids],
+        # in the order of its lines}, and the lines as records of a
+        # slice's browse, of the claims read_lines read
+        self.billed = {}
+        self.claim_lines = {}
+        self.browsed = {}
+        # {service line id: its claim line id}, of read_parts
+        self.service_line = {}
 
     # the move's lines are rows for ledger_sql.post_move (dicts of ids):
     # a remittance makes thousands, and an unsaved account.move.line
@@ -132,6 +140,35 @@ class Amounts:
 
     def record(self, claim_line):
         return self.records.setdefault(claim_line.id, claim_line)
+
+    def line(self, line_id):
+        """The record of a claim line of the claims read_lines read: made
+        by the slice's browse, its fields are read with the slice's"""
+        if line_id not in self.records:
+            self.records[line_id] = self.browsed.get(line_id) or Pool().get(
+                'therapy.claim.line')(line_id)
+        return self.records[line_id]
+
+    def line_of(self, service):
+        "The claim line record a service line (SVC) answers, or None"
+        if service.id in self.service_line:
+            line_id = self.service_line[service.id]
+            return self.line(line_id) if line_id is not None else None
+        return service.claim_line
+
+    def is_billed(self, claim_line):
+        "Has the payer been invoiced claim_line?"
+        if claim_line.id in self.billed:
+            return self.billed[claim_line.id]
+        return bool(claim_line.invoice_line)
+
+    def lines_of(self, claim):
+        """The lines of claim the payer is billed by, in order: its
+        invoiced lines when it is active, else none"""
+        if claim.id in self.claim_lines:
+            return [self.line(i) for i in self.claim_lines[claim.id]]
+        return [l for l in claim.lines if l.invoice_line] if (
+            claim.active) else []
 
     def read_lines(self, claim_ids):
         """Read, for the lines of the claims, the payer receivable
@@ -152,25 +189,39 @@ class Amounts:
         cursor = Transaction().connection.cursor()
         owed = []
         for chunk in slices(sorted(set(claim_ids))):
+            for claim_id in chunk:
+                self.claim_lines[claim_id] = []
             cursor.execute(*line.join(claim,
                     condition=line.claim == claim.id
                     ).join(invoice_line, 'LEFT',
                     condition=line.invoice_line == invoice_line.id
                     ).join(invoice, 'LEFT',
                     condition=invoice_line.invoice == invoice.id).select(
-                    line.id, line.invoice_line, invoice.account,
+                    line.claim, line.id, line.invoice_line, invoice.account,
                     invoice.party, claim.state, claim.frequency_code,
-                    where=SQL_OPERATORS['in'](line.claim, chunk)))
-            for (line_id, billed, account, party, state,
+                    where=SQL_OPERATORS['in'](line.claim, chunk),
+                    # the order of a claim's lines (ClaimLine._order)
+                    order_by=[line.claim.asc, line.sequence.asc,
+                        line.id.asc]))
+            line_ids = []
+            for (claim_id, line_id, billed, account, party, state,
                     frequency_code) in cursor:
+                line_ids.append(line_id)
                 if account is not None:
                     self.receivables.setdefault(line_id, (account, party))
+                self.billed[line_id] = billed is not None
                 self.active[line_id] = bool(
                     billed and Claim.is_active(state, frequency_code))
                 if self.active[line_id]:
                     owed.append(line_id)
+                    self.claim_lines[claim_id].append(line_id)
                 else:
                     self.opening[line_id] = ZERO
+            # records made by one browse a slice: made one by one through
+            # the answers' relations, each read its own window of lines
+            # and made a record of every line's invoice line there
+            for ids in slices(line_ids):
+                self.browsed.update(zip(ids, ClaimLine.browse(ids)))
         for chunk in slices(owed):
             self.opening.update(ClaimLine.get_balances(
                     ClaimLine.browse(chunk), ['payer_balance'])[
@@ -192,10 +243,12 @@ class Amounts:
             self.services[answer_id] = []
         for chunk in slices(sorted(set(answer_ids))):
             cursor.execute(*service.select(service.remittance_claim,
-                    service.id,
+                    service.id, service.claim_line,
                     where=SQL_OPERATORS['in'](service.remittance_claim, chunk),
                     order_by=[service.id.asc]))
-            of_answer += cursor.fetchall()
+            for answer_id, service_id, line_id in cursor:
+                of_answer.append((answer_id, service_id))
+                self.service_line[service_id] = line_id
         for chunk in slices([i for _, i in of_answer]):
             cursor.execute(*adjustment.select(adjustment.line, adjustment.id,
                     where=SQL_OPERATORS['in'](adjustment.line, chunk),
@@ -696,14 +749,14 @@ class RemittancePostingMixin:
             amounts.reversed_claims.add(claim)
         services = amounts.services_of(answer)
         for service in services:
-            line = service.claim_line
+            line = amounts.line_of(service)
             if not line:
                 amounts.unapplied(service.paid, answer, gettext(
                         'therapy_billing.msg_remittance_log_line_unmatched',
                         claim=claim.rec_name, line=service.rec_name,
                         amount=service.paid))
                 continue
-            if not line.invoice_line:
+            if not amounts.is_billed(line):
                 raise ClaimError(gettext(
                         'therapy_billing.msg_remittance_claim_not_billed',
                         claim=claim.rec_name, state=claim.state))
@@ -727,9 +780,7 @@ class RemittancePostingMixin:
         spread = list(answer.adjustments)
         paid = answer.paid - interest - sum(
             (s.paid for s in services), ZERO)
-        # a line is active when its claim is
-        lines = [l for l in claim.lines if l.invoice_line] if (
-            claim.active) else []
+        lines = amounts.lines_of(claim)
         if not lines:
             raise ClaimError(gettext(
                     'therapy_billing.msg_remittance_claim_not_billed',
