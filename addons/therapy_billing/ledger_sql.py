@@ -546,6 +546,46 @@ def reconcile(groups):
         for entry, number in zip(entries, sequence.get_many(len(entries))):
             entry.append(number)
     table = Reconciliation.__table__()
+    # read before the writes: the new reconciliations delegate to none
+    delegated = _delegated([i for g in groups for i in g])
+    # PostgreSQL gives the ids from the table's sequence: the rows go in
+    # with them, and the writes run on while the records are made
+    ids = transaction.database.nextid(
+        transaction.connection, table._name, count=len(values))
+    if isinstance(ids, int):  # of one
+        ids = [ids]
+    if ids:
+        reconciled_groups = []
+        for chunk in slices(list(zip(ids, values)), INSERT_SLICE):
+            cursor.execute(*table.insert(
+                    [table.id, table.company, table.date, table.number,
+                        table.create_uid, table.create_date],
+                    [[id_, company, date, number, transaction.user, now]
+                        for id_, (company, date, _, number) in chunk]))
+            update_rows(line,
+                [line.reconciliation, line.write_uid, line.write_date],
+                [[id_, transaction.user, now, i]
+                    for id_, (_, _, group, _) in chunk for i in group])
+            reconciled_groups += [(id_, group)
+                for id_, (_, _, group, _) in chunk]
+    else:
+        reconciled_groups = _insert_numbered(table, line, values, now)
+    forget_cached(MoveLine.__name__, Reconciliation.__name__)
+    ids = [i for i, _ in reconciled_groups]
+    after_bulk_create(Reconciliation, ids, records=_reconciliations_read(
+            reconciled_groups, rows, delegated),
+        size=(RECONCILIATION_HOOK_SLICE
+            if transaction.database.has_array() else SLICE))
+    return ids
+
+
+def _insert_numbered(table, line, values, now):
+    """Insert the reconciliations of values [company, date, group, number]
+    and set them on their groups' lines, finding the new rows back by
+    their numbers (RETURNING is not there on every backend); [(id,
+    group)]"""
+    transaction = Transaction()
+    cursor = transaction.connection.cursor()
     cursor.execute(*table.select(Max(table.id)))
     newer_than, = cursor.fetchone()
     newer_than = newer_than or 0
@@ -558,8 +598,6 @@ def reconcile(groups):
                     table.create_date],
                 [[company, date, number, transaction.user, now]
                     for company, date, _, number in chunk]))
-        # by their numbers, new from the sequence: RETURNING is not there
-        # on every backend
         cursor.execute(*table.select(table.id, table.company, table.number,
                 where=SQL_OPERATORS['in'](
                     table.number, [n for _, n in numbers])
@@ -576,16 +614,24 @@ def reconcile(groups):
         if numbers:
             raise ReconciliationError(gettext(
                     'therapy_billing.msg_bulk_reconcile_number_used'))
-    forget_cached(MoveLine.__name__, Reconciliation.__name__)
-    ids = [i for i, _ in reconciled_groups]
-    after_bulk_create(Reconciliation, ids, records=_reconciliations_read(
-            reconciled_groups, rows),
-        size=(RECONCILIATION_HOOK_SLICE
-            if transaction.database.has_array() else SLICE))
-    return ids
+    return reconciled_groups
 
 
-def _reconciliations_read(reconciled, rows):
+def _delegated(line_ids):
+    "{move line id: [the ids of the reconciliations delegated to it]}"
+    Reconciliation = Pool().get('account.move.reconciliation')
+    table = Reconciliation.__table__()
+    cursor = Transaction().connection.cursor()
+    delegated = defaultdict(list)
+    for sub_ids in slices(line_ids):
+        cursor.execute(*table.select(table.delegate_to, table.id,
+                where=SQL_OPERATORS['in'](table.delegate_to, sub_ids)))
+        for line_id, id_ in cursor:
+            delegated[line_id].append(id_)
+    return delegated
+
+
+def _reconciliations_read(reconciled, rows, delegated):
     """The new reconciliations as records that hold what the modules'
     hooks read of them (account_invoice's invoices to mark paid: each
     one's lines, their moves and the reconciliations delegated to them),
@@ -595,15 +641,7 @@ def _reconciliations_read(reconciled, rows):
     Reconciliation = pool.get('account.move.reconciliation')
     MoveLine = pool.get('account.move.line')
     Move = pool.get('account.move')
-    cursor = Transaction().connection.cursor()
-    table = Reconciliation.__table__()
     line_ids = [i for _, group in reconciled for i in group]
-    delegated = defaultdict(list)
-    for sub_ids in slices(line_ids):
-        cursor.execute(*table.select(table.delegate_to, table.id,
-                where=SQL_OPERATORS['in'](table.delegate_to, sub_ids)))
-        for line_id, id_ in cursor:
-            delegated[line_id].append(id_)
     lines = dict(zip(line_ids, MoveLine.browse(line_ids)))
     # the moves as records of one browse: an id set on a Many2One makes a
     # record with a cache of its own, each line's
