@@ -97,6 +97,20 @@ def pipelined():
         raise PostError(refused.replace(_ERROR_SLOT, detail)) from error
 
 
+def allocated_ids(table, count):
+    """count new ids of table from its sequence, in order, on PostgreSQL
+    (None elsewhere): rows written with their ids need no query to find
+    them back, which waited for every write before it"""
+    transaction = Transaction()
+    if not count:
+        return []
+    ids = transaction.database.nextid(
+        transaction.connection, table._name, count=count)
+    if isinstance(ids, int):  # of one
+        ids = [ids]
+    return ids
+
+
 def after_bulk_create(Model, ids, hooks=True, records=None, size=SLICE):
     """What ModelStorage._after_create does once the rows exist, but the
     per-record validation the caller has made for the whole batch; without
@@ -344,8 +358,8 @@ def unnest_rows(table, columns, rows, update):
     write so (a column of values of mixed kinds, an expression with
     parameters) for the caller to write row by row"""
     cursor = Transaction().connection.cursor()
-    types = _column_types(table)
     names = [c.name for c in columns] + (['id'] if update else [])
+    types = _column_types(table, names)
     shapes, left = defaultdict(list), []
     # the rows share their expressions (one CURRENT_TIMESTAMP): each
     # written as SQL once
@@ -441,13 +455,26 @@ def _quote(name):
     return '"%s"' % name.replace('"', '""')
 
 
-def _column_types(table):
-    "{column: its PostgreSQL type} of table, as the catalog says"
-    cursor = Transaction().connection.cursor()
-    cursor.execute('SELECT attname, atttypid::regtype::text '
-        'FROM pg_attribute WHERE attrelid = %s::regclass '
-        'AND attnum > 0 AND NOT attisdropped', [_quote(table._name)])
-    return dict(cursor)
+# {(database name, table name): {column: its PostgreSQL type}}: a read of
+# the catalog before each bulk write waited for the writes before it, and
+# so kept the server's work of a posting from running under its Python. A
+# column's type is the code's (an update of the modules runs in its own
+# process); a column added since is read again
+_COLUMN_TYPES = {}
+
+
+def _column_types(table, names):
+    "{column: its PostgreSQL type} of table, knowing the columns names"
+    transaction = Transaction()
+    key = (transaction.database.name, table._name)
+    types = _COLUMN_TYPES.get(key)
+    if types is None or not types.keys() >= set(names):
+        cursor = transaction.connection.cursor()
+        cursor.execute('SELECT attname, atttypid::regtype::text '
+            'FROM pg_attribute WHERE attrelid = %s::regclass '
+            'AND attnum > 0 AND NOT attisdropped', [_quote(table._name)])
+        types = _COLUMN_TYPES[key] = dict(cursor)
+    return types
 
 
 def _insert_lines(MoveLine, move, rows):
@@ -548,12 +575,9 @@ def reconcile(groups):
     table = Reconciliation.__table__()
     # read before the writes: the new reconciliations delegate to none
     delegated = _delegated([i for g in groups for i in g])
-    # PostgreSQL gives the ids from the table's sequence: the rows go in
-    # with them, and the writes run on while the records are made
-    ids = transaction.database.nextid(
-        transaction.connection, table._name, count=len(values))
-    if isinstance(ids, int):  # of one
-        ids = [ids]
+    # on PostgreSQL the rows go in with their ids, and the writes run on
+    # while the records for the hooks are made
+    ids = allocated_ids(table, len(values))
     if ids:
         reconciled_groups = []
         for chunk in slices(list(zip(ids, values)), INSERT_SLICE):
