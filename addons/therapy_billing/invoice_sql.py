@@ -35,8 +35,8 @@ from trytond.transaction import Transaction, without_check_access
 from .batch import slices
 from .exceptions import BillingError
 from .ledger_sql import (
-    after_bulk_create, check_accounts, check_origins, check_rows,
-    forget_cached, insert_rows, line_columns, update_rows)
+    after_bulk_create, allocated_ids, check_accounts, check_origins,
+    check_rows, forget_cached, insert_rows, line_columns, update_rows)
 
 ZERO = Decimal(0)
 
@@ -151,14 +151,30 @@ def post_invoices(company, account, date, invoices):
     employee = User(transaction.user).employee
     posted_by = (employee.id if employee and employee.company == company
         else None)
-    invoice_ids = _insert_invoices(Invoice, sequence, invoice_rows,
-        posted_by)
-    line_ids = _insert_invoice_lines(InvoiceLine, company, currency,
-        invoice_ids, [lines for _, _, lines in invoices])
-    move_ids = _insert_moves(Move, company, template.journal, period, date,
-        today, invoice_ids, move_numbers)
-    move_line_ids = _insert_move_lines(MoveLine, move_ids, move_lines)
-    _set_moves(Invoice, invoice_ids, move_ids)
+    invoice_ids = allocated_ids(Invoice.__table__(), len(invoices))
+    if invoice_ids is not None:
+        # PostgreSQL: every row written with its id, the moves first so
+        # that the invoices go in holding theirs; nothing is read back
+        move_ids = _insert_moves(Move, company, template.journal, period,
+            date, today, invoice_ids, move_numbers,
+            ids=allocated_ids(Move.__table__(), len(invoices)))
+        move_line_ids = _insert_move_lines(MoveLine, move_ids, move_lines,
+            ids=allocated_ids(MoveLine.__table__(), len(flat)))
+        _insert_invoices(Invoice, sequence, invoice_rows, posted_by,
+            ids=invoice_ids, moves=move_ids)
+        line_ids = _insert_invoice_lines(InvoiceLine, company, currency,
+            invoice_ids, [lines for _, _, lines in invoices],
+            ids=allocated_ids(InvoiceLine.__table__(),
+                sum(len(lines) for _, _, lines in invoices)))
+    else:
+        invoice_ids = _insert_invoices(Invoice, sequence, invoice_rows,
+            posted_by)
+        line_ids = _insert_invoice_lines(InvoiceLine, company, currency,
+            invoice_ids, [lines for _, _, lines in invoices])
+        move_ids = _insert_moves(Move, company, template.journal, period,
+            date, today, invoice_ids, move_numbers)
+        move_line_ids = _insert_move_lines(MoveLine, move_ids, move_lines)
+        _set_moves(Invoice, invoice_ids, move_ids)
     forget_cached(Invoice.__name__, InvoiceLine.__name__, Move.__name__,
         MoveLine.__name__)
     # posted as they are written: account_invoice's hook reads each one's
@@ -363,23 +379,28 @@ def _stamp():
     return transaction.user, CurrentTimestamp()
 
 
-def _insert_invoices(Invoice, sequence, rows, posted_by):
-    """Insert the invoice rows; their ids in order (found back by their
-    numbers, new from the sequence: RETURNING is not on every backend)"""
+def _insert_invoices(Invoice, sequence, rows, posted_by, ids=None,
+        moves=None):
+    """Insert the invoice rows; their ids in order: ids, with their moves,
+    else found back by their numbers, new from the sequence (RETURNING is
+    not on every backend)"""
     cursor = Transaction().connection.cursor()
     table = Invoice.__table__()
     names = sorted(rows[0])
     extra = ['number_alnum', 'number_digit', 'sequence', 'posted_by']
     user, now = _stamp()
-    cursor.execute(*table.select(Max(table.id)))
-    newer_than = cursor.fetchone()[0] or 0
     columns = [getattr(table, n) for n in names + extra] + [
         table.create_uid, table.create_date, table.write_uid,
         table.write_date]
-    insert_rows(table, columns, [
-            [r[n] for n in names] + list(_digits(r['number']))
-            + [sequence.id, posted_by, user, now, user, now]
-            for r in rows])
+    values = [[r[n] for n in names] + list(_digits(r['number']))
+        + [sequence.id, posted_by, user, now, user, now] for r in rows]
+    if ids is not None:
+        insert_rows(table, [table.id, table.move] + columns,
+            [[i, m] + v for i, m, v in zip(ids, moves, values)])
+        return ids
+    cursor.execute(*table.select(Max(table.id)))
+    newer_than = cursor.fetchone()[0] or 0
+    insert_rows(table, columns, values)
     ids = []
     for chunk in slices(rows):
         cursor.execute(*table.select(table.id, table.number,
@@ -393,8 +414,8 @@ def _insert_invoices(Invoice, sequence, rows, posted_by):
 
 
 def _insert_invoice_lines(InvoiceLine, company, currency, invoice_ids,
-        lines):
-    "Insert each invoice's lines; [[line id]] by invoice"
+        lines, ids=None):
+    "Insert each invoice's lines (with ids, when given); [[line id]]"
     cursor = Transaction().connection.cursor()
     table = InvoiceLine.__table__()
     user, now = _stamp()
@@ -410,6 +431,11 @@ def _insert_invoice_lines(InvoiceLine, company, currency, invoice_ids,
             amount, description, str(origin), rate, user, now]
         for invoice, invoice_lines in zip(invoice_ids, lines)
         for origin, account, amount, description in invoice_lines]
+    if ids is not None:
+        insert_rows(table, [table.id] + columns,
+            [[i] + v for i, v in zip(ids, values)])
+        ids = iter(ids)
+        return [[next(ids) for _ in invoice_lines] for invoice_lines in lines]
     insert_rows(table, columns, values)
     by_invoice = defaultdict(list)
     for chunk in slices(invoice_ids):
@@ -422,23 +448,27 @@ def _insert_invoice_lines(InvoiceLine, company, currency, invoice_ids,
 
 
 def _insert_moves(Move, company, journal, period, date, today, invoice_ids,
-        numbers):
-    "Insert the invoices' posted moves; their ids in order"
+        numbers, ids=None):
+    "Insert the invoices' posted moves (with ids, when given); their ids"
     cursor = Transaction().connection.cursor()
     table = Move.__table__()
     user, now = _stamp()
-    cursor.execute(*table.select(Max(table.id)))
-    newer_than = cursor.fetchone()[0] or 0
     columns = [table.company, table.journal, table.period, table.date,
         table.origin, table.number, table.post_date, table.state,
         table.create_uid, table.create_date, table.write_uid,
         table.write_date]
     rows = list(zip(invoice_ids, numbers))
-    insert_rows(table, columns, [
-            [company.id, journal.id, period.id, date,
-                f'account.invoice,{invoice}', number, today, 'posted', user,
-                now, user, now]
-            for invoice, number in rows])
+    values = [[company.id, journal.id, period.id, date,
+            f'account.invoice,{invoice}', number, today, 'posted', user,
+            now, user, now]
+        for invoice, number in rows]
+    if ids is not None:
+        insert_rows(table, [table.id] + columns,
+            [[i] + v for i, v in zip(ids, values)])
+        return ids
+    cursor.execute(*table.select(Max(table.id)))
+    newer_than = cursor.fetchone()[0] or 0
+    insert_rows(table, columns, values)
     ids = []
     for chunk in slices(rows):
         cursor.execute(*table.select(table.id, table.number,
@@ -450,13 +480,18 @@ def _insert_moves(Move, company, journal, period, date, today, invoice_ids,
     return ids
 
 
-def _insert_move_lines(MoveLine, move_ids, lines):
-    """Insert each move's lines, an invoice line's origin the claim line
-    it bills (as the ORM's get_move_lines does here); their ids"""
+def _insert_move_lines(MoveLine, move_ids, lines, ids=None):
+    """Insert each move's lines (with ids, when given), an invoice line's
+    origin the claim line it bills (as the ORM's get_move_lines does
+    here); their ids"""
     cursor = Transaction().connection.cursor()
     table, columns, values = line_columns(MoveLine)
     rows = [values(move, r) for move, rows in zip(move_ids, lines)
         for r in rows]
+    if ids is not None:
+        insert_rows(table, [table.id] + columns,
+            [[i] + r for i, r in zip(ids, rows)])
+        return ids
     insert_rows(table, columns, rows)
     ids = []
     for chunk in slices(move_ids):

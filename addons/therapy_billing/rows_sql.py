@@ -34,7 +34,8 @@ from trytond.transaction import Transaction, without_check_access
 
 from .batch import slices
 from .ledger_sql import (
-    after_bulk_create, forget_cached, insert_rows, update_rows)
+    after_bulk_create, allocated_ids, forget_cached, insert_rows,
+    update_rows)
 
 STAMPS = {'id', 'create_uid', 'create_date', 'write_uid', 'write_date'}
 SIMPLE = {'char', 'text', 'numeric', 'integer', 'float', 'boolean', 'date',
@@ -100,25 +101,19 @@ def create(Model, vlist, parent, digits=2):
     if any(not _simple(Model._fields[n]) for n in names):
         return [r.id for r in Model.create(vlist)]
     transaction = Transaction()
-    cursor = transaction.connection.cursor()
     table = Model.__table__()
-    cursor.execute(*table.select(Max(table.id)))
-    newer_than = cursor.fetchone()[0] or 0
     columns = [getattr(table, n) for n in names] + [
         table.create_uid, table.create_date]
     now = CurrentTimestamp()
-    insert_rows(table, columns, [
-            [Model._fields[n].sql_format(r.get(n)) for n in names]
-            + [transaction.user, now]
-            for r in rows])
-    ids = []
-    parents = sorted({r[parent] for r in rows})
-    for chunk in slices(parents):
-        cursor.execute(*table.select(table.id,
-                where=fields.SQL_OPERATORS['in'](getattr(table, parent),
-                    chunk) & (table.id > newer_than)))
-        ids += [i for i, in cursor]
-    ids.sort()
+    values = [[Model._fields[n].sql_format(r.get(n)) for n in names]
+        + [transaction.user, now] for r in rows]
+    ids = allocated_ids(table, len(rows))
+    if ids is not None:
+        insert_rows(table, [table.id] + columns,
+            [[i] + v for i, v in zip(ids, values)])
+    else:
+        ids = _insert_found_back(table, columns, values,
+            getattr(table, parent), sorted({r[parent] for r in rows}))
     if len(ids) != len(rows):
         raise RuntimeError(f"{Model.__name__}: {len(rows)} rows written, "
             f"{len(ids)} found back")
@@ -137,6 +132,23 @@ def create(Model, vlist, parent, digits=2):
                 external=check_access)
     after_bulk_create(Model, ids)
     return ids
+
+
+def _insert_found_back(table, columns, values, parent, parents):
+    """Insert values and find the new rows back by their parent column
+    (one of parents) and their ids above the largest before: their ids
+    in order"""
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*table.select(Max(table.id)))
+    newer_than = cursor.fetchone()[0] or 0
+    insert_rows(table, columns, values)
+    ids = []
+    for chunk in slices(parents):
+        cursor.execute(*table.select(table.id,
+                where=fields.SQL_OPERATORS['in'](parent, chunk)
+                & (table.id > newer_than)))
+        ids += [i for i, in cursor]
+    return sorted(ids)
 
 
 def _simple(field):
