@@ -480,9 +480,15 @@ def _column_types(table, names):
 def _insert_lines(MoveLine, move, rows):
     cursor = Transaction().connection.cursor()
     table, columns, values = line_columns(MoveLine)
-    insert_rows(table, columns, [values(move.id, r) for r in rows])
-    cursor.execute(*table.select(table.id, where=table.move == move.id))
-    ids = [i for i, in cursor]
+    ids = allocated_ids(table, len(rows))
+    if ids is not None:
+        insert_rows(table, [table.id] + columns,
+            [[i] + values(move.id, r) for i, r in zip(ids, rows)])
+    else:
+        insert_rows(table, columns, [values(move.id, r) for r in rows])
+        cursor.execute(*table.select(table.id,
+                where=table.move == move.id))
+        ids = [i for i, in cursor]
     forget_cached(MoveLine.__name__)
     after_bulk_create(MoveLine, ids, hooks=False)
     return ids
