@@ -20,7 +20,7 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import ClaimError
-from .remittance_posting import ZERO, Amounts
+from .remittance_amounts import ZERO, Amounts
 
 # claims a payer may pay: sent, and not corrected away
 PAYABLE = ['submitted', 'accepted', 'appealed', 'partial', 'paid', 'denied',
