@@ -5,7 +5,7 @@ the payer (eligibility) and the verification records who and when. A
 change of payer, member, group or dates makes it unverified again."""
 
 from trytond.i18n import gettext
-from trytond.model import ModelSQL, ModelView, fields
+from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.currency.fields import Monetary
 from trytond.pyson import Bool, Eval, If
@@ -92,6 +92,11 @@ class Coverage(DatedMixin, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        t = cls.__table__()
+        # a client's coverages are looked up at every booking, charge and
+        # posting; Tryton indexes a Many2One only when a One2Many points
+        # back at it, and the client has none
+        cls._sql_indexes.add(Index(t, (t.client, Index.Equality())))
         cls._order = [('client', 'ASC'), ('priority', 'ASC'),
             ('start_date', 'DESC'), ('id', 'ASC')]
         cls._buttons.update({

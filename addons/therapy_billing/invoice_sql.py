@@ -154,18 +154,22 @@ def post_invoices(company, account, date, invoices):
     invoice_ids = allocated_ids(Invoice.__table__(), len(invoices))
     if invoice_ids is not None:
         # PostgreSQL: every row written with its id, the moves first so
-        # that the invoices go in holding theirs; nothing is read back
-        move_ids = _insert_moves(Move, company, template.journal, period,
-            date, today, invoice_ids, move_numbers,
-            ids=allocated_ids(Move.__table__(), len(invoices)))
+        # that the invoices go in holding theirs; nothing is read back,
+        # and the ids are all taken before the first write (taking them
+        # waits for the writes before)
+        move_ids = allocated_ids(Move.__table__(), len(invoices))
+        ids_of_move_lines = allocated_ids(MoveLine.__table__(), len(flat))
+        ids_of_lines = allocated_ids(InvoiceLine.__table__(),
+            sum(len(lines) for _, _, lines in invoices))
+        _insert_moves(Move, company, template.journal, period, date,
+            today, invoice_ids, move_numbers, ids=move_ids)
         move_line_ids = _insert_move_lines(MoveLine, move_ids, move_lines,
-            ids=allocated_ids(MoveLine.__table__(), len(flat)))
+            ids=ids_of_move_lines)
         _insert_invoices(Invoice, sequence, invoice_rows, posted_by,
             ids=invoice_ids, moves=move_ids)
         line_ids = _insert_invoice_lines(InvoiceLine, company, currency,
             invoice_ids, [lines for _, _, lines in invoices],
-            ids=allocated_ids(InvoiceLine.__table__(),
-                sum(len(lines) for _, _, lines in invoices)))
+            ids=ids_of_lines)
     else:
         invoice_ids = _insert_invoices(Invoice, sequence, invoice_rows,
             posted_by)

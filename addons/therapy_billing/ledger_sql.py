@@ -27,6 +27,7 @@ from sql.aggregate import Max
 from sql.functions import CurrentTimestamp
 
 from trytond import backend
+from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model.fields import SQL_OPERATORS, Field
 from trytond.model.exceptions import AccessError
@@ -102,6 +103,8 @@ def allocated_ids(table, count):
     (None elsewhere): rows written with their ids need no query to find
     them back, which waited for every write before it"""
     transaction = Transaction()
+    if backend.name != 'postgresql':
+        return None
     if not count:
         return []
     ids = transaction.database.nextid(
@@ -455,25 +458,24 @@ def _quote(name):
     return '"%s"' % name.replace('"', '""')
 
 
-# {(database name, table name): {column: its PostgreSQL type}}: a read of
-# the catalog before each bulk write waited for the writes before it, and
-# so kept the server's work of a posting from running under its Python. A
-# column's type is the code's (an update of the modules runs in its own
-# process); a column added since is read again
-_COLUMN_TYPES = {}
+# {table name: {column: its PostgreSQL type}}: a read of the catalog
+# before each bulk write waited for the writes before it, and so kept the
+# server's work of a posting from running under its Python. Tryton's
+# cache: per database, and cleared when the modules are updated (which
+# may change a column's type); a column added since is read again
+_column_types_cache = Cache('therapy_billing.column_types', context=False)
 
 
 def _column_types(table, names):
     "{column: its PostgreSQL type} of table, knowing the columns names"
-    transaction = Transaction()
-    key = (transaction.database.name, table._name)
-    types = _COLUMN_TYPES.get(key)
+    types = _column_types_cache.get(table._name)
     if types is None or not types.keys() >= set(names):
-        cursor = transaction.connection.cursor()
+        cursor = Transaction().connection.cursor()
         cursor.execute('SELECT attname, atttypid::regtype::text '
             'FROM pg_attribute WHERE attrelid = %s::regclass '
             'AND attnum > 0 AND NOT attisdropped', [_quote(table._name)])
-        types = _COLUMN_TYPES[key] = dict(cursor)
+        types = dict(cursor)
+        _column_types_cache.set(table._name, types)
     return types
 
 
@@ -584,7 +586,9 @@ def reconcile(groups):
     # on PostgreSQL the rows go in with their ids, and the writes run on
     # while the records for the hooks are made
     ids = allocated_ids(table, len(values))
-    if ids:
+    # the sequence's numbers are new, and the ids too: nothing to check
+    # as _insert_numbered checks what it finds back
+    if ids is not None:
         reconciled_groups = []
         for chunk in slices(list(zip(ids, values)), INSERT_SLICE):
             cursor.execute(*table.insert(

@@ -4,7 +4,9 @@ from decimal import Decimal
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
 from trytond.pool import Pool
+from trytond import backend
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
 
 
 class TherapyBillingTestCase(CompanyTestMixin, ModuleTestCase):
@@ -42,6 +44,16 @@ class TherapyBillingTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertIsNone(unbilled.list_price)
             self.assertEqual(
                 Service.search([('billable', '=', False)]), [unbilled])
+
+    @with_transaction()
+    def test_coverage_client_indexed(self):
+        "A client's coverages are found through an index (PostgreSQL)"
+        if backend.name != 'postgresql':
+            self.skipTest("Tryton makes no indexes on SQLite")
+        cursor = Transaction().connection.cursor()
+        cursor.execute('SELECT indexdef FROM pg_indexes '
+            'WHERE tablename = %s', ('therapy_coverage',))
+        self.assertTrue(any('(client)' in d for d, in cursor))
 
     @with_transaction()
     def test_guarantors(self):

@@ -491,15 +491,19 @@ class RemittanceTestCase(RemittanceCase):
                         answer(number, status='22', paid=D(-90),
                             charge=D(-150), adjustments=[
                                 (g, r, -a) for g, r, a in first]),
-                        answer(number, paid=D(100), adjustments=[
+                        answer(number, paid=D(100), allowed=D(120),
+                            adjustments=[
                                 ('CO', '45', D(30)), ('PR', '3', D(20))]),
                         ]))
             reversal, correction = second.claims
             self.assertEqual(reversal.reverses.remittance.trace_number,
                 'EFT4')
             line = self.line(practice)
-            self.assertEqual((line.paid, line.co, line.pr,
-                    line.payer_balance), (D(100), D(30), D(20), D(0)))
+            # the correction's allowed amount lands on the line the
+            # reversal touched first in the same file
+            self.assertEqual((line.paid, line.co, line.pr, line.allowed,
+                    line.payer_balance),
+                (D(100), D(30), D(20), D(120), D(0)))
             self.assertEqual(self.claim(practice).state, 'paid')
             # the first share refunded (nothing was paid on it), the new
             # one billed
