@@ -399,8 +399,8 @@ def _insert_invoices(Invoice, sequence, rows, posted_by, ids=None,
     values = [[r[n] for n in names] + list(_digits(r['number']))
         + [sequence.id, posted_by, user, now, user, now] for r in rows]
     if ids is not None:
-        insert_rows(table, [table.id, table.move] + columns,
-            [[i, m] + v for i, m, v in zip(ids, moves, values)])
+        insert_rows(table, [table.move] + columns,
+            [[m] + v for m, v in zip(moves, values)], ids=ids)
         return ids
     cursor.execute(*table.select(Max(table.id)))
     newer_than = cursor.fetchone()[0] or 0
@@ -436,8 +436,7 @@ def _insert_invoice_lines(InvoiceLine, company, currency, invoice_ids,
         for invoice, invoice_lines in zip(invoice_ids, lines)
         for origin, account, amount, description in invoice_lines]
     if ids is not None:
-        insert_rows(table, [table.id] + columns,
-            [[i] + v for i, v in zip(ids, values)])
+        insert_rows(table, columns, values, ids=ids)
         ids = iter(ids)
         return [[next(ids) for _ in invoice_lines] for invoice_lines in lines]
     insert_rows(table, columns, values)
@@ -467,8 +466,7 @@ def _insert_moves(Move, company, journal, period, date, today, invoice_ids,
             now, user, now]
         for invoice, number in rows]
     if ids is not None:
-        insert_rows(table, [table.id] + columns,
-            [[i] + v for i, v in zip(ids, values)])
+        insert_rows(table, columns, values, ids=ids)
         return ids
     cursor.execute(*table.select(Max(table.id)))
     newer_than = cursor.fetchone()[0] or 0
@@ -493,8 +491,7 @@ def _insert_move_lines(MoveLine, move_ids, lines, ids=None):
     rows = [values(move, r) for move, rows in zip(move_ids, lines)
         for r in rows]
     if ids is not None:
-        insert_rows(table, [table.id] + columns,
-            [[i] + r for i, r in zip(ids, rows)])
+        insert_rows(table, columns, rows, ids=ids)
         return ids
     insert_rows(table, columns, rows)
     ids = []

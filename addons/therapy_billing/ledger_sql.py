@@ -316,8 +316,9 @@ def line_columns(MoveLine):
     return table, columns, values
 
 
-def insert_rows(table, columns, rows):
-    """INSERT rows (lists of values in columns' order) into table. A value
+def insert_rows(table, columns, rows, ids=None):
+    """INSERT rows (lists of values in columns' order) into table, each
+    with its id of ids when given (allocated_ids). A value
     may be an SQL expression (CURRENT_TIMESTAMP). On PostgreSQL each
     column's values go as one array (unnest_rows); elsewhere the statement
     runs once for every row (executemany). Why not one INSERT of many
@@ -325,6 +326,9 @@ def insert_rows(table, columns, rows):
     run unless it is short, and for a slice of 500 ledger lines that costs
     more than PostgreSQL's work"""
     cursor = Transaction().connection.cursor()
+    if ids is not None:
+        columns = [table.id] + columns
+        rows = [[i] + list(r) for i, r in zip(ids, rows)]
 
     def apart(same):
         for chunk in slices(same, INSERT_SLICE):
@@ -483,11 +487,8 @@ def _insert_lines(MoveLine, move, rows):
     cursor = Transaction().connection.cursor()
     table, columns, values = line_columns(MoveLine)
     ids = allocated_ids(table, len(rows))
-    if ids is not None:
-        insert_rows(table, [table.id] + columns,
-            [[i] + values(move.id, r) for i, r in zip(ids, rows)])
-    else:
-        insert_rows(table, columns, [values(move.id, r) for r in rows])
+    insert_rows(table, columns, [values(move.id, r) for r in rows], ids=ids)
+    if ids is None:
         cursor.execute(*table.select(table.id,
                 where=table.move == move.id))
         ids = [i for i, in cursor]

@@ -109,8 +109,7 @@ def create(Model, vlist, parent, digits=2):
         + [transaction.user, now] for r in rows]
     ids = allocated_ids(table, len(rows))
     if ids is not None:
-        insert_rows(table, [table.id] + columns,
-            [[i] + v for i, v in zip(ids, values)])
+        insert_rows(table, columns, values, ids=ids)
     else:
         ids = _insert_found_back(table, columns, values,
             getattr(table, parent), sorted({r[parent] for r in rows}))
