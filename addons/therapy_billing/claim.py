@@ -18,6 +18,7 @@ from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.model.exceptions import AccessError
+from trytond.model.fields import SQL_OPERATORS
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, Id
@@ -427,51 +428,79 @@ class Claim(ClaimScrubMixin, ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
                             'therapy_billing.msg_claim_not_draft',
                             claim=claim.rec_name))
 
-    def next_coverage(self, coverages=None):
-        """The coverage that pays what this primary claim's payer leaves;
-        coverages: the client's in effect, when known (coverages_in_effect)"""
+    def next_coverage(self):
+        "The coverage that pays what this primary claim's payer leaves"
         Coverage = Pool().get('therapy.coverage')
         if self.primary_claim:
             return None
-        if coverages is None:
-            coverages = Coverage.for_client(self.client, self.date)
-        return next((c for c in coverages
+        return next((c for c in Coverage.for_client(self.client, self.date)
                 if c.priority == '2' and not c.payer.self_pay), None)
 
-    def beneficiary_billing_prohibited(self, coverages=None):
+    def beneficiary_billing_prohibited(self):
         "May a payer of the visit not let its beneficiary be billed?"
         Coverage = Pool().get('therapy.coverage')
-        if coverages is None:
-            coverages = Coverage.for_client(self.client, self.date)
-        return any(c.payer.beneficiary_billing_prohibited for c in coverages)
+        return any(c.payer.beneficiary_billing_prohibited
+            for c in Coverage.for_client(self.client, self.date))
 
-    def payers_after(self, coverages=None):
+    def payers_after(self):
         """What the patient responsibility this claim's payer names may
         become: {'next_payer': a next payer bills it,
         'beneficiary_billing_prohibited': no one may bill the client}"""
+        Coverage = Pool().get('therapy.coverage')
+        return self.payers_with([(c.priority, c.payer)
+                for c in Coverage.for_client(self.client, self.date)],
+            bool(self.primary_claim))
+
+    @staticmethod
+    def payers_with(coverages, secondary):
+        """payers_after of a claim from its client's coverages in effect
+        [(priority, payer)]; secondary: is it a secondary claim (no payer
+        follows its own)"""
         return {
-            'next_payer': bool(self.next_coverage(coverages)),
-            'beneficiary_billing_prohibited': (
-                self.beneficiary_billing_prohibited(coverages)),
+            'next_payer': not secondary and any(
+                priority == '2' and not payer.self_pay
+                for priority, payer in coverages),
+            'beneficiary_billing_prohibited': any(
+                payer.beneficiary_billing_prohibited
+                for _, payer in coverages),
             }
 
     @classmethod
-    def coverages_in_effect(cls, claims):
-        """{claim id: its client's coverages in effect on its date, primary
-        first}, as Coverage.for_client, in one search a slice of claims
-        (a remittance asks it of thousands)"""
-        Coverage = Pool().get('therapy.coverage')
-        found = {}
-        # one search a slice (grouped_slice without a size gives one each)
-        for chunk in slices(claims):
+    def payers_of(cls, claims):
+        """{claim id: payers_after()} of claims (records or ids), in one
+        search of coverages a slice of claims. The claims and coverages
+        are read as rows: a remittance asks it of thousands, and their
+        records (each coverage's payer one more) cost more than the
+        answers"""
+        pool = Pool()
+        Coverage = pool.get('therapy.coverage')
+        Payer = pool.get('therapy.payer')
+        claim = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        payers, found = {}, {}
+        for chunk in slices(sorted({int(c) for c in claims})):
+            cursor.execute(*claim.select(claim.id, claim.client, claim.date,
+                    claim.primary_claim,
+                    where=SQL_OPERATORS['in'](claim.id, chunk)))
+            rows = cursor.fetchall()
             by_client = defaultdict(list)
-            for coverage in Coverage.search([
-                        ('client', 'in', list({c.client.id for c in chunk})),
-                        ], order=[('priority', 'ASC'), ('id', 'ASC')]):
-                by_client[coverage.client.id].append(coverage)
-            for claim in chunk:
-                found[claim.id] = [c for c in by_client[claim.client.id]
-                    if c.in_effect(claim.date)]
+            # Coverage.for_client's search and order
+            for coverage in Coverage.search_read([
+                        ('client', 'in', list({r[1] for r in rows})),
+                        ], order=[('priority', 'ASC'), ('id', 'ASC')],
+                    fields_names=['client', 'priority', 'payer',
+                        'start_date', 'end_date']):
+                by_client[coverage['client']].append(coverage)
+            new = {c['payer'] for coverages in by_client.values()
+                for c in coverages} - payers.keys()
+            payers.update((p.id, p) for p in Payer.browse(list(new)))
+            for claim_id, client_id, date, primary in rows:
+                found[claim_id] = cls.payers_with([
+                        (c['priority'], payers[c['payer']])
+                        for c in by_client[client_id]
+                        if Coverage.covers(
+                            c['start_date'], c['end_date'], date)],
+                    primary is not None)
         return found
 
     # --- making claims ------------------------------------------------------

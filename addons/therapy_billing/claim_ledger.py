@@ -144,16 +144,24 @@ class ClaimLedgerMixin:
         Date = pool.get('ir.date')
         configuration = Configuration(1)
         Party = pool.get('party.party')
+        Company = pool.get('company.company')
+        Payer = pool.get('therapy.payer')
         by_claim = defaultdict(dict)
         claim_of = claim_of or {}
         for line, amount in amounts.items():
             by_claim[claim_of.get(line) or line.claim][line] = amount
-        guarantor_of = cls._guarantors_of(by_claim)
+        facts = cls._share_facts([c.id for c in by_claim])
+        guarantor_of = cls._guarantors_of(
+            {c: f['client'] for c, f in facts.items()})
+        companies = {i: Company(i) for i in {f['company']
+                for f in facts.values()}}
+        payer_names = {p.id: p.rec_name for p in Payer.browse(
+                list({f['payer'] for f in facts.values()}))}
         # the guarantors as records in their company's context, as the
         # client's guarantor field gives them
         guarantors, of_company = {}, defaultdict(set)
         for claim in by_claim:
-            of_company[claim.company.id].add(guarantor_of[claim.id])
+            of_company[facts[claim.id]['company']].add(guarantor_of[claim.id])
         for company_id, party_ids in of_company.items():
             with Transaction().set_context(company=company_id):
                 for party in Party.browse(list(party_ids)):
@@ -165,7 +173,8 @@ class ClaimLedgerMixin:
         invoices = []
         per_company = {}
         for claim, claim_amounts in by_claim.items():
-            company = claim.company
+            fact = facts[claim.id]
+            company = companies[fact['company']]
             if company not in per_company:
                 # billing_invoice's date: the billing date, else the
                 # company's today
@@ -182,12 +191,12 @@ class ClaimLedgerMixin:
             date, bulk, receivable, transfer = per_company[company]
             guarantor = guarantors[company.id, guarantor_of[claim.id]]
             description = gettext('therapy_billing.msg_patient_share_invoice',
-                claim=claim.rec_name, client=claim.client.number,
-                date=claim.date)
+                claim=fact['number'], client=fact['client_number'],
+                date=fact['date'])
             lines = [(line, transfer, amount, gettext(
                         'therapy_billing.msg_patient_share_line',
                         line=described[line.id],
-                        payer=claim.payer.rec_name))
+                        payer=payer_names[fact['payer']]))
                 for line, amount in claim_amounts.items()]
             if (bulk and claim not in deposits
                     and all(a > 0 for a in claim_amounts.values())):
@@ -219,12 +228,40 @@ class ClaimLedgerMixin:
         cls.reconcile_transfers(list(by_claim))
         return invoices
 
+    @classmethod
+    def _share_facts(cls, claim_ids):
+        """{claim id: what a patient share invoice of the claim says (its
+        company, number, date, client and client number, payer)}, as
+        rows: the claims', clients' and coverages' records of a
+        remittance's thousands of shares cost more than their invoices"""
+        pool = Pool()
+        Client = pool.get('therapy.client')
+        Coverage = pool.get('therapy.coverage')
+        claim = cls.__table__()
+        client = Client.__table__()
+        coverage = Coverage.__table__()
+        cursor = Transaction().connection.cursor()
+        names = ['company', 'number', 'date', 'client', 'client_number',
+            'payer']
+        facts = {}
+        for chunk in slices(sorted(set(claim_ids))):
+            cursor.execute(*claim.join(client,
+                    condition=claim.client == client.id
+                    ).join(coverage,
+                    condition=claim.coverage == coverage.id).select(
+                    claim.id, claim.company, claim.number, claim.date,
+                    claim.client, client.number, coverage.payer,
+                    where=SQL_OPERATORS['in'](claim.id, chunk)))
+            for claim_id, *values in cursor:
+                facts[claim_id] = dict(zip(names, values))
+        return facts
+
     @staticmethod
-    def _guarantors_of(claims):
+    def _guarantors_of(client_of):
         """{claim id: the party id of its client's guarantor}, read as rows
-        for all the claims at once (Client.guarantors)"""
+        for all the claims at once (Client.guarantors); client_of: {claim
+        id: client id}"""
         Client = Pool().get('therapy.client')
-        client_of = {c.id: c.client.id for c in claims}
         guarantors = Client.guarantors(set(client_of.values()))
         return {c: guarantors[client] for c, client in client_of.items()}
 
@@ -420,8 +457,15 @@ class ClaimLedgerMixin:
         invoice = Invoice.__table__()
         Client = pool.get('therapy.client')
         claim_table = cls.__table__()
-        claims = [c for c in claims
-            if c.state == 'paid' or (reopen and c.state == 'closed')]
+        # the states as rows: the claims' records were read again for it
+        state_of = {}
+        for chunk in slices([c.id for c in claims]):
+            cursor.execute(*claim_table.select(
+                    claim_table.id, claim_table.state,
+                    where=SQL_OPERATORS['in'](claim_table.id, chunk)))
+            state_of.update(cursor)
+        claims = [c for c in claims if state_of[c.id] == 'paid'
+            or (reopen and state_of[c.id] == 'closed')]
         owing = set()
         # rows: a remittance settles thousands of claims
         for chunk in slices(claims):
@@ -448,10 +492,12 @@ class ClaimLedgerMixin:
                     claim = claim_of[origin]
                     if party == guarantors[client_of[claim.id]]:
                         owing.add(claim)
-        settled = [c for c in claims if c.state == 'paid' and c not in owing]
+        settled = [c for c in claims
+            if state_of[c.id] == 'paid' and c not in owing]
         if settled:
             cls.close_settled(settled)
-        owed = [c for c in claims if c.state == 'closed' and c in owing
+        owed = [c for c in claims if state_of[c.id] == 'closed'
+            and c in owing
             and sum(l.payer_balance for l in c.lines if l.active) <= 0]
         if owed:
             cls.write(owed, {'state': 'paid'})

@@ -544,14 +544,15 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
 
     @classmethod
     def transfer_rows(cls, amounts, balances=None, receivables=None,
-            active=None):
+            active=None, company=None):
         """The ledger rows moving the patient responsibility amounts {line:
         amount} off the payer: [(company, [Dr responsibility transfer, Cr
         the payer's receivable])], each amount checked against what the
         payer owes (balances: {line id: payer balance} and active: {line
         id: is it what the payer is billed}, as far as the caller read them)
         and added to the line's PR roll-up (saved by
-        transfer_responsibility)"""
+        transfer_responsibility); company: the company of all the lines,
+        when the caller knows it (their claims are not read for it)"""
         Configuration = Pool().get('therapy.configuration')
         pairs = []
         balances = balances or {}
@@ -561,17 +562,17 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         for line, amount in amounts.items():
             line.check_balance(amount, balances.get(line.id),
                 active.get(line.id))
-            company = line.claim.company
-            if company not in accounts:
-                accounts[company] = Configuration(1).billing_account(
-                    'transfer_account', company)
-            transfer = accounts[company]
+            line_company = company or line.claim.company
+            if line_company not in accounts:
+                accounts[line_company] = Configuration(1).billing_account(
+                    'transfer_account', line_company)
+            transfer = accounts[line_company]
             if line.id in receivables:
                 account, party = receivables[line.id]
             else:
                 invoice = line.invoice_line.invoice
                 account, party = invoice.account.id, invoice.party.id
-            pairs.append((company, [
+            pairs.append((line_company, [
                         line._move_row(transfer, amount),
                         line._move_row(account, -amount, party),
                         ]))
@@ -580,8 +581,7 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
 
     @classmethod
     def transfer_responsibility(cls, amounts, reconcile=True,
-            coverages=None, balances=None, receivables=None, payers=None,
-            posted=False):
+            balances=None, receivables=None, payers=None, posted=False):
         """Move the patient responsibility amounts {line: amount} the payer
         named (PR) off its receivable: Dr responsibility transfer, Cr the
         payer's receivable. It then goes to the next payer (its secondary
@@ -589,10 +589,9 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         visit's deposits applied), or is written off when a payer of the
         visit forbids billing its beneficiary. reconcile=False leaves the
         payer invoices to the caller (a remittance settles its claims after);
-        coverages: {claim id: coverages in effect}, balances: {line id:
-        payer balance}, receivables: {line id: (account id, party id)} and
-        payers: {claim id: Claim.payers_after()} the caller read or
-        counted already. posted: the caller posted transfer_rows(amounts)
+        balances: {line id: payer balance}, receivables: {line id: (account
+        id, party id)} and payers: {claim id: Claim.payers_after()} the
+        caller read or counted already. posted: the caller posted transfer_rows(amounts)
         in its own move (a remittance's)"""
         pool = Pool()
         Claim = pool.get('therapy.claim')
@@ -606,13 +605,8 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         if reconcile:
             Claim.reconcile_payer_invoices(claims)
         payers = dict(payers or {})
-        missing = [c for c in claims if c.id not in payers
-            and c.id not in (coverages or {})]
-        coverages = {**(coverages or {}),
-            **Claim.coverages_in_effect(missing)}
-        for claim in claims:
-            if claim.id not in payers:
-                payers[claim.id] = claim.payers_after(coverages[claim.id])
+        payers.update(Claim.payers_of(
+                [c for c in claims if c.id not in payers]))
         onward = [c for c in claims if payers[c.id]['next_payer']]
         Claim.adjudicated(onward)
         rest = {l: a for l, a in amounts.items()
@@ -629,7 +623,8 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         # digits: a line's currency is a Function field computed for every
         # line read with it)
         rows_sql.save(cls, list(amounts),
-            digits=claims[0].company.currency.digits)
+            # a claim alone: the others' records are not read for it
+            digits=Claim(claims[0].id).company.currency.digits)
 
     @classmethod
     def write_off_responsibility(cls, amounts):

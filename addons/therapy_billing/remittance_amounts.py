@@ -22,6 +22,22 @@ ROLLUP = {'CO': 'co', 'OA': 'oa', 'PI': 'pi', 'CR': 'oa', 'PR': 'pr'}
 PATIENT = {'transfer_patient', 'transfer_next_payer', 'write_off_other'}
 
 
+class Part:
+    """A service line (SVC) or one of its adjustments (CAS) as the posting
+    reads it: a row's values (and the adjustment's action, set by the
+    posting), not a record. A remittance has tens of thousands, and their
+    records' first read of a field, every column of a window of them,
+    cost more than posting their amounts"""
+
+    def __init__(self, model, **values):
+        self._model = model
+        self.__dict__.update(values)
+
+    @property
+    def rec_name(self):
+        return Pool().get(self._model)(self.id).rec_name
+
+
 class Amounts:
     "The ledger lines of one remittance's move, and what they did to lines"
 
@@ -57,12 +73,11 @@ class Amounts:
         # invoice is open again)
         self.reversed_claims = set()
         self.log = []
+        # {claim id: Claim.payers_after()}, read for a slice of answers at
+        # once (Claim.payers_of)
         self.coverage = {}
-        # {claim id: coverages in effect}, read for a slice of answers at
-        # once (Claim.coverages_in_effect)
-        self.coverages = {}
         # {answer id: its service lines}, {service line id: its
-        # adjustments}, as records (read_parts)
+        # adjustments}, as Parts (read_parts)
         self.services = {}
         self.service_adjustments = defaultdict(list)
         # {claim line id: paid}, as the posting left it, of the lines it
@@ -187,37 +202,41 @@ class Amounts:
 
     def read_parts(self, answer_ids):
         """The service lines of the answers and their adjustments, in the
-        order of their One2Many fields (id), each kind as the records of
-        one browse: read through each answer's and each line's field they
-        were a fifth of posting the answers"""
+        order of their One2Many fields (id), as Parts: read through each
+        answer's and each line's field they were a fifth of posting the
+        answers, and as records of one browse their fields' first read
+        was a tenth"""
         pool = Pool()
         RemittanceLine = pool.get('therapy.remittance.line')
         Adjustment = pool.get('therapy.remittance.adjustment')
         service = RemittanceLine.__table__()
         adjustment = Adjustment.__table__()
         cursor = Transaction().connection.cursor()
-        of_answer, of_line = [], []
+        of_answer = []
         for answer_id in answer_ids:
             self.services[answer_id] = []
         for chunk in slices(sorted(set(answer_ids))):
             cursor.execute(*service.select(service.remittance_claim,
-                    service.id, service.claim_line,
+                    service.id, service.claim_line, service.paid,
+                    service.allowed,
                     where=SQL_OPERATORS['in'](service.remittance_claim, chunk),
                     order_by=[service.id.asc]))
-            for answer_id, service_id, line_id in cursor:
-                of_answer.append((answer_id, service_id))
+            for answer_id, service_id, line_id, paid, allowed in cursor:
+                of_answer.append(service_id)
                 self.service_line[service_id] = line_id
-        for chunk in slices([i for _, i in of_answer]):
+                self.services[answer_id].append(Part(
+                        RemittanceLine.__name__, id=service_id, paid=paid,
+                        allowed=allowed))
+        for chunk in slices(of_answer):
             cursor.execute(*adjustment.select(adjustment.line, adjustment.id,
+                    adjustment.group, adjustment.reason, adjustment.amount,
+                    adjustment.action,
                     where=SQL_OPERATORS['in'](adjustment.line, chunk),
                     order_by=[adjustment.id.asc]))
-            of_line += cursor.fetchall()
-        for parts, Model, pairs in [
-                (self.services, RemittanceLine, of_answer),
-                (self.service_adjustments, Adjustment, of_line)]:
-            records = Model.browse([i for _, i in pairs])
-            for (parent, _), record in zip(pairs, records):
-                parts[parent].append(record)
+            for line_id, id_, group, reason, amount, action in cursor:
+                self.service_adjustments[line_id].append(Part(
+                        Adjustment.__name__, id=id_, group=group,
+                        reason=reason, amount=amount, action=action))
 
     def services_of(self, answer):
         "The service lines of answer, read with others' when it was"
@@ -272,8 +291,7 @@ class Amounts:
         "Post each adjustment of claim_line as its rule says"
         claim_line = self.record(claim_line)
         if claim.id not in self.coverage:
-            self.coverage[claim.id] = claim.payers_after(
-                self.coverages.get(claim.id))
+            self.coverage[claim.id] = claim.payers_after()
         actions = plan(adjustments, rules=self.rules,
             **self.coverage[claim.id])
         for action, adjustment in actions:

@@ -361,7 +361,7 @@ class RemittancePostingMixin:
                     ])
             for chunk in slices(answers):
                 claims = [a.claim for a in chunk if a.claim]
-                amounts.coverages.update(Claim.coverages_in_effect(claims))
+                amounts.coverage.update(Claim.payers_of(claims))
                 amounts.read_lines([c.id for c in claims])
                 amounts.read_parts([a.id for a in chunk if a.claim])
             for answer in answers:
@@ -393,8 +393,11 @@ class RemittancePostingMixin:
         digits = remittance.company.currency.digits
         rows_sql.save(ClaimLine, touched, digits=digits)
         rows_sql.save(RemittanceClaim, answers, digits=digits)
-        rows_sql.save(Adjustment, list({a.id: a for a in amounts.adjustments
-                    if a.id is not None}.values()), digits=digits)
+        # the actions the posting set, on records of nothing else: some
+        # adjustments are Parts (rows)
+        rows_sql.save(Adjustment, [Adjustment(i, action=a)
+                for i, a in {a.id: a.action for a in amounts.adjustments
+                    if a.id is not None}.items()], digits=digits)
         # the client's shares move off the payer in the remittance's move
         # (REVENUE-CYCLE.md §3), on fresh records: the lines' roll-ups are
         # the saved ones
@@ -405,7 +408,8 @@ class RemittancePostingMixin:
                 # what the payer owed before the transfer, as posted here
                 balances={l.id: amounts.balances[l] + a
                     for l, a in amounts.transfers.items()},
-                receivables=amounts.receivables, active=amounts.active):
+                receivables=amounts.receivables, active=amounts.active,
+                company=remittance.company):
             amounts.lines += pair
         move = post_move(remittance.company, journal, date, description,
             merge_rows(amounts.lines, apart={str(remittance)}),
@@ -416,7 +420,7 @@ class RemittancePostingMixin:
         # are dated the day they are posted (invoice numbers follow their
         # dates), not the payer's payment date
         ClaimLine.transfer_responsibility(shares, reconcile=False,
-            coverages=amounts.coverages, receivables=amounts.receivables,
+            receivables=amounts.receivables,
             payers=amounts.coverage, posted=True)
         Claim.cross_over({a.claim: a.crossover_payer for a in answers
                 if a.status in FORWARDED and a.claim})

@@ -18,8 +18,12 @@ class DatedMixin:
             ]
 
     def in_effect(self, date):
-        return self.start_date <= date and (
-            not self.end_date or date <= self.end_date)
+        return self.covers(self.start_date, self.end_date, date)
+
+    @staticmethod
+    def covers(start_date, end_date, date):
+        "in_effect, of a row's dates"
+        return start_date <= date and (not end_date or date <= end_date)
 
     def overlapping(self, domain):
         "Another row matching domain whose days meet this one's, or None"
