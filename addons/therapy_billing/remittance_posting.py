@@ -393,11 +393,15 @@ class RemittancePostingMixin:
         digits = remittance.company.currency.digits
         rows_sql.save(ClaimLine, touched, digits=digits)
         rows_sql.save(RemittanceClaim, answers, digits=digits)
-        # the actions the posting set, on records of nothing else: some
-        # adjustments are Parts (rows)
-        rows_sql.save(Adjustment, [Adjustment(i, action=a)
-                for i, a in {a.id: a.action for a in amounts.adjustments
-                    if a.id is not None}.items()], digits=digits)
+        # the actions the posting set, on records of nothing else (some
+        # adjustments are Parts, rows), made by one browse: a record made
+        # alone looks the transaction's caches up again
+        actions = {a.id: a.action for a in amounts.adjustments
+            if a.id is not None}
+        adjustments = Adjustment.browse(list(actions))
+        for adjustment in adjustments:
+            adjustment.action = actions[adjustment.id]
+        rows_sql.save(Adjustment, adjustments, digits=digits)
         # the client's shares move off the payer in the remittance's move
         # (REVENUE-CYCLE.md §3), on fresh records: the lines' roll-ups are
         # the saved ones
@@ -732,10 +736,19 @@ class RemittancePostingMixin:
         to_save = []
         answer = RemittanceClaim.__table__()
         line = ClaimLine.__table__()
+        claim_table = Claim.__table__()
         cursor = Transaction().connection.cursor()
+        # {claim id: its state once settled}
+        settled = {}
         for chunk in slices([c.id for c in claims]):
-            # the remittance's answers of a slice of claims, and the
-            # claims' lines, as rows
+            # the remittance's answers of a slice of claims, the claims'
+            # lines and what is set on the claims, as rows: the claims'
+            # records are only written
+            cursor.execute(*claim_table.select(claim_table.id,
+                    claim_table.state, claim_table.frequency_code,
+                    claim_table.payer_claim_number,
+                    where=SQL_OPERATORS['in'](claim_table.id, chunk)))
+            facts = {i: row for i, *row in cursor}
             by_claim = defaultdict(list)
             cursor.execute(*answer.select(answer.claim, answer.id,
                     answer.status, answer.payer_claim_number,
@@ -764,10 +777,12 @@ class RemittancePostingMixin:
                         for c in chunk for i in lines_of[c]
                         if i not in owed or i not in paid_of])}
             for claim in Claim.browse(chunk):
+                current, frequency_code, payer_claim_number = facts[claim.id]
                 answers = by_claim[claim.id]
                 last_id, _, last_number = (answers[0] if answers
                     else (None, None, None))
-                line_ids = lines_of[claim.id] if claim.active else []
+                line_ids = (lines_of[claim.id]
+                    if Claim.is_active(current, frequency_code) else [])
                 balance = sum((owed[i] if i in owed
                         else unread[i].payer_balance for i in line_ids), ZERO)
                 paid = sum((paid_of[i] if i in paid_of else unread[i].paid
@@ -786,16 +801,16 @@ class RemittancePostingMixin:
                     state = 'partial'
                 if denied:
                     reason = '; '.join(sorted(denied))[:250]
-                if last_number and (
-                        claim.payer_claim_number != last_number):
+                if last_number and payer_claim_number != last_number:
                     claim.payer_claim_number = last_number
-                if state != claim.state or reason:
-                    claim.state = state
-                    claim.payer_reason = reason or claim.payer_reason
+                settled[claim.id] = current
+                if state != current or reason:
+                    claim.state = settled[claim.id] = state
+                    if reason:
+                        claim.payer_reason = reason
                     events[state, reason].append(claim)
                 to_save.append(claim)
-        # read before the save, which leaves the records to be read again
-        paid_claims = [c for c in to_save if c.state == 'paid']
+        paid_claims = [c for c in to_save if settled[c.id] == 'paid']
         rows_sql.save(Claim, to_save,
             digits=remittance.company.currency.digits)
         for (state, reason), changed in events.items():
