@@ -85,12 +85,15 @@ def _run(args, step, needs_company=True):
     """step(pool, company) in a committed transaction of the database as
     its administrator, in the first company; returns what step returned.
     A step on the whole database (an audit event of a backup) runs in a
-    database that holds no practice yet, with company None."""
+    database that holds no practice yet, with company None. The tasks the
+    transaction queued run after it (caseload/tasks.py)."""
     args.cli.require_database(args)
     args.settings.apply_in_process()
     from trytond import backend
     from trytond.pool import Pool
     from trytond.transaction import Transaction, TransactionError
+
+    from .tasks import run_queued
     pool = Pool(args.database)
     pool.init()
     heap.freeze_loaded()
@@ -117,12 +120,18 @@ def _run(args, step, needs_company=True):
                     if company_id else None)
             except TransactionError as error:
                 transaction.rollback()
+                transaction.tasks.clear()
                 error.fix(extras)
                 continue
             except backend.DatabaseOperationalError:
                 transaction.rollback()
+                transaction.tasks.clear()
                 continue
             transaction.commit()
+        # as the dispatcher after a request: what the transaction queued
+        # (the invoices an 835's reconciliations paid) runs now, unless a
+        # worker takes it
+        run_queued(args.database, transaction.tasks)
         return result
     raise args.cli.CommandError("The database is busy: try again.")
 

@@ -212,6 +212,8 @@ def test_import_835_on_the_demo(practice_config, demo_database, tmp_path):
             'WHERE x.claim = c.id) = 1 ORDER BY c.id LIMIT 1').fetchall()
         remittances = connection.execute(
             'SELECT count(*) FROM therapy_remittance').fetchone()[0]
+        waiting, = connection.execute('SELECT count(*) FROM ir_queue '
+            'WHERE dequeued_at IS NULL').fetchone()
     billed = D(billed.decode() if isinstance(billed, bytes) else str(billed))
     share, write_off = D('20.00'), D('30.00')
     paid = billed - share - write_off
@@ -254,9 +256,20 @@ def test_import_835_on_the_demo(practice_config, demo_database, tmp_path):
             remittances + 1)
         state, = connection.execute('SELECT state FROM therapy_claim '
             'WHERE number = ?', (number,)).fetchone()
+        invoice_state, = connection.execute('SELECT i.state '
+            'FROM therapy_claim c JOIN account_invoice i '
+            'ON i.id = c.payer_invoice WHERE c.number = ?',
+            (number,)).fetchone()
+        # what the import queued ran after it (no worker here): nothing
+        # waits in the queue for a worker that is not there
+        left = connection.execute('SELECT id, data FROM ir_queue '
+            'WHERE dequeued_at IS NULL').fetchall()
+        assert len(left) == waiting, (left, result.stderr)
     # the payer owes nothing; the client owes the PR-2 share: paid, not
     # closed until the guarantor pays it
     assert state == 'paid'
+    # account_invoice marked the payer's invoice paid (a queued task)
+    assert invoice_state == 'paid'
     assert ledger_problems(practice_config, name) == []
 
 
