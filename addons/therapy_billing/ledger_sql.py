@@ -684,8 +684,11 @@ def _reconciliations_read(reconciled, rows, delegated):
     move_ids = list({rows[i][9] for i in line_ids})
     moves = dict(zip(move_ids, Move.browse(move_ids)))
     delegated_field = MoveLine._fields['reconciliations_delegated']
+    # set as Field sets it: Many2One's setter looks its target model up
+    # and checks the value's class, for tens of thousands of lines
+    move_field = MoveLine._fields['move']
     for line_id, line in lines.items():
-        line.move = moves[rows[line_id][9]]
+        Field.__set__(move_field, line, moves[rows[line_id][9]])
         if delegated[line_id]:
             line.reconciliations_delegated = delegated[line_id]
         else:

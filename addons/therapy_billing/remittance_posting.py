@@ -47,7 +47,7 @@ from .batch import browse_in_slices, search_ids, slices
 from .carc import describe
 from .exceptions import ClaimError
 from .ledger_sql import merge_rows, pipelined, post_move
-from .remittance_amounts import ZERO, Amounts
+from .remittance_amounts import ZERO, Amounts, Part
 
 # where a provider-level adjustment (PLB03-1) posts with no rule of the
 # practice's: interest the payer adds (or takes back), recoupments and
@@ -295,7 +295,8 @@ class RemittancePostingMixin:
                 order_by=[answer.id.asc, service.id.asc]))
         for claim_number, line, charge, paid in cursor.fetchall():
             missing = unbalanced(charge, paid, [
-                    Adjustment(amount=a) for a in adjusted[line]])
+                    Part(Adjustment.__name__, amount=a)
+                    for a in adjusted[line]])
             if missing:
                 raise ClaimError(gettext(
                         'therapy_billing.msg_remittance_line_unbalanced',
