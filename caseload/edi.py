@@ -127,6 +127,11 @@ def _run(args, step, needs_company=True):
                 transaction.rollback()
                 transaction.tasks.clear()
                 continue
+            except BaseException:
+                # a refused file queued nothing: its tasks rolled back
+                # with it, and the next file's must not name them
+                transaction.tasks.clear()
+                raise
             transaction.commit()
         # as the dispatcher after a request: what the transaction queued
         # (the invoices an 835's reconciliations paid) runs now, unless a

@@ -25,11 +25,14 @@ def run_queued(database, tasks):
     from trytond.worker import run_task
     pool = Pool(database)
     while tasks:
-        task_ids = list(tasks)
+        task_ids = list(dict.fromkeys(tasks))
         tasks.clear()
         with Transaction().start(database, 0) as transaction:
             Queue = pool.get('ir.queue')
-            queued = Queue.browse(task_ids)
+            # searched, as run_task finds its task: the id of a task
+            # whose transaction rolled back names nothing (or, on SQLite,
+            # a later task)
+            queued = Queue.search([('id', 'in', task_ids)])
             skip = [t for t in queued
                 if t.data.get('method') in SKIPPED_TASKS]
             Queue.delete(skip)

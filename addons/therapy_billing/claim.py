@@ -498,7 +498,7 @@ class Claim(ClaimScrubMixin, ClaimLedgerMixin, Workflow, ModelSQL, ModelView):
                 found[claim_id] = cls.payers_with([
                         (c['priority'], payers[c['payer']])
                         for c in by_client[client_id]
-                        if Coverage.covers(
+                        if Coverage.dates_cover(
                             c['start_date'], c['end_date'], date)],
                     primary is not None)
         return found

@@ -591,8 +591,8 @@ class ClaimLine(LineCodes, ModelSQL, ModelView):
         payer invoices to the caller (a remittance settles its claims after);
         balances: {line id: payer balance}, receivables: {line id: (account
         id, party id)} and payers: {claim id: Claim.payers_after()} the
-        caller read or counted already. posted: the caller posted transfer_rows(amounts)
-        in its own move (a remittance's)"""
+        caller read or counted already. posted: the caller posted
+        transfer_rows(amounts) in its own move (a remittance's)"""
         pool = Pool()
         Claim = pool.get('therapy.claim')
         if not amounts:

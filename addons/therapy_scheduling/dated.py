@@ -18,10 +18,10 @@ class DatedMixin:
             ]
 
     def in_effect(self, date):
-        return self.covers(self.start_date, self.end_date, date)
+        return DatedMixin.dates_cover(self.start_date, self.end_date, date)
 
     @staticmethod
-    def covers(start_date, end_date, date):
+    def dates_cover(start_date, end_date, date):
         "in_effect, of a row's dates"
         return start_date <= date and (not end_date or date <= end_date)
 
