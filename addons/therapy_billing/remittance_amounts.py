@@ -123,11 +123,10 @@ class Amounts:
         return self.records[line_id]
 
     def line_of(self, service):
-        "The claim line record a service line (SVC) answers, or None"
-        if service.id in self.service_line:
-            line_id = self.service_line[service.id]
-            return self.line(line_id) if line_id is not None else None
-        return service.claim_line
+        """The claim line record a service line (SVC, a Part of
+        read_parts, which maps every one) answers, or None"""
+        line_id = self.service_line[service.id]
+        return self.line(line_id) if line_id is not None else None
 
     def is_billed(self, claim_line):
         "Has the payer been invoiced claim_line?"
