@@ -593,11 +593,12 @@ def reconcile(groups):
     if ids is not None:
         reconciled_groups = []
         for chunk in slices(list(zip(ids, values)), INSERT_SLICE):
-            cursor.execute(*table.insert(
-                    [table.id, table.company, table.date, table.number,
-                        table.create_uid, table.create_date],
-                    [[id_, company, date, number, transaction.user, now]
-                        for id_, (company, date, _, number) in chunk]))
+            insert_rows(table,
+                [table.company, table.date, table.number, table.create_uid,
+                    table.create_date],
+                [[company, date, number, transaction.user, now]
+                    for _, (company, date, _, number) in chunk],
+                ids=[i for i, _ in chunk])
             update_rows(line,
                 [line.reconciliation, line.write_uid, line.write_date],
                 [[id_, transaction.user, now, i]
@@ -683,19 +684,21 @@ def _reconciliations_read(reconciled, rows, delegated):
     # record with a cache of its own, each line's
     move_ids = list({rows[i][9] for i in line_ids})
     moves = dict(zip(move_ids, Move.browse(move_ids)))
-    delegated_field = MoveLine._fields['reconciliations_delegated']
-    # set as Field sets it: Many2One's setter looks its target model up
-    # and checks the value's class, for tens of thousands of lines
-    move_field = MoveLine._fields['move']
+    records = Reconciliation.browse([i for i, _ in reconciled])
+    reconciliation_of = {i: record
+        for record, (_, group) in zip(records, reconciled) for i in group}
+    # the values set as one record of values, where the fields' setters
+    # look their target models up and check each value's class (for tens
+    # of thousands of lines); no reconciliation delegated to most, and
+    # One2Many's setter would make a record cache for each empty list
+    values = MoveLine._record
     for line_id, line in lines.items():
-        Field.__set__(move_field, line, moves[rows[line_id][9]])
+        line._values = values(move=moves[rows[line_id][9]],
+            reconciliation=reconciliation_of[line_id],
+            reconciliations_delegated=())
         if delegated[line_id]:
             line.reconciliations_delegated = delegated[line_id]
-        else:
-            # none, as most: One2Many's setter would make a record cache
-            # for the empty list of every line
-            Field.__set__(delegated_field, line, ())
-    records = Reconciliation.browse([i for i, _ in reconciled])
+    lines_field = Reconciliation._fields['lines']
     for record, (_, group) in zip(records, reconciled):
-        record.lines = [lines[i] for i in group]
+        Field.__set__(lines_field, record, tuple(lines[i] for i in group))
     return records
