@@ -15,10 +15,13 @@ from trytond.transaction import Transaction
 
 from .adjustment_rules import plan
 from .batch import slices
+from . import rows_sql
 from .ledger_sql import line_row
 
 ZERO = Decimal(0)
 ROLLUP = {'CO': 'co', 'OA': 'oa', 'PI': 'pi', 'CR': 'oa', 'PR': 'pr'}
+# the claim line's amounts an answer adds to
+ROLLUPS = ['allowed', 'paid', 'co', 'pr', 'oa', 'pi']
 PATIENT = {'transfer_patient', 'transfer_next_payer', 'write_off_other'}
 
 
@@ -171,14 +174,16 @@ class Amounts:
                     condition=invoice_line.invoice == invoice.id).select(
                     line.claim, line.id, line.invoice_line, invoice.account,
                     invoice.party, claim.state, claim.frequency_code,
+                    *(getattr(line, n) for n in ROLLUPS),
                     where=SQL_OPERATORS['in'](line.claim, chunk),
                     # the order of a claim's lines (ClaimLine._order)
                     order_by=[line.claim.asc, line.sequence.asc,
                         line.id.asc]))
-            line_ids = []
+            line_ids, rollups = [], {}
             for (claim_id, line_id, billed, account, party, state,
-                    frequency_code) in cursor:
+                    frequency_code, *amounts) in cursor:
                 line_ids.append(line_id)
+                rollups[line_id] = dict(zip(ROLLUPS, amounts))
                 if account is not None:
                     self.receivables.setdefault(line_id, (account, party))
                 self.billed[line_id] = billed is not None
@@ -191,9 +196,12 @@ class Amounts:
                     self.opening[line_id] = ZERO
             # records made by one browse a slice: made one by one through
             # the answers' relations, each read its own window of lines
-            # and made a record of every line's invoice line there
+            # and made a record of every line's invoice line there; their
+            # roll-ups are all the answers read of them
             for ids in slices(line_ids):
-                self.browsed.update(zip(ids, ClaimLine.browse(ids)))
+                records = ClaimLine.browse(ids)
+                rows_sql.preload(ClaimLine, records, ROLLUPS, rollups)
+                self.browsed.update(zip(ids, records))
         for chunk in slices(owed):
             self.opening.update(ClaimLine.get_balances(
                     ClaimLine.browse(chunk), ['payer_balance'])[

@@ -407,8 +407,12 @@ class RemittancePostingMixin:
         # (REVENUE-CYCLE.md §3), on fresh records: the lines' roll-ups are
         # the saved ones
         transfers = {l.id: a for l, a in amounts.transfers.items()}
-        shares = {l: transfers[l.id] for chunk in slices(list(transfers))
-            for l in ClaimLine.browse(chunk)}
+        shares = {}
+        for chunk in slices(list(transfers)):
+            records = ClaimLine.browse(chunk)
+            # all the transfer reads of them: the saved PR and the claims
+            rows_sql.preload(ClaimLine, records, ['pr', 'claim'])
+            shares.update((l, transfers[l.id]) for l in records)
         for _, pair in ClaimLine.transfer_rows(shares,
                 # what the payer owed before the transfer, as posted here
                 balances={l.id: amounts.balances[l] + a

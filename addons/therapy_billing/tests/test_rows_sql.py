@@ -125,3 +125,30 @@ class RowsSQLTestCase(RemittanceCase):
                 order=[('id', 'ASC')])
             self.assertEqual([l.paid for l in lines],
                 [Decimal('10.00'), Decimal('5.00')])
+
+    @with_transaction()
+    def test_preload_answers_reads_and_saves_only_changes(self):
+        """Preloaded columns answer the records' reads (a Many2One as a
+        record), and a save writes what changed only"""
+        pool = Pool()
+        ClaimLine = pool.get('therapy.claim.line')
+        Claim = pool.get('therapy.claim')
+        table = ClaimLine.__table__()
+        cursor = Transaction().connection.cursor()
+        with set_company(create_company()):
+            practice = self.practice()
+            line, = ClaimLine.browse([practice.line.id])
+            rows_sql.preload(ClaimLine, [line], ['pr', 'paid', 'claim'])
+            # below the caches: what the records answer is the preload's
+            cursor.execute(*table.update([table.pr, table.paid],
+                    [Decimal('7.00'), Decimal('8.00')],
+                    where=table.id == line.id))
+            self.assertEqual((line.pr, line.paid), (Decimal(0), Decimal(0)))
+            self.assertIsInstance(line.claim, Claim)
+            self.assertEqual(line.claim.id, practice.claim.id)
+            line.paid += Decimal('1.00')
+            rows_sql.save(ClaimLine, [line])
+            cursor.execute(*table.select(table.pr, table.paid,
+                    where=table.id == line.id))
+            self.assertEqual(cursor.fetchone(),
+                (Decimal('7.00'), Decimal('1.00')))
