@@ -43,7 +43,7 @@ from trytond.transaction import Transaction
 
 from .adjustment_rules import unbalanced
 from . import rows_sql
-from .batch import browse_in_slices, search_ids, slices
+from .batch import browse_in_slices, long_lived, search_ids, slices
 from .carc import describe
 from .exceptions import ClaimError
 from .ledger_sql import merge_rows, pipelined, post_move
@@ -338,7 +338,7 @@ class RemittancePostingMixin:
     def post_remittances(cls, remittances):
         # the locks first, in place: a lock refused raises there
         cls.lock_posting([(r.company, r.payment_date) for r in remittances])
-        with pipelined():
+        with pipelined(), long_lived():
             cls._post_each(remittances)
         cls.save(remittances)
 

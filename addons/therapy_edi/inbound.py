@@ -35,6 +35,7 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
 from therapy_audit.savepoint import savepoint
+from therapy_billing.batch import long_lived
 
 from .exceptions import EDIError
 
@@ -168,8 +169,10 @@ class InboundMixin:
                         name=name, types=', '.join(sorted(types))))
             kind, = kinds
             if kind == '835':
-                return cls._import_835(document, data, name, company,
-                    clearinghouse, sha256, refused)
+                # what an 835's claims make lives to its posting's end
+                with long_lived():
+                    return cls._import_835(document, data, name, company,
+                        clearinghouse, sha256, refused)
             transactions = summary_of(document)['transactions']
         except X12Error as error:
             raise EDIError(gettext('therapy_edi.msg_edi_file_malformed',
