@@ -45,7 +45,9 @@ def long_lived():
     10,000 claims) lives to its end, and each full collection walks all of
     it again: 4 of the 18 s of CPU an import of 10,000 claims took. Young
     garbage is collected as before; the thresholds come back when the
-    last batch of the process ends"""
+    last batch of the process ends. They are the process's: a server
+    worker's other requests meanwhile collect less often too (peak memory
+    of that import 344 -> 434 MB). Tuned on Python 3.11's collector"""
     with _collector:
         if not _batches['running']:
             young, middle, full = gc.get_threshold()

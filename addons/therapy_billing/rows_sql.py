@@ -260,6 +260,11 @@ def preload(Model, records, names, values=None):
     that for all their columns. values: {id: {name: value}} the caller
     read already. A write after this drops the cache as it drops what the
     ORM read"""
+    for name in names:
+        field = Model._fields[name]
+        if (isinstance(field, fields.Function) or field.context
+                or getattr(field, 'datetime_field', None)):
+            raise ValueError(f"{Model.__name__}.{name}: not a plain column")
     if values is None:
         table = Model.__table__()
         cursor = Transaction().connection.cursor()
@@ -279,6 +284,9 @@ def preload(Model, records, names, values=None):
             targets[name] = dict(zip(ids, field.get_target().browse(ids)))
     for record in records:
         if record.id in values:
+            # a cache made before the last write is emptied at its next
+            # read: emptied now, what goes in stays
+            record._local_cache.refresh()
             cached = record._local_cache[record.id]
             for name, value in values[record.id].items():
                 if name in targets and value is not None:

@@ -38,6 +38,7 @@ class LongLivedTestCase(unittest.TestCase):
                 entered.set()
                 leave.wait(10)
         thread = threading.Thread(target=other)
+        self.addCleanup(leave.set)
         thread.start()
         entered.wait(10)
         with long_lived():
