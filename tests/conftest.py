@@ -124,9 +124,12 @@ SAO_ERRORS = pytest.StashKey()
 def page(request):
     "Chromium (headless, New York time); a failing test leaves a screenshot"
     from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            tempfile.mkdtemp(prefix='caseload-chromium-'),
+    # the profile goes with the test: a directory a test, left in /tmp
+    # by every run before
+    with sync_playwright() as playwright, tempfile.TemporaryDirectory(
+            prefix='caseload-chromium-', ignore_cleanup_errors=True
+            ) as profile:
+        context = playwright.chromium.launch_persistent_context(profile,
             executable_path=CHROMIUM, headless=True, args=FLAGS,
             # sao shows times in the browser's zone: a Brooklyn front desk
             timezone_id='America/New_York',
