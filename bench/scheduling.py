@@ -589,6 +589,10 @@ def main():
             config.set('database', 'uri', args.uri)
             from trytond.pool import Pool
             Pool(name).init()
+            # as the server's workers do once their pool is loaded: else
+            # a full collection, now and then, walks the whole pool
+            from caseload import heap
+            heap.freeze_loaded()
             practice = Practice(name)
             with pg_connect(args.uri, name) as conn:
                 machine(conn)
