@@ -28,10 +28,11 @@ from trytond.model import fields
 from trytond.model.exceptions import (
     DigitsValidationError, RequiredValidationError, SelectionValidationError,
     SizeValidationError)
-from trytond.model.fields import SQL_OPERATORS
 from trytond.pool import Pool
 from trytond.tools import is_instance_method
 from trytond.transaction import Transaction, without_check_access
+
+from therapy_scheduling.rows import rows_of
 
 from .batch import slices
 from .ledger_sql import (
@@ -267,14 +268,9 @@ def preload(Model, records, names, values=None):
             raise ValueError(f"{Model.__name__}.{name}: not a plain column")
     if values is None:
         table = Model.__table__()
-        cursor = Transaction().connection.cursor()
-        values = {}
-        for chunk in slices(sorted({r.id for r in records})):
-            cursor.execute(*table.select(table.id,
-                    *(getattr(table, n) for n in names),
-                    where=SQL_OPERATORS['in'](table.id, chunk)))
-            for id_, *row in cursor:
-                values[id_] = dict(zip(names, row))
+        values = {id_: dict(zip(names, row)) for id_, row in rows_of(
+                table, table.id, {r.id for r in records},
+                *(getattr(table, n) for n in names)).items()}
     # a Many2One's records of one browse, as the ORM's read makes them
     targets = {}
     for name in names:
