@@ -427,14 +427,18 @@ class Appointment(
             if not self.location and self.client.location:
                 self.location = self.client.location
 
-    def get_local_time(self, name):
-        return format_local(
-            self.start, self.location.timezone if self.location else None)
+    @classmethod
+    def get_local_time(cls, appointments, name):
+        "From display_rows: a list's column without a record per row"
+        rows = cls.display_rows([a.id for a in appointments])
+        return {i: format_local(r.start, r.timezone) for i, r in rows.items()}
 
-    def get_local_date(self, name):
-        local = local_time(
-            self.start, self.location.timezone if self.location else None)
-        return local.date() if local else None
+    @classmethod
+    def get_local_date(cls, appointments, name):
+        rows = cls.display_rows([a.id for a in appointments])
+        locals_ = {i: local_time(r.start, r.timezone) for i, r in rows.items()}
+        return {i: local.date() if local else None
+            for i, local in locals_.items()}
 
     @classmethod
     def search_local_date(cls, name, clause):

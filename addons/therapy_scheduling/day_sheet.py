@@ -80,12 +80,17 @@ class Appointment(metaclass=PoolMeta):
     def view_attributes(cls):
         return super().view_attributes() + widths(FRONT_DESK_WIDTHS)
 
-    def get_clock(self, name):
-        return clock_text(local_time(
-                self.start, self.location.timezone if self.location else None))
+    @classmethod
+    def get_clock(cls, appointments, name):
+        "From display_rows, as the list's other columns of the appointment"
+        rows = cls.display_rows([a.id for a in appointments])
+        return {i: clock_text(local_time(r.start, r.timezone))
+            for i, r in rows.items()}
 
-    def get_service_code(self, name):
-        return self.service.code if self.service else None
+    @classmethod
+    def get_service_code(cls, appointments, name):
+        rows = cls.display_rows([a.id for a in appointments])
+        return {i: r.service_code for i, r in rows.items()}
 
     @staticmethod
     def _location_today(location):
