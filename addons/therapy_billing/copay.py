@@ -13,6 +13,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from therapy_scheduling.rows import rows_by
+
 from .exceptions import BillingError
 
 
@@ -52,8 +54,14 @@ class Appointment(metaclass=PoolMeta):
         default.setdefault('desk_payments')
         return super().copy(appointments, default=default)
 
-    def get_copay_collected(self, name):
-        return bool(self.desk_payments)
+    @classmethod
+    def get_copay_collected(cls, appointments, name):
+        "Whether a desk payment exists, one query for a list's rows"
+        DeskPayment = Pool().get('therapy.desk.payment')
+        table = DeskPayment.__table__()
+        taken = rows_by(table, table.appointment,
+            [a.id for a in appointments], table.id)
+        return {a.id: a.id in taken for a in appointments}
 
     @classmethod
     def search_copay_collected(cls, name, clause):
@@ -68,14 +76,17 @@ class Appointment(metaclass=PoolMeta):
         return Coverage.for_client(self.client, self.local_date) \
             if self.client else []
 
-    def insured(self):
-        "Is a payer billed for this visit (not a self-pay client)?"
-        coverages = self.coverages()
+    def insured(self, coverages=None):
+        """Is a payer billed for this visit (not a self-pay client)?
+        coverages: the visit's in effect, primary first, when the caller
+        has them"""
+        coverages = self.coverages() if coverages is None else coverages
         return bool(coverages) and not coverages[0].payer.self_pay
 
-    def copay_forbidden_by(self):
+    def copay_forbidden_by(self, coverages=None):
         "The payer of the visit that forbids billing its beneficiary"
-        return next((c.payer for c in self.coverages()
+        coverages = self.coverages() if coverages is None else coverages
+        return next((c.payer for c in coverages
                 if c.payer.beneficiary_billing_prohibited), None)
 
     def sliding_scale_review_due(self):
@@ -98,19 +109,45 @@ class Appointment(metaclass=PoolMeta):
         """What the client is expected to pay today: the primary
         coverage's copay, or for a self-pay client the session's fee (the
         sliding-scale tier, never above the practice charge)"""
+        return self.expected_at_desk_of([self])[self]
+
+    @classmethod
+    def expected_at_desk_of(cls, appointments, coverages=None):
+        """expected_at_desk of each appointment of a list at once (the
+        day sheet's column): coverages maps each appointment to its
+        coverages in effect, primary first, when the caller has them; one
+        fee lookup per service and date, one search of the self-pay
+        clients' sliding scales"""
         pool = Pool()
         Fee = pool.get('therapy.fee')
         SlidingScale = pool.get('therapy.sliding.scale')
-        if self.insured():
-            if self.copay_forbidden_by():
-                return Decimal(0)
-            return self.coverages()[0].copay or Decimal(0)
-        charge = Fee.charge_for(self.service, self.local_date) \
-            if self.service else None
-        scale = SlidingScale.current(self.client, self.local_date)
-        if scale and scale.tier:
-            return min(filter(None, [scale.tier.fee, charge]))
-        return charge or Decimal(0)
+        if coverages is None:
+            coverages = {a: a.coverages() for a in appointments}
+        result, self_pay = {}, []
+        for appointment in appointments:
+            in_effect = coverages[appointment]
+            if appointment.insured(in_effect):
+                result[appointment] = (Decimal(0)
+                    if appointment.copay_forbidden_by(in_effect)
+                    else in_effect[0].copay or Decimal(0))
+            else:
+                self_pay.append(appointment)
+        dates = cls.get_local_date(self_pay, 'local_date')
+        scales = SlidingScale.current_of({(a.client, dates[a.id])
+                for a in self_pay if a.client})
+        charges = {}
+        for appointment in self_pay:
+            service, date = appointment.service, dates[appointment.id]
+            if service and (service, date) not in charges:
+                charges[service, date] = Fee.charge_for(service, date)
+            charge = charges.get((service, date))
+            scale = scales.get((appointment.client, date))
+            if scale and scale.tier:
+                result[appointment] = min(filter(None, [scale.tier.fee,
+                            charge]))
+            else:
+                result[appointment] = charge or Decimal(0)
+        return result
 
     @classmethod
     @ModelView.button_action('therapy_billing.wizard_collect_copay')

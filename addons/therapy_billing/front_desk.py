@@ -17,6 +17,7 @@ from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
 from therapy_scheduling.day_sheet import widths
+from therapy_scheduling.rows import rows_of
 
 
 FRONT_DESK_WIDTHS = {
@@ -74,8 +75,16 @@ class Appointment(metaclass=PoolMeta):
                 If(Eval('balance_due', 0) > 0, 'danger', '')),
             ] + widths(FRONT_DESK_WIDTHS)
 
-    def get_currency(self, name):
-        return self.company.currency.id if self.company else None
+    @classmethod
+    def get_currency(cls, appointments, name):
+        "The company's, from the rows: a list's column"
+        Company = Pool().get('company.company')
+        table = cls.__table__()
+        companies = rows_of(table, table.id, [a.id for a in appointments],
+            table.company)
+        currencies = {c.id: c.currency.id for c in Company.browse(
+                list({c for c, in companies.values() if c}))}
+        return {i: currencies.get(c) for i, (c,) in companies.items()}
 
     @classmethod
     def get_front_desk(cls, appointments, names):
@@ -83,10 +92,13 @@ class Appointment(metaclass=PoolMeta):
         Coverage = pool.get('therapy.coverage')
         Authorization = pool.get('therapy.authorization')
         Party = pool.get('party.party')
+        Client = pool.get('therapy.client')
         result = {name: {} for name in names}
         individual = [a for a in appointments if a.client]
         clients = {a.client for a in individual}
-        dates = [a.local_date for a in individual]
+        # the getter itself: one read of the rows, no record per row
+        local_dates = cls.get_local_date(individual, 'local_date')
+        dates = list(local_dates.values())
         coverages, authorizations = defaultdict(list), defaultdict(list)
         if clients:
             for coverage in Coverage.search([
@@ -101,56 +113,66 @@ class Appointment(metaclass=PoolMeta):
                 authorizations[authorization.coverage].append(authorization)
         balances = {}
         if 'balance_due' in names and clients:
-            guarantors = {c: c.guarantor for c in clients}
+            guarantors = Client.guarantors([c.id for c in clients])
             balances = Party.get_receivable_payable(
-                list(set(guarantors.values())), ['receivable'])['receivable']
-            balances = {c: balances.get(p.id, Decimal(0))
-                for c, p in guarantors.items()}
+                Party.browse(list(set(guarantors.values()))),
+                ['receivable'])['receivable']
+            balances = {c: balances.get(guarantors[c.id], Decimal(0))
+                for c in clients}
+        in_effect = {a: [c for c in coverages[a.client]
+                if c.in_effect(local_dates[a.id])] for a in individual}
+        # the copay, nothing for Medicaid/QMB, the fee for self-pay
+        due = [a for a in individual
+            if a.state in COPAY_STATES and not a.copay_collected]
+        expected = (cls.expected_at_desk_of(due, in_effect)
+            if 'copay_due' in names else {})
+        payers = {}     # a payer's facts, asked by many rows
         for appointment in appointments:
             values = dict.fromkeys(names)
             values['eligibility_problem'] = False
             if appointment.client:
-                date = appointment.local_date
-                in_effect = [c for c in coverages[appointment.client]
-                    if c.in_effect(date)]
                 values.update(cls._eligibility(
-                        appointment, in_effect, authorizations))
-                due = (appointment.state in COPAY_STATES
-                    and not appointment.copay_collected)
-                # the copay, nothing for Medicaid/QMB, the fee for self-pay
-                values['copay_due'] = (appointment.expected_at_desk()
-                    if due else Decimal(0))
+                        appointment, in_effect[appointment], authorizations,
+                        local_dates[appointment.id], payers))
+                values['copay_due'] = expected.get(appointment, Decimal(0))
                 values['balance_due'] = balances.get(appointment.client)
             for name in names:
                 result[name][appointment.id] = values[name]
         return result
 
     @classmethod
-    def _eligibility(cls, appointment, in_effect, authorizations):
-        "The eligibility text and whether it is a problem"
+    def _eligibility(cls, appointment, in_effect, authorizations, date,
+            payers):
+        """The eligibility text and whether it is a problem; payers: the
+        facts of the payers met so far (a list's rows share a few)"""
         if not in_effect:
             return {
                 'eligibility': gettext('therapy_billing.msg_eligibility_none'),
                 'eligibility_problem': True,
                 }
         primary = in_effect[0]
-        if primary.payer.self_pay:
+        service = appointment.service
+        key = (primary.payer.id, service.id if service else None)
+        if key not in payers:
+            payer = primary.payer
+            payers[key] = (payer.self_pay, payer.rec_name,
+                payer.requires_authorization(service))
+        self_pay, payer_name, requires_authorization = payers[key]
+        if self_pay:
             return {
                 'eligibility': gettext(
                     'therapy_billing.msg_eligibility_self_pay'),
                 'eligibility_problem': False,
                 }
-        service = appointment.service
-        date = appointment.local_date
         status, problem = cls._coverage_status(primary, date)
         problems = [status] if problem else []
-        if (primary.payer.requires_authorization(service)
+        if (requires_authorization
                 and not any(a.covers(service, appointment.clinician, date)
                     for a in authorizations[primary])):
             problems.append(gettext(
                     'therapy_billing.msg_eligibility_no_authorization'))
         text = gettext('therapy_billing.msg_eligibility_payer',
-            payer=primary.payer.rec_name,
+            payer=payer_name,
             status=', '.join(problems) or status)
         return {'eligibility': text, 'eligibility_problem': bool(problems)}
 

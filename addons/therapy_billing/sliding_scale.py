@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, fields
 from trytond.model.exceptions import ValidationError
@@ -170,22 +172,40 @@ class SlidingScale(ModelSQL, ModelView):
                         date=scale.evidence_date))
 
     @classmethod
+    def latest_of(cls, clients_dates):
+        """{(client, date): the client's latest assessment at date, or
+        None}, with one search for them all"""
+        pairs = set(clients_dates)
+        if not pairs:
+            return {}
+        found = defaultdict(list)
+        for scale in cls.search([
+                    ('client', 'in', list({c.id for c, _ in pairs})),
+                    ('evidence_date', '<=', max(d for _, d in pairs)),
+                    ], order=[('evidence_date', 'DESC'), ('id', 'DESC')]):
+            found[scale.client].append(scale)
+        return {(client, date): next((s for s in found[client]
+                    if s.evidence_date <= date), None)
+            for client, date in pairs}
+
+    @classmethod
     def latest(cls, client, date):
         "The client's latest assessment at date, or None"
-        scales = cls.search([
-                ('client', '=', client.id),
-                ('evidence_date', '<=', date),
-                ], order=[('evidence_date', 'DESC'), ('id', 'DESC')],
-            limit=1)
-        return scales[0] if scales else None
+        return cls.latest_of([(client, date)])[client, date]
+
+    @classmethod
+    def current_of(cls, clients_dates):
+        """{(client, date): the client's assessment in force at date}: the
+        latest, unless its review date has passed (then the practice
+        charge applies until it is renewed)"""
+        return {(client, date): scale
+            if scale and scale.review_due >= date else None
+            for (client, date), scale in cls.latest_of(clients_dates).items()}
 
     @classmethod
     def current(cls, client, date):
-        """The client's assessment in force at date: the latest, unless
-        its review date has passed (then the practice charge applies until
-        it is renewed)"""
-        scale = cls.latest(client, date)
-        return scale if scale and scale.review_due >= date else None
+        "The client's assessment in force at date, or None (current_of)"
+        return cls.current_of([(client, date)])[client, date]
 
     @classmethod
     def review_due_for(cls, client, date):

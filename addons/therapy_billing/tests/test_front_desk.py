@@ -14,7 +14,7 @@ from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
 from therapy_scheduling.tests.fixtures import (
-    as_user, create_client, create_clinician, create_location,
+    Practice, as_user, create_client, create_clinician, create_location,
     create_service, create_user, day_at, run_new_client)
 
 from .fixtures import BillingPractice
@@ -201,6 +201,49 @@ class FrontDeskTestCase(unittest.TestCase):
             self.assertEqual(
                 (action['wiz_name'], data['ids']),
                 ('therapy.appointment.collect_copay', [insured_session.id]))
+
+    @with_transaction()
+    def test_day_sheet_self_pay_fees(self):
+        "A list's copay column is each visit's own, read for all at once"
+        pool = Pool()
+        Appointment = pool.get('therapy.appointment')
+        Fee = pool.get('therapy.fee')
+        Tier = pool.get('therapy.sliding.tier')
+        Scale = pool.get('therapy.sliding.scale')
+        with set_company(create_company()):
+            practice = Practice()
+            practice.clinician = create_clinician("Dana")
+            talk, walk = create_service(), create_service('90837', "Long")
+            today = dt.date.today()
+            Fee.create([{'service': s.id, 'amount': Decimal(a),
+                        'start_date': today - dt.timedelta(days=365)}
+                    for s, a in [(talk, 150), (walk, 180)]])
+            Tier.create([{'name': n, 'max_percent': m, 'fee': Decimal(f)}
+                    for n, m, f in [("Low", Decimal(150), 40),
+                        ("Middle", Decimal(250), 200),
+                        ("High", None, 150)]])
+            low, high, lapsed, none = clients = [create_client(n)
+                for n in ["Lia Low", "Max Middle", "Lou Lapsed", "Nia None"]]
+            Scale.create([{'client': c.id, 'household_size': 3,
+                        'annual_income': Decimal(i),
+                        'evidence_date': today - dt.timedelta(days=d),
+                        'review_due': today + dt.timedelta(days=r)}
+                    for c, i, d, r in [(low, 30000, 20, 300),
+                        (high, 50000, 20, 300), (lapsed, 30000, 60, -5)]])
+            visits = [practice.book(day_at(1, 9 + i), c, service=s)
+                for i, (c, s) in enumerate([(low, talk), (high, talk),
+                        (lapsed, talk), (none, talk), (low, walk)])]
+            rows = Appointment.read([v.id for v in visits], ['copay_due'])
+            expected = [Decimal(40), Decimal(150), Decimal(150),
+                Decimal(150), Decimal(40)]
+            self.assertEqual([r['copay_due'] for r in rows], expected)
+            self.assertEqual(
+                [Appointment(v.id).expected_at_desk() for v in visits],
+                expected)
+            self.assertEqual(
+                [Scale.latest(c, today) for c in clients],
+                [*Scale.search([('client', 'in', [c.id for c in clients])],
+                        order=[('client', 'ASC')]), None])
 
     @with_transaction()
     def test_late_cancel_fee_and_waiver(self):
