@@ -11,7 +11,8 @@ practice's fee and never reach a claim. Creating charges is idempotent:
 running it again for the same session adds nothing."""
 from decimal import Decimal
 
-from trytond.model import ModelSQL, ModelView, Unique, Workflow, fields
+from trytond.model import (
+    Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -108,6 +109,13 @@ class Charge(Workflow, ModelSQL, ModelView):
                 Unique(t, t.appointment, t.client, t.kind, t.procedure_code),
                 'therapy_billing.msg_charge_unique'),
             ]
+        # the biller's Charges to Bill (a few thousand pending among the
+        # years billed) and a client's charges (superbill, estimates)
+        cls._sql_indexes.update({
+                Index(t, (t.date, Index.Range(order='DESC')),
+                    where=t.state == 'pending'),
+                Index(t, (t.client, Index.Range()), (t.date, Index.Range())),
+                })
         cls._order = [('date', 'DESC'), ('id', 'ASC')]
         cls._transitions |= {('pending', 'void'), ('pending', 'billed')}
         cls._buttons.update({
