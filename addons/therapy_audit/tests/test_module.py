@@ -352,6 +352,26 @@ changed names its field and new value"
             self.assertEqual(Trigger.get_triggers('res.user', 'create'), [])
 
     @with_transaction()
+    def test_model_names_cached_by_language(self):
+        """The list of models a log's resource is checked against is cached
+        by language alone: a wizard's record in the context no longer makes
+        each logged write search and translate every model again"""
+        Model = Pool().get('ir.model')
+        Model._get_names_cache.clear()
+        with Transaction().set_context(active_id=1, language='en'):
+            first = Model.get_name_items()
+        misses = Model._get_names_cache.miss
+        with Transaction().set_context(active_id=2, active_model='x',
+                _phi_rules_on=('therapy.client',), language='en'):
+            again = Model.get_name_items()
+        self.assertEqual(Model._get_names_cache.miss, misses)
+        self.assertEqual(again, first)
+        self.assertIn(('res.user', "User"), first)
+        with Transaction().set_context(language='fr'):
+            Model.get_name_items()
+        self.assertEqual(Model._get_names_cache.miss, misses + 1)
+
+    @with_transaction()
     def test_session_address_and_max_age(self):
         """A key answers only from the address it signed in from, and a
         check deletes the user's sessions from that address older than
