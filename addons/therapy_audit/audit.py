@@ -496,7 +496,8 @@ def audited(event_code, action, ids_of=None, fields_of=None,
                 ids=ids,
                 count=count_of(args, result) if count_of else None,
                 client_ids=clients if clients is not None
-                else Model.audit_client_ids(ids) if Model and ids else None,
+                else Model.audit_client_ids(ids, result if isinstance(
+                        result, list) else None) if Model and ids else None,
                 field_names=fields_of(args) if fields_of else None,
                 category=getattr(Model, '_audit_category', None),
                 rpc_method=f'model.{Model.__name__}.{func.__name__}'

@@ -197,8 +197,10 @@ class PHIMixin:
             cls.__rpc__[name] = rpc
 
     @classmethod
-    def audit_client_ids(cls, ids):
-        "The therapy.client ids of records ids, for their audit events"
+    def audit_client_ids(cls, ids, rows=None):
+        """The therapy.client ids of records ids, for their audit events;
+        rows: what a read of them returned, which holds each one's client
+        when the view asked for it (no query then)"""
         if cls.__name__ == 'therapy.client':
             return ids
         field = cls._fields.get('client')
@@ -207,6 +209,11 @@ class PHIMixin:
                 or not hasattr(field, 'sql_type')
                 or isinstance(field, fields.Function)):
             return None
+        if (rows and all(isinstance(r, dict) and 'client' in r
+                    for r in rows)
+                and {r['id'] for r in rows} >= set(ids)):
+            return sorted({r['client'] for r in rows
+                    if r['client'] is not None})
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         client_ids = set()

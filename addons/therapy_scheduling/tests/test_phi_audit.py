@@ -118,6 +118,12 @@ class PHIAuditTestCase(unittest.TestCase):
                         f'model.therapy.appointment.{method}')
                     if method == 'search_count':
                         self.assertEqual(event.record_count, result)
+            # a read showing each record's client names them from its rows
+            with as_user(desk):
+                rpc(Appointment, 'read', [other.id, appointment.id],
+                    ['client', 'start'])
+            self.assertEqual(self.last_event().client_ids,
+                f',{ann.id},{practice.ben.id},')
             # the export (also the data route's) is an event
             with as_user(desk):
                 Appointment.export_data([appointment, other], ['notes'])
