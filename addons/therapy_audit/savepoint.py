@@ -29,5 +29,8 @@ def savepoint(name, forget=True):
         if forget:
             for cache in transaction.cache.values():
                 cache.clear()
+            # and what was kept "until the transaction writes" (rows.py's
+            # until_written) is read again too
+            transaction.counter += 1
         raise
     cursor.execute(f'RELEASE SAVEPOINT {name}')

@@ -84,7 +84,8 @@ class Appointment(metaclass=PoolMeta):
             table.company)
         currencies = {c.id: c.currency.id for c in Company.browse(
                 list({c for c, in companies.values() if c}))}
-        return {i: currencies.get(c) for i, (c,) in companies.items()}
+        return {a.id: currencies.get(companies.get(a.id, (None,))[0])
+            for a in appointments}
 
     @classmethod
     def get_front_desk(cls, appointments, names):

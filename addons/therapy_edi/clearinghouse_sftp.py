@@ -181,6 +181,8 @@ class Clearinghouse(metaclass=PoolMeta):
                 edi_file = EdiFile.send(clearinghouse)
             except EDIError as error:
                 transaction.rollback()
+                # what was kept until the transaction writes is gone too
+                transaction.counter += 1
                 failures.append(error)
                 continue
             transaction.commit()

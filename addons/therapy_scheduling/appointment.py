@@ -428,17 +428,34 @@ class Appointment(
                 self.location = self.client.location
 
     @classmethod
-    def get_local_time(cls, appointments, name):
-        "From display_rows: a list's column without a record per row"
+    def start_rows(cls, appointments):
+        """{id: (start, the location's zone, the service's code)}: from
+        display_rows (a list's columns without a record per row), or from
+        the records when reading a past revision (display_rows reads
+        today's rows)"""
+        if Transaction().context.get('_datetime'):
+            return {a.id: (a.start,
+                    a.location.timezone if a.location else None,
+                    a.service.code if a.service else None)
+                for a in appointments}
         rows = cls.display_rows([a.id for a in appointments])
-        return {i: format_local(r.start, r.timezone) for i, r in rows.items()}
+        return {i: (r.start, r.timezone, r.service_code)
+            for i, r in rows.items()}
+
+    @classmethod
+    def get_local_time(cls, appointments, name):
+        rows = cls.start_rows(appointments)
+        return {a.id: format_local(*rows[a.id][:2]) if a.id in rows else None
+            for a in appointments}
 
     @classmethod
     def get_local_date(cls, appointments, name):
-        rows = cls.display_rows([a.id for a in appointments])
-        locals_ = {i: local_time(r.start, r.timezone) for i, r in rows.items()}
-        return {i: local.date() if local else None
-            for i, local in locals_.items()}
+        rows = cls.start_rows(appointments)
+        result = dict.fromkeys(a.id for a in appointments)
+        for id_, (start, timezone, _) in rows.items():
+            local = local_time(start, timezone)
+            result[id_] = local.date() if local else None
+        return result
 
     @classmethod
     def search_local_date(cls, name, clause):

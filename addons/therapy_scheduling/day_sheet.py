@@ -82,15 +82,16 @@ class Appointment(metaclass=PoolMeta):
 
     @classmethod
     def get_clock(cls, appointments, name):
-        "From display_rows, as the list's other columns of the appointment"
-        rows = cls.display_rows([a.id for a in appointments])
-        return {i: clock_text(local_time(r.start, r.timezone))
-            for i, r in rows.items()}
+        "From start_rows, as the list's other columns of the appointment"
+        rows = cls.start_rows(appointments)
+        return {a.id: clock_text(local_time(*rows[a.id][:2]))
+            if a.id in rows else None for a in appointments}
 
     @classmethod
     def get_service_code(cls, appointments, name):
-        rows = cls.display_rows([a.id for a in appointments])
-        return {i: r.service_code for i, r in rows.items()}
+        rows = cls.start_rows(appointments)
+        return {a.id: rows[a.id][2] if a.id in rows else None
+            for a in appointments}
 
     @staticmethod
     def _location_today(location):

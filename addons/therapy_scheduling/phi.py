@@ -209,7 +209,10 @@ class PHIMixin:
                 or not hasattr(field, 'sql_type')
                 or isinstance(field, fields.Function)):
             return None
-        if (rows and all(isinstance(r, dict) and 'client' in r
+        # a read of a past revision shows its client then; the event names
+        # the current one, whose name the revision's rec_name shows
+        if (rows and not Transaction().context.get('_datetime')
+                and all(isinstance(r, dict) and 'client' in r
                     for r in rows)
                 and {r['id'] for r in rows} >= set(ids)):
             return sorted({r['client'] for r in rows

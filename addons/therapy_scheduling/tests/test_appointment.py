@@ -438,6 +438,35 @@ class AppointmentTestCase(unittest.TestCase):
             self.assertFalse(overlaps(Attendee, at(8, 30), at(9, 15), ann))
 
     @with_transaction()
+    def test_list_columns_from_rows(self):
+        """The local date and time, clock and code come from the rows the
+        name reads; a past revision's from its records; a row gone reads
+        as nothing, and a failed savepoint drops the rows kept"""
+        from therapy_audit.savepoint import savepoint
+        pool = Pool()
+        Appointment = pool.get('therapy.appointment')
+        with set_company(create_company()):
+            practice = SchedulingPractice()
+            booked = practice.book(at(9))
+            names = ['local_date', 'local_time', 'clock', 'service_code']
+            now, = Appointment.read([booked.id], names)
+            self.assertEqual(
+                (now['local_date'], now['service_code']),
+                (booked.start.date(), practice.therapy.code))
+            with Transaction().set_context(_datetime=dt.datetime.now()):
+                past, = Appointment.read([booked.id], names)
+            self.assertEqual(past, now)
+            gone = Appointment(-5)
+            self.assertEqual(
+                Appointment.get_clock([booked, gone], 'clock'),
+                {booked.id: now['clock'], -5: None})
+            counter = Transaction().counter
+            with self.assertRaises(ZeroDivisionError):
+                with savepoint('columns'):
+                    1 / 0
+            self.assertGreater(Transaction().counter, counter)
+
+    @with_transaction()
     def test_row_checked_fields_hooks_as_tryton(self):
         """The fields' own checks run for the fields written, as Tryton
         runs them: an appointment whose clinician was limited to other

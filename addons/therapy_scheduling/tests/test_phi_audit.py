@@ -124,6 +124,15 @@ class PHIAuditTestCase(unittest.TestCase):
                     ['client', 'start'])
             self.assertEqual(self.last_event().client_ids,
                 f',{ann.id},{practice.ben.id},')
+            # a past revision's client is not the event's: the table's is
+            rows = [{'id': appointment.id, 'client': practice.ben.id}]
+            self.assertEqual(
+                Appointment.audit_client_ids([appointment.id], rows),
+                [practice.ben.id])
+            with Transaction().set_context(_datetime=at(0)):
+                self.assertEqual(
+                    Appointment.audit_client_ids([appointment.id], rows),
+                    [ann.id])
             # the export (also the data route's) is an event
             with as_user(desk):
                 Appointment.export_data([appointment, other], ['notes'])
