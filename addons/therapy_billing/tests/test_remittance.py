@@ -346,7 +346,7 @@ class RemittanceTestCase(RemittanceCase):
             remittance = self.post(self.remittance(practice, 'EFT40', [
                         answer('CLM-TYPO', paid=D(105),
                             adjustments=[('CO', '45', D(45))])]))
-            users = {group: create_user(group,
+            users = {group: create_user(f'remittance_{group}',
                     [f'therapy_scheduling.group_{group}'])
                 for group in ['front_desk', 'clinician', 'biller',
                     'accountant']}
@@ -678,7 +678,7 @@ class RemittanceTestCase(RemittanceCase):
             remittance = self.remittance(practice, 'EFT10', [answer(
                         practice.claim.number, paid=D(115),
                         adjustments=[('CO', '45', D(35))])])
-            users = {group: create_user(group,
+            users = {group: create_user(f'remittance_{group}',
                     [f'therapy_scheduling.group_{group}'])
                 for group in ['front_desk', 'clinician', 'biller',
                     'accountant']}
