@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 from sql import Column, Literal
 from sql.operators import And, Equal, Or
 
-from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     Check, Exclude, Index, ModelSQL, ModelView, Unique, Workflow, fields)
@@ -21,6 +20,7 @@ from . import clock
 from .booking import BookingMixin, PendingMixin, defined_as
 from .client import client_rec_name
 from .exceptions import AppointmentConflictError, AppointmentValidationError
+from .extensions import ensure_extension
 from .rows import rows_by, rows_of, until_written
 
 # appointments in these states hold their slot; cancelled and no-show ones
@@ -44,26 +44,6 @@ CANCEL_REASONS = [
     ('rescheduled', "Rescheduled"),
     ('other', "Other"),
     ]
-
-
-def ensure_btree_gist():
-    """Create btree_gist so the exclusion constraints exist in PostgreSQL.
-
-    Without it Tryton silently falls back to a Python check under a table
-    lock (slower, serialising every booking). The extension is trusted
-    (PG >= 13): the database owner may create it. It must be committed
-    before the table handler asks (on another connection), hence the
-    autocommit transaction and the cache reset (private API of 8.0)."""
-    transaction = Transaction()
-    if backend.name != 'postgresql':
-        return
-    database = transaction.database
-    if database.has_extension('btree_gist'):
-        return
-    with transaction.new_transaction(autocommit=True) as new:
-        new.connection.cursor().execute(
-            'CREATE EXTENSION IF NOT EXISTS btree_gist')
-    database._extensions[database.name].pop('btree_gist', None)
 
 
 def local_time(value, timezone):
@@ -356,7 +336,7 @@ class Appointment(
 
     @classmethod
     def __register__(cls, module):
-        ensure_btree_gist()
+        ensure_extension('btree_gist')
         super().__register__(module)
 
     @classmethod
@@ -865,7 +845,7 @@ class Attendee(PendingMixin, ModelSQL, ModelView):
 
     @classmethod
     def __register__(cls, module):
-        ensure_btree_gist()
+        ensure_extension('btree_gist')
         super().__register__(module)
 
     @classmethod

@@ -7,6 +7,7 @@ from trytond.pyson import Eval
 
 from .disciplines import CREDENTIALS, DISCIPLINES
 from .exceptions import ClinicianValidationError
+from .party import PartyNamedMixin
 from .tools import is_set_domain
 from .identifiers import (
     US_STATES, compact, is_valid_npi, is_valid_taxonomy)
@@ -14,7 +15,7 @@ from .identifiers import (
 LICENSE_STATES = [(None, "")] + US_STATES
 
 
-class Employee(metaclass=PoolMeta):
+class Employee(PartyNamedMixin, metaclass=PoolMeta):
     "A clinician is an employee with a discipline"
     __name__ = 'company.employee'
 

@@ -8,6 +8,7 @@ from trytond.transaction import Transaction
 from .tools import rec_name_domain
 from .exceptions import LocationValidationError
 from .phone import format_phone
+from .rows import rows_of
 
 
 class Location(DeactivableMixin, ModelSQL, ModelView):
@@ -49,6 +50,15 @@ class Location(DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def default_timezone(cls):
         return 'America/New_York'
+
+    @classmethod
+    def get_rec_name(cls, locations, name):
+        "The name, read as rows for a list (a record each before)"
+        table = cls.__table__()
+        rows = rows_of(table, table.id,
+            [l.id for l in locations if (l.id or -1) >= 0], table.name)
+        return {l.id: rows[l.id][0] if l.id in rows else l.name
+            for l in locations}
 
     @fields.depends('company')
     def on_change_with_company_party(self, name=None):
