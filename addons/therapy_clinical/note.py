@@ -22,6 +22,8 @@ from trytond.transaction import Transaction, check_access
 
 from therapy_scheduling import clock
 from therapy_scheduling.appointment import format_local, local_time
+from therapy_scheduling.client import client_rec_name
+from therapy_scheduling.rows import rows_of
 
 from .exceptions import NoteSignError
 from .locking import LockedRowMixin, SignedLockMixin
@@ -50,6 +52,13 @@ RISK_LEVELS = [
     ]
 RISK_FIELDS = ['suicidal_ideation', 'homicidal_ideation', 'self_harm',
     'risk_level']
+
+
+def due_delay():
+    "How long after the session a note is due (the practice's setting)"
+    Configuration = Pool().get('therapy.configuration')
+    hours, = Configuration.settings(['note_due_hours']).values()
+    return dt.timedelta(hours=hours)
 
 
 def user_employees():
@@ -256,10 +265,30 @@ class Note(SignedLockMixin, Workflow, ModelSQL, ModelView):
     def default_clinician(cls):
         return Transaction().context.get('employee')
 
-    def get_rec_name(self, name):
-        Lang = Pool().get('ir.lang')
-        return gettext('therapy_clinical.msg_note_rec_name',
-            client=self.client.rec_name, date=Lang.get().strftime(self.date))
+    @classmethod
+    def get_rec_name(cls, notes, name):
+        """"Client — date": the client's name and the date read as rows
+        for a list (a note's record read its client's); a past revision
+        or an unsaved note from its records"""
+        pool = Pool()
+        Client = pool.get('therapy.client')
+        Lang = pool.get('ir.lang')
+        lang = Lang.get()
+        saved = [n.id for n in notes if (n.id or -1) >= 0]
+        facts = {}
+        if saved and not Transaction().context.get('_datetime'):
+            note = cls.__table__()
+            rows = rows_of(note, note.id, saved, note.client, note.date)
+            clients = Client.name_rows({c for c, _ in rows.values() if c})
+            facts = {i: (client_rec_name(*clients[c]) if c in clients
+                    else '', date) for i, (c, date) in rows.items()}
+        for note in notes:
+            if note.id not in facts:
+                facts[note.id] = (note.client.rec_name if note.client
+                    else '', note.date)
+        return {i: gettext('therapy_clinical.msg_note_rec_name',
+                client=client, date=lang.strftime(date) if date else '')
+            for i, (client, date) in facts.items()}
 
     @fields.depends('start', 'end')
     def on_change_with_minutes(self, name=None):
@@ -326,21 +355,55 @@ class Note(SignedLockMixin, Workflow, ModelSQL, ModelView):
             ]
 
     @classmethod
-    def get_due(cls, notes, name):
-        Configuration = Pool().get('therapy.configuration')
-        delay = dt.timedelta(hours=Configuration(1).note_due_hours)
-        result = {}
+    def time_rows(cls, notes):
+        """{note id: (time zone, session end)}: note_timezone's zone and
+        the end the note is due after, read as rows for a list (each note
+        read its appointment, location, client and company as records,
+        a tenth of opening a note); a past revision or an unsaved note
+        from its records"""
+        pool = Pool()
+        Appointment = pool.get('therapy.appointment')
+        Client = pool.get('therapy.client')
+        Location = pool.get('therapy.location')
+        Company = pool.get('company.company')
+        saved = [n.id for n in notes if (n.id or -1) >= 0]
+        rows = {}
+        if saved and not Transaction().context.get('_datetime'):
+            note, appointment = cls.__table__(), Appointment.__table__()
+            client, company = Client.__table__(), Company.__table__()
+            at, lives = Location.__table__(), Location.__table__()
+            query = (note
+                .join(appointment, 'LEFT',
+                    condition=note.appointment == appointment.id)
+                .join(at, 'LEFT', condition=appointment.location == at.id)
+                .join(client, 'LEFT', condition=note.client == client.id)
+                .join(lives, 'LEFT', condition=client.location == lives.id)
+                .join(company, 'LEFT', condition=note.company == company.id))
+            for id_, (*zones, end, appointment_end) in rows_of(query,
+                    note.id, saved, at.timezone, lives.timezone,
+                    company.timezone, note.end, appointment.end).items():
+                rows[id_] = (next(filter(None, zones), None),
+                    end or appointment_end)
         for note in notes:
-            end = note.end or (note.appointment and note.appointment.end)
-            result[note.id] = end + delay if end else None
-        return result
+            if note.id not in rows:
+                rows[note.id] = (note_timezone(note), note.end
+                    or (note.appointment and note.appointment.end))
+        return rows
+
+    @classmethod
+    def get_due(cls, notes, name, rows=None):
+        delay = due_delay()
+        rows = rows or cls.time_rows(notes)
+        return {n.id: rows[n.id][1] + delay if rows[n.id][1] else None
+            for n in notes}
 
     @classmethod
     def get_local_times(cls, notes, names):
         result = {n: {} for n in names}
-        due = cls.get_due(notes, 'due')
+        rows = cls.time_rows(notes)
+        due = cls.get_due(notes, 'due', rows)
         for note in notes:
-            timezone = note_timezone(note)
+            timezone = rows[note.id][0]
             session = format_local(note.start, timezone)
             if note.start and note.end:
                 start = local_time(note.start, timezone)

@@ -7,7 +7,6 @@ Two read-only SQL views over notes and attendees:
 - therapy.note.debt: one row per attended client whose note is missing,
   unsigned or waiting for the supervisor, with its due time and aging,
   plus the daily reminder to each clinician."""
-import datetime as dt
 from collections import defaultdict
 
 from sql import Literal, Null
@@ -23,6 +22,7 @@ from trytond.transaction import Transaction, without_check_access
 from therapy_scheduling import clock, notify
 from therapy_scheduling.web import public_url
 
+from .note import due_delay
 from .units import minutes_between, session_units
 
 DEBT_STATUS = [
@@ -31,11 +31,6 @@ DEBT_STATUS = [
     ('returned', "Returned by supervisor"),
     ('cosign', "Awaiting co-signature"),
     ]
-
-
-def due_delay():
-    Configuration = Pool().get('therapy.configuration')
-    return dt.timedelta(hours=Configuration(1).note_due_hours)
 
 
 class NoteBilling(ModelSQL, ModelView):

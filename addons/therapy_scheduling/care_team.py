@@ -18,7 +18,6 @@ follow the practice's setting: every clinician reads them, or only the
 care team plus the clinicians who ever saw the client (so one's own past
 clients keep their names in one's notes)."""
 import datetime as dt
-from weakref import WeakKeyDictionary
 
 from sql import Column, Literal, Null, Union, With
 from sql.operators import Exists, Or
@@ -35,7 +34,6 @@ from trytond.transaction import Transaction, without_check_access
 
 from . import clock
 from .exceptions import CareTeamError
-from .rows import until_written
 
 
 def _employee_ids(value):
@@ -204,26 +202,14 @@ def pairs_of(query, key, value, ids):
     return result
 
 
-# {transaction: (its counter, settings)}: every record rule of a request
-# asks, so they are read once until the transaction writes
-SETTINGS = WeakKeyDictionary()
-
-
 class CareTeamSettings:
     "The practice's care team settings"
 
     @staticmethod
     def settings():
-        # read, not an instance: an instance may come from a cache older
-        # than the owner's last change in this transaction
-        memo = until_written(SETTINGS)
-        if 'config' not in memo:
-            Configuration = Pool().get('therapy.configuration')
-            with without_check_access():
-                memo['config'], = Configuration.read([1], [
-                        'care_team_days_back', 'care_team_days_ahead',
-                        'client_demographics'])
-        return dict(memo['config'])
+        Configuration = Pool().get('therapy.configuration')
+        return Configuration.settings(['care_team_days_back',
+                'care_team_days_ahead', 'client_demographics'])
 
     @classmethod
     def window(cls):

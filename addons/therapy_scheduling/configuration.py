@@ -1,10 +1,12 @@
 import datetime as dt
 
+from trytond.cache import Cache
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 from trytond.modules.company.model import (
     CompanyMultiValueMixin, CompanyValueMixin)
 from trytond.pool import Pool
 from trytond.pyson import Eval, Id
+from trytond.transaction import without_check_access
 
 client_sequence = fields.Many2One(
     'ir.sequence', "Client Sequence", required=True,
@@ -48,6 +50,29 @@ class Configuration(ModelSingleton, ModelSQL, ModelView, CompanyMultiValueMixin)
         if field == 'client_sequence':
             return pool.get('therapy.configuration.sequence')
         return super().multivalue_model(field)
+
+    # record rules and lists ask for settings many times a request: kept
+    # across requests until the configuration is saved (a transaction that
+    # saved it reads its own values until it commits: Tryton's Cache)
+    _settings_cache = Cache('therapy.configuration.settings', context=False)
+
+    @classmethod
+    def settings(cls, names):
+        """{name: value} of the practice's settings named (the singleton's
+        own fields: not company-dependent values, the cache ignores the
+        context)"""
+        key = tuple(sorted(names))
+        values = cls._settings_cache.get(key)
+        if values is None:
+            with without_check_access():
+                values, = cls.read([1], list(key))
+            values = cls._settings_cache.set(key, values)
+        return {name: values[name] for name in names}
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        super().on_modification(mode, records, field_names=field_names)
+        cls._settings_cache.clear()
 
     @classmethod
     def default_cancellation_window(cls):

@@ -5,6 +5,7 @@ import datetime as dt
 import unittest
 
 from trytond.exceptions import UserError
+from trytond.i18n import gettext
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
@@ -13,6 +14,7 @@ from trytond.transaction import Transaction
 
 from therapy_scheduling.tests.fixtures import create_client
 
+from ..note import note_timezone
 from .fixtures import ClinicalPractice, signed_note, write_note
 
 ATTESTATION = "I reviewed this note and agree with the plan."
@@ -351,4 +353,38 @@ class SupervisionTestCase(unittest.TestCase):
                 section.save()
             self.assertNotIn('UTC', str(raised.exception))
             self.assertEqual(section.note_state, 'signed')
+
+    @with_transaction()
+    def test_list_times_and_names_from_rows(self):
+        """A list's times and names read as rows give what each note's
+        records give, and a changed due delay shows at once"""
+        pool = Pool()
+        Note = pool.get('therapy.note')
+        Configuration = pool.get('therapy.configuration')
+        Lang = pool.get('ir.lang')
+        with set_company(create_company()):
+            practice = ClinicalPractice()
+            booked = signed_note(practice, practice.alex)
+            walk_in, = Note.create([{
+                        'client': booked.client.id,
+                        'clinician': booked.clinician.id,
+                        'service': booked.service.id,
+                        'date': booked.date,
+                        'end': booked.appointment.end}])
+            notes = Note.browse([booked.id, walk_in.id])
+            rows = Note.time_rows(notes)
+            for note in notes:
+                self.assertEqual(rows[note.id], (note_timezone(note),
+                        note.end or note.appointment.end))
+                self.assertEqual(note.rec_name, gettext(
+                        'therapy_clinical.msg_note_rec_name',
+                        client=note.client.rec_name,
+                        date=Lang.get().strftime(note.date)))
+            self.assertEqual(rows[booked.id][0], 'America/New_York')
+            hours = Configuration(1).note_due_hours
+            due = Note(booked.id).due
+            Configuration.write([Configuration(1)],
+                {'note_due_hours': hours + 24})
+            self.assertEqual(Note(booked.id).due - due,
+                dt.timedelta(hours=24))
 
