@@ -10,7 +10,8 @@ from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields, sequence_ordered)
 from trytond.pool import Pool
 from trytond.pyson import Date, Eval, If
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import (
+    Transaction, inactive_records, without_check_access)
 
 from .tools import rec_name_domain
 from .exceptions import ClientNumberError, ClientValidationError
@@ -238,8 +239,10 @@ class Client(Workflow, ModelSQL, ModelView):
         scanning both tables whole. Its own query is a UNION of indexed
         lookups (the party's trigram indexes, party.py)."""
         Party = Pool().get('party.party')
-        parties = Party.search(
-            [('rec_name',) + tuple(clause[1:])], order=[], query=True)
+        # as Tryton's Many2One searches its target: archived included
+        with inactive_records():
+            parties = Party.search(
+                [('rec_name',) + tuple(clause[1:])], order=[], query=True)
         return rec_name_domain(clause, ['number', 'preferred_name']) + [
             ('party.id', 'in', parties)]
 
@@ -273,7 +276,8 @@ class Client(Workflow, ModelSQL, ModelView):
         context = Transaction().context
         saved = [c.id for c in clients if (c.id or -1) >= 0]
         if (context.get('party_contact_mechanism_usage')
-                or context.get('_datetime') or len(saved) < len(clients)):
+                or context.get('_datetime') or len(saved) < len(clients)
+                or context.get('active_test') is False):
             return {name: {c.id: getattr(c.party, name, None)
                     if c.party else None for c in clients}
                 for name in names}

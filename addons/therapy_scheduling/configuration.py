@@ -70,6 +70,13 @@ class Configuration(ModelSingleton, ModelSQL, ModelView, CompanyMultiValueMixin)
         return {name: values[name] for name in names}
 
     @classmethod
+    def on_write(cls, records, values):
+        # before the update too: a setting read while the write validates
+        # would otherwise be shared, and kept if the transaction rolls back
+        cls._settings_cache.clear()
+        return super().on_write(records, values)
+
+    @classmethod
     def on_modification(cls, mode, records, field_names=None):
         super().on_modification(mode, records, field_names=field_names)
         cls._settings_cache.clear()

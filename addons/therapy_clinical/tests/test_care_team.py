@@ -357,8 +357,14 @@ class CareTeamTestCase(unittest.TestCase):
             practice = CareTeamPractice()
             self.assertEqual(
                 Configuration(1).client_demographics, 'care_team')
+            names = {c: c.party.name for c in [practice.client, practice.sam]}
             with as_user(practice.alex_user):
                 self.assertEqual(Client.search([]), [practice.sam])
+                # the search bar finds by name only the clients Alex reads
+                for client, found in [(practice.client, []),
+                        (practice.sam, [practice.sam])]:
+                    self.assertEqual(Client.search([('rec_name', 'ilike',
+                                    f'%{names[client]}%')]), found)
             config = Configuration(1)
             config.client_demographics = 'all'
             config.save()

@@ -74,7 +74,12 @@ class TherapySchedulingTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual(found('ilike', '%quist%'), [first.id])
             self.assertEqual(found('ilike', '%annie%'), [first.id])
             self.assertEqual(found('ilike', '%0199%'), [first.id])
-            self.assertEqual(found('ilike', '%0147%'), [])
+            # an archived party, a deactivated phone: found, as before
+            self.assertEqual(found('ilike', '%0147%'), [first.id])
+            Party.write([ben], {'active': False})
+            self.assertEqual(found('ilike', '%otte%'), [second.id])
+            self.assertEqual(found('not ilike', '%otte%'),
+                sorted([first.id, third.id]))
             self.assertEqual(found('ilike', '%@example%'), [first.id])
             self.assertEqual(found('=', second.number), [second.id])
             self.assertEqual(found('=', nameless.code), [third.id])
