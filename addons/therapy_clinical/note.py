@@ -23,7 +23,7 @@ from trytond.transaction import Transaction, check_access
 from therapy_scheduling import clock
 from therapy_scheduling.appointment import format_local, local_time
 from therapy_scheduling.client import client_rec_name
-from therapy_scheduling.rows import rows_of
+from therapy_scheduling.rows import rows_of, stored_ids
 
 from .exceptions import NoteSignError
 from .locking import LockedRowMixin, SignedLockMixin
@@ -274,7 +274,7 @@ class Note(SignedLockMixin, Workflow, ModelSQL, ModelView):
         Client = pool.get('therapy.client')
         Lang = pool.get('ir.lang')
         lang = Lang.get()
-        saved = [n.id for n in notes if (n.id or -1) >= 0]
+        saved = stored_ids(notes)
         facts = {}
         if saved and not Transaction().context.get('_datetime'):
             note = cls.__table__()
@@ -366,7 +366,7 @@ class Note(SignedLockMixin, Workflow, ModelSQL, ModelView):
         Client = pool.get('therapy.client')
         Location = pool.get('therapy.location')
         Company = pool.get('company.company')
-        saved = [n.id for n in notes if (n.id or -1) >= 0]
+        saved = stored_ids(notes)
         rows = {}
         if saved and not Transaction().context.get('_datetime'):
             note, appointment = cls.__table__(), Appointment.__table__()

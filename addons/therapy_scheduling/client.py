@@ -16,7 +16,8 @@ from trytond.transaction import (
 from .tools import rec_name_domain
 from .exceptions import ClientNumberError, ClientValidationError
 from .extensions import ensure_extension
-from .rows import rows_by, rows_of
+from .party import party_rec_name
+from .rows import rows_by, rows_of, stored_ids
 
 ADULT_AGE = 18
 
@@ -203,7 +204,7 @@ class Client(Workflow, ModelSQL, ModelView):
         biller's charges, a clinician's notes), and through records each
         name read the client's party, a tenth of the biller's list.
         Unsaved records are named from their values."""
-        rows = cls.name_rows([c.id for c in clients if (c.id or -1) >= 0])
+        rows = cls.name_rows(stored_ids(clients))
         result = {}
         for record in clients:
             if record.id in rows:
@@ -223,8 +224,7 @@ class Client(Workflow, ModelSQL, ModelView):
         rows = rows_of(client.join(party, condition=client.party == party.id),
             client.id, ids,
             party.name, party.code, client.preferred_name, client.number)
-        # party.party's rec_name: its name, else its code
-        return {i: (name or (f'[{code}]' if code else ''), preferred, number)
+        return {i: (party_rec_name(name, code), preferred, number)
             for i, (name, code, preferred, number) in rows.items()}
 
     @classmethod
@@ -274,7 +274,7 @@ class Client(Workflow, ModelSQL, ModelView):
         a whole list at once (a record each was an eighth of the client
         list). A usage in the context or a past revision: the party's."""
         context = Transaction().context
-        saved = [c.id for c in clients if (c.id or -1) >= 0]
+        saved = stored_ids(clients)
         if (context.get('party_contact_mechanism_usage')
                 or context.get('_datetime') or len(saved) < len(clients)
                 or context.get('active_test') is False):

@@ -8,7 +8,7 @@ from trytond.transaction import Transaction
 from .tools import rec_name_domain
 from .exceptions import LocationValidationError
 from .phone import format_phone
-from .rows import rows_of
+from .rows import rows_of, stored_ids
 
 
 class Location(DeactivableMixin, ModelSQL, ModelView):
@@ -55,8 +55,7 @@ class Location(DeactivableMixin, ModelSQL, ModelView):
     def get_rec_name(cls, locations, name):
         "The name, read as rows for a list (a record each before)"
         table = cls.__table__()
-        rows = rows_of(table, table.id,
-            [l.id for l in locations if (l.id or -1) >= 0], table.name)
+        rows = rows_of(table, table.id, stored_ids(locations), table.name)
         return {l.id: rows[l.id][0] if l.id in rows else l.name
             for l in locations}
 

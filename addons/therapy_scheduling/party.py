@@ -10,7 +10,12 @@ from trytond.pool import Pool, PoolMeta
 
 from .extensions import ensure_extension
 from .phi import PHIMixin
-from .rows import rows_of
+from .rows import rows_of, stored_ids
+
+
+def party_rec_name(name, code):
+    "party.party's rec_name from its row: its name, else its code"
+    return name or (f'[{code}]' if code else '')
 
 
 def party_rec_names(Model, ids):
@@ -20,8 +25,7 @@ def party_rec_names(Model, ids):
     table, party = Model.__table__(), Party.__table__()
     rows = rows_of(table.join(party, condition=table.party == party.id),
         table.id, ids, party.name, party.code)
-    # party.party's rec_name: its name, else its code
-    return {i: name or (f'[{code}]' if code else '')
+    return {i: party_rec_name(name, code)
         for i, (name, code) in rows.items()}
 
 
@@ -34,8 +38,7 @@ class PartyNamedMixin:
 
     @classmethod
     def get_rec_name(cls, records, name):
-        names = party_rec_names(
-            cls, [r.id for r in records if (r.id or -1) >= 0])
+        names = party_rec_names(cls, stored_ids(records))
         return {r.id: names[r.id] if r.id in names
             else (r.party.rec_name if r.party else '') for r in records}
 
@@ -62,8 +65,7 @@ class Party(PHIMixin, metaclass=PoolMeta):
     def get_rec_name(cls, parties, name):
         "Tryton's (the name, else the code) read as rows for a list"
         table = cls.__table__()
-        rows = rows_of(table, table.id,
-            [p.id for p in parties if (p.id or -1) >= 0],
+        rows = rows_of(table, table.id, stored_ids(parties),
             table.name, table.code)
         result = {}
         for party in parties:
@@ -71,7 +73,7 @@ class Party(PHIMixin, metaclass=PoolMeta):
                 name, code = rows[party.id]
             else:
                 name, code = party.name, party.code
-            result[party.id] = name or (f'[{code}]' if code else '')
+            result[party.id] = party_rec_name(name, code)
         return result
 
 

@@ -7,6 +7,11 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 
+def stored_ids(records):
+    "The ids of records that have a row (not unsaved, not negative)"
+    return [r.id for r in records if (r.id or -1) >= 0]
+
+
 def rows_of(table, key, ids, *columns):
     "{key: (columns)} of table's rows whose key is in ids, a query a slice"
     cursor = Transaction().connection.cursor()
