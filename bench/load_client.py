@@ -10,6 +10,7 @@ times what the user waits for (all its calls) and says how it ended: done,
 refused as the user would be told (a slot taken meanwhile), or failed (an
 HTTP error, a 5xx, an error response of any other kind)."""
 import datetime as dt
+import gzip
 import http.client
 import json
 import random
@@ -61,9 +62,12 @@ class Session:
                 self.connection = http.client.HTTPConnection(
                     self.host, self.port, timeout=180)
             try:
+                # as a browser running sao asks: Tryton then compresses an
+                # answer over 1,400 characters
                 self.connection.request('POST', f'/{self.database}/{path}',
                     body,
-                    {'Content-Type': 'application/json', **headers})
+                    {'Content-Type': 'application/json',
+                        'Accept-Encoding': 'gzip, deflate', **headers})
                 response = self.connection.getresponse()
                 data = response.read()
                 break
@@ -86,6 +90,8 @@ class Session:
             raise RpcFailure('http-4xx', method,
                 f'HTTP {response.status}', data[:2000].decode('utf-8', 'replace'))
         self.cookie = self.cookie or response.getheader('Set-Cookie')
+        if response.getheader('Content-Encoding') == 'gzip':
+            data = gzip.decompress(data)
         answer = json.loads(data)
         if 'error' in answer:
             error = answer['error']

@@ -158,6 +158,8 @@ def rpc_login(url, database, login, password=DEMO_PASSWORD,
     def call(method, *params):
         return json_rpc(url, database, method, [*params, preferences],
             session)
+    # for a request of the test's own making
+    call.session = session
     return call, preferences
 
 

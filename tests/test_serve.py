@@ -5,10 +5,12 @@ their own, on SQLite or on the PostgreSQL server of TRYTOND_DATABASE_URI.
 The tests of the served database run in file order: the database-gone
 test and the SIGTERM test come last, and leave the server stopped."""
 import datetime as dt
+import gzip
 import json
 import os
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import time
@@ -165,16 +167,79 @@ def server(serve_config, database):
     log.close()
 
 
-def test_workers_answer_a_first_login(server, database):
+@pytest.fixture(scope='module')
+def admin(server, database):
+    "The admin's login (call, preferences): the two-step sign-in once"
+    url, _, _ = server
+    return rpc_login(url, database, 'admin', ADMIN_PASSWORD,
+        second_step=ADMIN_SIGN_IN)
+
+
+def test_workers_answer_a_first_login(server, database, admin):
     "A cold server whose first request is a login, in every worker"
     url, process, _ = server
     assert len(workers_of(process.pid)) == WORKERS
-    _, preferences = rpc_login(url, database, 'admin', ADMIN_PASSWORD,
-        second_step=ADMIN_SIGN_IN)
+    _, preferences = admin
     assert preferences['language'] == 'en'
     # more logins than workers: each worker takes at least one in turn
     for _ in range(WORKERS * 2):
         password_checked(url, database)
+
+
+def raw_rpc(url, database, session, method, params, headers=''):
+    """A JSON-RPC call over a socket of its own, read as sent:
+    (headers by lower-case name, the body's HTTP chunks)"""
+    host, port = url.removeprefix('http://').split(':')
+    body = json.dumps({'method': method, 'params': params, 'id': 1})
+    request = (f'POST /{database}/rpc/ HTTP/1.1\r\nHost: {host}\r\n'
+        'Content-Type: application/json\r\n'
+        f'Authorization: Session {session}\r\n{headers}'
+        f'Content-Length: {len(body)}\r\nConnection: close\r\n\r\n')
+    with socket.create_connection((host, int(port)), timeout=60) as sock:
+        sock.sendall(request.encode() + body.encode())
+        data = b''.join(iter(lambda: sock.recv(65536), b''))
+    head, _, rest = data.partition(b'\r\n\r\n')
+    lines = head.decode().split('\r\n')
+    assert lines[0].startswith('HTTP/1.1 200'), lines[0]
+    fields = {name.lower(): value.strip() for name, _, value in
+        (line.partition(':') for line in lines[1:])}
+    assert fields.get('transfer-encoding') == 'chunked', fields
+    chunks = []
+    while True:
+        size, _, rest = rest.partition(b'\r\n')
+        size = int(size, 16)
+        if not size:
+            return fields, chunks
+        chunks.append(rest[:size])
+        rest = rest[size + 2:]
+
+
+def test_long_answers_come_in_blocks_labelled_as_sent(
+        server, database, admin):
+    """Tryton streams an answer over 1,400 characters token by token:
+    it comes in blocks of 64 KiB, not a chunk per token; compressed
+    and labelled gzip when the client accepts gzip, plain and unlabelled
+    when it does not"""
+    url, _, _ = server
+    call, _ = admin
+    methods = json_rpc_answer(url, database, 'system.listMethods', [],
+        call.session)['result']
+    assert len(json.dumps(methods)) > 3 * 64 * 1024
+    fields, chunks = raw_rpc(url, database, call.session,
+        'system.listMethods', [])
+    assert 'content-encoding' not in fields
+    assert json.loads(b''.join(chunks))['result'] == methods
+    # every block full but the last (a chunk per token: tens of thousands)
+    assert all(len(c) >= 64 * 1024 for c in chunks[:-1]), [
+        len(c) for c in chunks[:10]]
+    assert 3 <= len(chunks) <= len(b''.join(chunks)) // (64 * 1024) + 1
+
+    fields, chunks = raw_rpc(url, database, call.session,
+        'system.listMethods', [], 'Accept-Encoding: gzip, deflate\r\n')
+    assert fields['content-encoding'] == 'gzip'
+    assert json.loads(gzip.decompress(b''.join(chunks)))['result'] == (
+        methods)
+    assert len(chunks) <= len(b''.join(chunks)) // (64 * 1024) + 1
 
 
 def test_health_answers_without_login(server, database):
