@@ -11,7 +11,8 @@ chain and records what it found.
 
 Reads run on read-only transactions: their events are appended on a
 writable transaction of their own, so they persist though the read's
-transaction writes nothing. A refusal (access.denied) is appended once
+transaction writes nothing (on PostgreSQL in one round trip: the database
+function therapy_audit_append does the append's steps). A refusal (access.denied) is appended once
 the refused call's transaction has rolled back. When an event cannot be
 appended, the action is refused (`[caseload] audit_fail_closed`, true by default).
 
@@ -109,6 +110,37 @@ def locks_held(connection, table):
         "FROM pg_locks WHERE pid = pg_backend_pid() AND granted",
         (CHAIN_LOCK, f'"{table}"'))
     return tuple(cursor.fetchone())
+
+
+def append_function(table):
+    """therapy_audit_append(lock, before, after, event): Event._append's
+    steps in the database, for a transaction of its own at read committed
+    (each statement of the function then sees what was committed before
+    it, the head included once the lock is granted). before and after are
+    chain.canonical_around_seq's halves, event the row as JSON."""
+    columns = ['create_uid', 'create_date',
+        *(f for f in chain.FIELDS if f != 'seq')]
+    return (
+        'CREATE OR REPLACE FUNCTION therapy_audit_append('
+        'lock_key bigint, before bytea, after bytea, event jsonb) '
+        'RETURNS integer LANGUAGE plpgsql AS $$ '
+        'DECLARE next_seq integer; head_hash varchar; BEGIN '
+        "IF current_setting('transaction_isolation') <> 'read committed' "
+        "THEN RAISE EXCEPTION 'therapy_audit_append needs read committed'; "
+        'END IF; '
+        'PERFORM pg_advisory_xact_lock(lock_key); '
+        f'SELECT seq, row_hash INTO next_seq, head_hash FROM "{table}" '
+        'ORDER BY seq DESC LIMIT 1; '
+        'next_seq := COALESCE(next_seq, 0) + 1; '
+        f"head_hash := COALESCE(head_hash, '{chain.GENESIS}'); "
+        f'INSERT INTO "{table}" (seq, prev_hash, row_hash, '
+        + ', '.join(f'"{c}"' for c in columns) + ') '
+        'SELECT next_seq, head_hash, '
+        "encode(sha256(convert_to(head_hash, 'UTF8') || before "
+        "|| convert_to(next_seq::text, 'UTF8') || after), 'hex'), "
+        + ', '.join(f'r."{c}"' for c in columns)
+        + f' FROM jsonb_populate_record(NULL::"{table}", event) AS r; '
+        'RETURN next_seq; END $$')
 
 
 class AuditUnavailable(AccessError):
@@ -209,6 +241,7 @@ class Event(ModelSQL, ModelView):
             cursor.execute(
                 f'REVOKE UPDATE, DELETE, TRUNCATE ON "{table}" '
                 'FROM CURRENT_USER')
+            cursor.execute(append_function(table))
         elif backend.name == 'sqlite':
             for name, when in [('no_update', 'UPDATE'),
                     ('no_delete', 'DELETE')]:
@@ -349,10 +382,7 @@ class Event(ModelSQL, ModelView):
                 transaction.atexit(cls._append_after, events,
                     transaction.database.name, transaction.user)
             elif transaction.readonly or persist:
-                with transaction.new_transaction() as writer:
-                    read_committed(writer.connection)
-                    cls._append(events)
-                    writer.commit()
+                cls._append_apart(events)
             else:
                 cls._append_within(events)
         except Exception:
@@ -361,6 +391,52 @@ class Event(ModelSQL, ModelView):
             if fail_closed():
                 raise AuditUnavailable(
                     gettext('therapy_audit.msg_audit_unavailable'))
+
+    @classmethod
+    def _append_apart(cls, events):
+        "Append in a transaction of its own, committed at once"
+        if backend.name == 'postgresql':
+            cls._append_by_function(events)
+            return
+        with Transaction().new_transaction() as writer:
+            read_committed(writer.connection)
+            cls._append(events)
+            writer.commit()
+
+    @classmethod
+    def _append_by_function(cls, events):
+        """One round trip on a pooled connection of its own: the database's
+        therapy_audit_append takes the chain's lock, reads the head as last
+        committed, hashes and inserts, and the transaction commits in the
+        same message. A Tryton transaction of its own took six round trips
+        and held the lock across three, each a wait for the GIL when the
+        worker's other threads compute (bench/README.md)."""
+        from psycopg import ClientCursor
+        from psycopg.pq import TransactionStatus
+
+        transaction = Transaction()
+        database = transaction.database
+        calls, params = [], []
+        for event in events:
+            before, after = chain.canonical_around_seq(event)
+            row = {f: event.get(f) for f in chain.FIELDS if f != 'seq'}
+            row['create_uid'] = transaction.user or 0
+            row['create_date'] = event['occurred_at']
+            calls.append('SELECT therapy_audit_append(%s, %s, %s, %s)')
+            params += [CHAIN_LOCK, before, after,
+                json.dumps(row, default=str)]
+        connection = database.get_connection(autocommit=True)
+        try:
+            ClientCursor(connection).execute(
+                'BEGIN ISOLATION LEVEL READ COMMITTED; '
+                + '; '.join(calls) + '; COMMIT', params)
+        except Exception:
+            if (connection.info.transaction_status
+                    != TransactionStatus.IDLE):
+                connection.execute('ROLLBACK')
+            raise
+        finally:
+            database.put_connection(connection)
 
     @classmethod
     def _append_within(cls, events):

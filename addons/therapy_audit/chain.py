@@ -45,12 +45,34 @@ def plain(event, field):
     return bool(value) if field in BOOLEANS else _plain(value)
 
 
+def _covered(event, exclude=()):
+    return {f: plain(event, f) for f in FIELDS
+        if f not in exclude
+        and (f not in OPTIONAL or event.get(f) is not None)}
+
+
+def _dumps(values):
+    return json.dumps(values, sort_keys=True, separators=(',', ':'),
+        ensure_ascii=False)
+
+
 def canonical(event):
     "The bytes an event's hash covers"
-    return json.dumps({f: plain(event, f) for f in FIELDS
-            if f not in OPTIONAL or event.get(f) is not None},
-        sort_keys=True, separators=(',', ':'),
-        ensure_ascii=False).encode('utf-8')
+    return _dumps(_covered(event)).encode('utf-8')
+
+
+def canonical_around_seq(event):
+    """canonical(event) without its position: (before, after), the bytes
+    that go around the decimal digits of seq. The position is known only
+    under the chain's lock, in the database (PostgreSQL hashes
+    before + seq + after there)."""
+    covered = _covered(event, exclude={'seq'})
+    before = _dumps({f: v for f, v in covered.items() if f < 'seq'})
+    after = _dumps({f: v for f, v in covered.items() if f > 'seq'})
+    # sorted keys: seq sits between the two halves of the object
+    before = before[:-1] + (',' if before != '{}' else '') + '"seq":'
+    after = (',' if after != '{}' else '') + after[1:]
+    return before.encode('utf-8'), after.encode('utf-8')
 
 
 def link(prev_hash, event):

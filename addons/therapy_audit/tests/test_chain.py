@@ -1,5 +1,6 @@
 """The hash chain alone: plain tests, no database"""
 import datetime as dt
+import hashlib
 import unittest
 
 from therapy_audit import chain
@@ -74,3 +75,19 @@ class ChainTestCase(unittest.TestCase):
         self.assertEqual(chain.verify([with_id]), [])
         self.assertEqual(chain.verify([{**with_id, 'request_id': 'other'}]),
             [(1, 'edited')])
+
+    def test_canonical_around_seq(self):
+        """The halves around the position, joined with its digits, are the
+        canonical bytes, whatever fields are set (the database joins them
+        under the chain's lock)"""
+        event = events(1)[0]
+        cases = [event, {**event, 'request_id': 'r-1', 'detail': 'é "q"'},
+            {'seq': 12345}, {'seq': 7, 'action': 'R'},
+            {'seq': 3, 'source_ip': '127.0.0.1', 'emergency': True}]
+        for case in cases:
+            before, after = chain.canonical_around_seq(case)
+            self.assertEqual(before + str(case['seq']).encode() + after,
+                chain.canonical(case))
+            joined = hashlib.sha256(chain.GENESIS.encode() + before
+                + str(case['seq']).encode() + after).hexdigest()
+            self.assertEqual(joined, chain.link(chain.GENESIS, case))

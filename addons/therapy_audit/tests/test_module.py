@@ -110,6 +110,41 @@ class AuditTestCase(ModuleTestCase):
         self.assertEqual(Event.verify(), [])
 
     @with_transaction()
+    def test_events_of_reads_appended_apart(self):
+        """A read's event (its transaction read-only) is committed apart,
+        every field as logged (on PostgreSQL the database's function
+        appends it), linked to the head and hashed as the chain checks"""
+        Event = Pool().get('therapy.audit.event')
+        transaction = Transaction()
+        with transaction.new_transaction(readonly=True):
+            # codes of their own: these outlive the test's transaction
+            Event.log('test.apart.read', 'R', model='therapy.note',
+                ids=[5, 4], client_ids=[9, 2], field_names=['text', 'client'],
+                category='note', reason='é "quoted"; \\ back',
+                detail={'pages': 2}, request_id='req-0001-read')
+            Event.log('test.apart.search', 'R', model='therapy.client',
+                count=0)
+        with transaction.new_transaction(readonly=True):
+            read, search = self.events()[-2:]
+            self.assertEqual(
+                (read.event_code, read.action, read.outcome,
+                    read.resource_model, read.resource_ids,
+                    read.record_count, read.client_ids, read.field_names,
+                    read.data_category, read.reason, read.detail,
+                    read.request_id, bool(read.emergency), read.actor_kind,
+                    read.create_uid.id),
+                ('test.apart.read', 'R', '0', 'therapy.note', '5,4', 2,
+                    ',2,9,',
+                    'client,text', 'note', 'é "quoted"; \\ back',
+                    '{"pages": 2}', 'req-0001-read', False, 'staff',
+                    transaction.user))
+            self.assertEqual(read.occurred_at, read.create_date)
+            self.assertEqual((search.seq, search.prev_hash),
+                (read.seq + 1, read.row_hash))
+            self.assertEqual(search.record_count, 0)
+            self.assertEqual(Event.verify(), [])
+
+    @with_transaction()
     def test_actor_is_the_user(self):
         pool = Pool()
         Event = pool.get('therapy.audit.event')
