@@ -37,7 +37,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import load  # noqa: E402
@@ -200,11 +199,7 @@ def main():
         finally:
             load_data.close_trytond(name)
             if not (args.keep or args.reuse):
-                with load.pg_connect(args.uri, 'postgres',
-                        autocommit=True) as conn:
-                    conn.execute(sql.SQL(
-                            'DROP DATABASE IF EXISTS {} WITH (FORCE)')
-                        .format(sql.Identifier(name)))
+                load.drop_database(args.uri, name)
                 shutil.rmtree(filestore, ignore_errors=True)
                 log(f'dropped {name}')
 
