@@ -67,7 +67,7 @@ class Session:
                 self.connection.request('POST', f'/{self.database}/{path}',
                     body,
                     {'Content-Type': 'application/json',
-                        'Accept-Encoding': 'gzip, deflate', **headers})
+                        'Accept-Encoding': 'gzip', **headers})
                 response = self.connection.getresponse()
                 data = response.read()
                 break
@@ -90,9 +90,13 @@ class Session:
             raise RpcFailure('http-4xx', method,
                 f'HTTP {response.status}', data[:2000].decode('utf-8', 'replace'))
         self.cookie = self.cookie or response.getheader('Set-Cookie')
-        if response.getheader('Content-Encoding') == 'gzip':
-            data = gzip.decompress(data)
-        answer = json.loads(data)
+        try:
+            if response.getheader('Content-Encoding') == 'gzip':
+                data = gzip.decompress(data)
+            answer = json.loads(data)
+        except (OSError, EOFError, ValueError) as error:
+            raise RpcFailure('error', method, f'unreadable answer: {error}',
+                data[:2000].decode('utf-8', 'replace'))
         if 'error' in answer:
             error = answer['error']
             text = json.dumps(error)[:4000]

@@ -242,6 +242,47 @@ def test_long_answers_come_in_blocks_labelled_as_sent(
     assert len(chunks) <= len(b''.join(chunks)) // (64 * 1024) + 1
 
 
+def test_whole_blocks_leave_whole_bodies_and_files_alone():
+    """A body of known length and a file sent by sendfile pass as they
+    are; a streamed one comes in blocks and is closed as it would be"""
+    from caseload.server import BLOCK_SIZE, WholeBlocks
+
+    class FileWrapper:
+        def __init__(self, file, size=8192):
+            self.file = file
+
+    class Streamed(list):
+        closed = False
+
+        def close(self):
+            self.closed = True
+
+    def app(headers, body):
+        def application(environ, start_response):
+            start_response('200 OK', headers)
+            return body
+        return WholeBlocks(application)
+
+    environ = {'wsgi.file_wrapper': FileWrapper}
+    started = []
+
+    def start_response(status, headers, exc_info=None):
+        started.append(headers)
+    whole = [b'x' * 10]
+    assert app([('Content-Length', '10')], whole)(
+        environ, start_response) is whole
+    sent = FileWrapper(None)
+    assert app([], sent)(environ, start_response) is sent
+    pieces = Streamed([b'y'] * (BLOCK_SIZE + 5))
+    body = app([('Content-Encoding', 'gzip')], pieces)(
+        {**environ, 'HTTP_ACCEPT_ENCODING': 'br'}, start_response)
+    assert [len(b) for b in body] == [BLOCK_SIZE, 5]
+    body.close()
+    assert pieces.closed
+    # no gzip asked for: Tryton compressed nothing
+    assert started[-1] == []
+
+
 def test_health_answers_without_login(server, database):
     url, _, _ = server
     status, report = health(url)

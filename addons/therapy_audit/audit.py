@@ -396,8 +396,15 @@ class Event(ModelSQL, ModelView):
     def _append_apart(cls, events):
         "Append in a transaction of its own, committed at once"
         if backend.name == 'postgresql':
-            cls._append_by_function(events)
-            return
+            from psycopg.errors import UndefinedFunction
+            try:
+                cls._append_by_function(events)
+                return
+            except UndefinedFunction:
+                # code newer than the database: reads stay audited (and
+                # allowed) the slower way until the update creates it
+                logger.warning("therapy_audit_append is missing: run "
+                    "`caseload update`; appending through Tryton")
         with Transaction().new_transaction() as writer:
             read_committed(writer.connection)
             cls._append(events)

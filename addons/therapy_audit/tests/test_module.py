@@ -12,7 +12,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
-from therapy_audit.audit import AuditUnavailable
+from therapy_audit.audit import AuditUnavailable, append_function
 
 SENTINEL = 'zz-sentinel-7f3a'
 
@@ -125,7 +125,8 @@ class AuditTestCase(ModuleTestCase):
             Event.log('test.apart.search', 'R', model='therapy.client',
                 count=0)
         with transaction.new_transaction(readonly=True):
-            read, search = self.events()[-2:]
+            read, = self.events('test.apart.read')
+            search, = self.events('test.apart.search')
             self.assertEqual(
                 (read.event_code, read.action, read.outcome,
                     read.resource_model, read.resource_ids,
@@ -142,6 +143,31 @@ class AuditTestCase(ModuleTestCase):
             self.assertEqual((search.seq, search.prev_hash),
                 (read.seq + 1, read.row_hash))
             self.assertEqual(search.record_count, 0)
+            self.assertEqual(Event.verify(), [])
+
+    @unittest.skipUnless(backend.name == 'postgresql',
+        "PostgreSQL's append function")
+    @with_transaction()
+    def test_reads_audited_before_the_update_creates_the_function(self):
+        """Code newer than its database (the function not created yet):
+        a read's event is appended the slower way, not refused"""
+        Event = Pool().get('therapy.audit.event')
+        transaction = Transaction()
+
+        def committed(statement):
+            with transaction.new_transaction() as other:
+                other.connection.cursor().execute(statement)
+                other.commit()
+        committed('DROP FUNCTION therapy_audit_append')
+        try:
+            with transaction.new_transaction(readonly=True):
+                Event.log('test.before.update', 'R', model='therapy.note',
+                    ids=[1])
+        finally:
+            committed(append_function(Event._table))
+        with transaction.new_transaction(readonly=True):
+            event, = self.events('test.before.update')
+            self.assertEqual(event.resource_ids, '1')
             self.assertEqual(Event.verify(), [])
 
     @with_transaction()
