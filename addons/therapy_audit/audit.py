@@ -112,14 +112,24 @@ def locks_held(connection, table):
     return tuple(cursor.fetchone())
 
 
+# the columns an append writes besides its position and hashes
+EVENT_COLUMNS = ['create_uid', 'create_date',
+    *(f for f in chain.FIELDS if f != 'seq')]
+
+
+def event_row(event, user):
+    "EVENT_COLUMNS' values for event, appended by user"
+    return {'create_uid': user or 0, 'create_date': event['occurred_at'],
+        **{f: event.get(f) for f in EVENT_COLUMNS[2:]}}
+
+
 def append_function(table):
     """therapy_audit_append(lock, before, after, event): Event._append's
     steps in the database, for a transaction of its own at read committed
     (each statement of the function then sees what was committed before
     it, the head included once the lock is granted). before and after are
     chain.canonical_around_seq's halves, event the row as JSON."""
-    columns = ['create_uid', 'create_date',
-        *(f for f in chain.FIELDS if f != 'seq')]
+    columns = EVENT_COLUMNS
     return (
         'CREATE OR REPLACE FUNCTION therapy_audit_append('
         'lock_key bigint, before bytea, after bytea, event jsonb) '
@@ -426,9 +436,7 @@ class Event(ModelSQL, ModelView):
         calls, params = [], []
         for event in events:
             before, after = chain.canonical_around_seq(event)
-            row = {f: event.get(f) for f in chain.FIELDS if f != 'seq'}
-            row['create_uid'] = transaction.user or 0
-            row['create_date'] = event['occurred_at']
+            row = event_row(event, transaction.user)
             calls.append('SELECT therapy_audit_append(%s, %s, %s, %s)')
             params += [CHAIN_LOCK, before, after,
                 json.dumps(row, default=str)]
@@ -491,16 +499,15 @@ class Event(ModelSQL, ModelView):
                     "SET LOCAL lock_timeout = '10s'")
                 committed = cls.head()
             seq, prev_hash = max((seq, prev_hash), committed)
-        columns = ['create_uid', 'create_date', 'seq', 'prev_hash',
-            'row_hash', *(f for f in chain.FIELDS if f != 'seq')]
+        columns = ['seq', 'prev_hash', 'row_hash', *EVENT_COLUMNS]
         rows = []
         for event in events:
             seq += 1
             event['seq'] = seq
             event['prev_hash'] = prev_hash
             event['row_hash'] = prev_hash = chain.link(prev_hash, event)
-            rows.append([transaction.user or 0, event['occurred_at']]
-                + [event.get(c) for c in columns[2:]])
+            rows.append([seq, event['prev_hash'], prev_hash,
+                    *event_row(event, transaction.user).values()])
         cursor.execute(*table.insert(
                 [getattr(table, c) for c in columns], rows))
 
